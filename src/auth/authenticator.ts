@@ -1,0 +1,74 @@
+/** Turns a signed request into a Principal, or throws UnauthorizedError. */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { unauthorized } from '../protocol/errors.js';
+import { findKey } from './keys.js';
+import type { Principal } from './policy.js';
+import { deriveSigningKey, parseAuthorization, verifySignature, type SignedRequest } from './sigv4.js';
+
+interface CachedKey {
+  secret: string;
+  principal: Omit<Principal, 'region'>;
+  revoked: boolean;
+  fetchedAt: number;
+}
+
+export interface AuthenticatorOptions {
+  /** How long a key read from the database is trusted before it is read again. */
+  keyCacheMs: number;
+  now?: () => number;
+}
+
+export class Authenticator {
+  private readonly keys = new Map<string, CachedKey>();
+  /** Signing keys per access key, day and region: derived once, not per request. */
+  private readonly signingKeys = new Map<string, Buffer>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: AuthenticatorOptions,
+  ) {}
+
+  async authenticate(req: SignedRequest): Promise<Principal> {
+    const now = this.options.now?.() ?? Date.now();
+    const parsed = parseAuthorization(req, now);
+    const key = await this.lookup(parsed.accessKeyId, now);
+    if (!key) {
+      throw unauthorized(`The access key ID ${parsed.accessKeyId} does not exist in our records.`);
+    }
+    if (key.revoked) throw unauthorized(`The access key ID ${parsed.accessKeyId} has been revoked.`);
+    const cacheKey = `${parsed.accessKeyId}\n${parsed.date}\n${parsed.region}\n${key.secret}`;
+    let signingKey = this.signingKeys.get(cacheKey);
+    if (!signingKey) {
+      if (this.signingKeys.size > 10_000) this.signingKeys.clear();
+      signingKey = deriveSigningKey(key.secret, parsed.date, parsed.region);
+      this.signingKeys.set(cacheKey, signingKey);
+    }
+    verifySignature(req, parsed, signingKey);
+    return { ...key.principal, region: parsed.region };
+  }
+
+  private async lookup(id: string, now: number): Promise<CachedKey | undefined> {
+    const cached = this.keys.get(id);
+    if (cached && now - cached.fetchedAt < this.options.keyCacheMs) return cached;
+    const row = await findKey(this.db, id);
+    if (!row) {
+      this.keys.delete(id);
+      return undefined;
+    }
+    const entry: CachedKey = {
+      secret: row.secret_access_key,
+      revoked: row.revoked_at !== null,
+      fetchedAt: now,
+      principal: {
+        accountId: row.account_id,
+        accessKeyId: row.access_key_id,
+        actions: JSON.parse(row.actions) as string[],
+        ...(row.networks ? { networks: JSON.parse(row.networks) as string[] } : {}),
+      },
+    };
+    if (this.keys.size > 10_000) this.keys.clear();
+    this.keys.set(id, entry);
+    return entry;
+  }
+}

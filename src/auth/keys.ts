@@ -1,0 +1,131 @@
+/** Access keys: created by the CLI or at bootstrap, read by the authenticator. */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AccessKeyRow, Database } from '../store/schema.js';
+import { normalizeActions } from './policy.js';
+
+export interface NewKey {
+  accountId: string;
+  actions?: readonly string[];
+  networks?: readonly string[];
+  label?: string;
+  /** Given by the operator (root bootstrap); generated otherwise. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export interface KeyInfo {
+  accessKeyId: string;
+  accountId: string;
+  actions: string[];
+  networks: string[] | null;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export function generateAccessKeyId(): string {
+  let id = 'AKIA';
+  for (let i = 0; i < 16; i++) id += ALNUM[randomInt(ALNUM.length)];
+  return id;
+}
+
+export function generateSecret(): string {
+  return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
+}
+
+export function assertAccountId(accountId: string): void {
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`Account ID "${accountId}" must be 12 digits.`);
+}
+
+export async function createKey(db: Kysely<Database>, k: NewKey) {
+  assertAccountId(k.accountId);
+  const actions = normalizeActions(k.actions ?? ['wickr:*']);
+  for (const n of k.networks ?? []) {
+    if (!/^\d{8}$/.test(n)) throw new Error(`Network ID "${n}" must be 8 digits.`);
+  }
+  const row = {
+    access_key_id: k.accessKeyId ?? generateAccessKeyId(),
+    secret_access_key: k.secretAccessKey ?? generateSecret(),
+    account_id: k.accountId,
+    actions: JSON.stringify(actions),
+    networks: k.networks && k.networks.length > 0 ? JSON.stringify(k.networks) : null,
+    label: k.label ?? null,
+    created_at: Date.now(),
+    revoked_at: null,
+  };
+  await db.insertInto('access_keys').values(row).execute();
+  return {
+    accessKeyId: row.access_key_id,
+    secretAccessKey: row.secret_access_key,
+    accountId: row.account_id,
+  };
+}
+
+/**
+ * Makes sure the operator's root key exists with full permissions. Idempotent: an existing key
+ * with the same ID is brought back to the given secret, account and `wickr:*`.
+ */
+export async function ensureKey(
+  db: Kysely<Database>,
+  k: Required<Pick<NewKey, 'accountId' | 'accessKeyId' | 'secretAccessKey'>>,
+): Promise<void> {
+  assertAccountId(k.accountId);
+  const existing = await findKey(db, k.accessKeyId);
+  if (!existing) {
+    await createKey(db, { ...k, label: 'root' });
+    return;
+  }
+  await db
+    .updateTable('access_keys')
+    .set({
+      secret_access_key: k.secretAccessKey,
+      account_id: k.accountId,
+      actions: JSON.stringify(['wickr:*']),
+      networks: null,
+      revoked_at: null,
+    })
+    .where('access_key_id', '=', k.accessKeyId)
+    .execute();
+}
+
+export async function findKey(db: Kysely<Database>, id: string): Promise<AccessKeyRow | undefined> {
+  return db.selectFrom('access_keys').selectAll().where('access_key_id', '=', id).executeTakeFirst();
+}
+
+export async function countKeys(db: Kysely<Database>): Promise<number> {
+  const r = await db
+    .selectFrom('access_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listKeys(db: Kysely<Database>): Promise<KeyInfo[]> {
+  const rows = await db.selectFrom('access_keys').selectAll().orderBy('created_at').execute();
+  return rows.map(toInfo);
+}
+
+export async function revokeKey(db: Kysely<Database>, id: string): Promise<boolean> {
+  const r = await db
+    .updateTable('access_keys')
+    .set({ revoked_at: Date.now() })
+    .where('access_key_id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+function toInfo(r: AccessKeyRow): KeyInfo {
+  return {
+    accessKeyId: r.access_key_id,
+    accountId: r.account_id,
+    actions: JSON.parse(r.actions) as string[],
+    networks: r.networks ? (JSON.parse(r.networks) as string[]) : null,
+    label: r.label,
+    createdAt: new Date(Number(r.created_at)).toISOString(),
+    revokedAt: r.revoked_at ? new Date(Number(r.revoked_at)).toISOString() : null,
+  };
+}

@@ -1,0 +1,62 @@
+/** Configuration: flags of `serve` override environment variables, which override defaults. */
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  accountId: string;
+  rootAccessKeyId?: string;
+  rootSecretAccessKey?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  publicUrl?: string;
+  logLevel: string;
+  /** Per access key: requests per second and burst; rate 0 disables the limit. */
+  rateLimit: { ratePerSecond: number; burst: number };
+  /** Registration endpoint, per source address. */
+  registrationRateLimit: { ratePerSecond: number; burst: number };
+  registrationLockout: number;
+  maxUsersPerNetwork: number;
+  keyCacheMs: number;
+  /** Write a generated root key as an AWS credentials file next to the SQLite file. */
+  writeCredentialsFile: boolean;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const num = (name: string, fallback: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+    return n;
+  };
+  const accountId = env['WICKR_ACCOUNT_ID'] || '000000000000';
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`WICKR_ACCOUNT_ID must be 12 digits, got "${accountId}"`);
+  return {
+    host: env['WICKR_HOST'] || '127.0.0.1',
+    port: num('WICKR_PORT', 9425),
+    databaseUrl: env['WICKR_DATABASE_URL'] || DEFAULT_DATABASE_URL,
+    accountId,
+    ...(env['WICKR_ROOT_ACCESS_KEY_ID'] ? { rootAccessKeyId: env['WICKR_ROOT_ACCESS_KEY_ID'] } : {}),
+    ...(env['WICKR_ROOT_SECRET_ACCESS_KEY']
+      ? { rootSecretAccessKey: env['WICKR_ROOT_SECRET_ACCESS_KEY'] }
+      : {}),
+    ...(env['WICKR_SMTP_URL'] ? { smtpUrl: env['WICKR_SMTP_URL'] } : {}),
+    mailFrom: env['WICKR_MAIL_FROM'] || 'Wickr Admin <no-reply@wickr.local>',
+    ...(env['WICKR_PUBLIC_URL'] ? { publicUrl: env['WICKR_PUBLIC_URL'] } : {}),
+    logLevel: env['WICKR_LOG_LEVEL'] || 'info',
+    rateLimit: {
+      ratePerSecond: num('WICKR_RATE_LIMIT_RPS', 2000),
+      burst: num('WICKR_RATE_LIMIT_BURST', 4000),
+    },
+    registrationRateLimit: {
+      ratePerSecond: num('WICKR_REGISTRATION_RATE_LIMIT_RPS', 1),
+      burst: num('WICKR_REGISTRATION_RATE_LIMIT_BURST', 20),
+    },
+    registrationLockout: num('WICKR_REGISTRATION_LOCKOUT', 5),
+    maxUsersPerNetwork: num('WICKR_MAX_USERS_PER_NETWORK', 10_000_000),
+    keyCacheMs: num('WICKR_KEY_CACHE_MS', 1000),
+    writeCredentialsFile: true,
+  };
+}

@@ -1,0 +1,138 @@
+/** Helpers every resource module uses: tenancy checks, sorting and paging, IDs. */
+import { randomInt } from 'node:crypto';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { notFound, validationError } from '../protocol/errors.js';
+import { isUniqueViolation } from '../pipeline/idempotency.js';
+import { fetchPage, type Keyset } from '../store/keyset.js';
+import type { Database, NetworkRow } from '../store/schema.js';
+import type { Ctx } from './context.js';
+
+/** The network, if it belongs to the caller's account and region; ResourceNotFoundError otherwise. */
+export async function requireNetwork(ctx: Ctx, networkId: string): Promise<NetworkRow> {
+  const row = await ctx.db
+    .selectFrom('networks')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where('account_id', '=', ctx.principal.accountId)
+    .where('region', '=', ctx.principal.region)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Network ${networkId} was not found.`);
+  return row;
+}
+
+export const DEFAULT_PAGE_SIZE = 10;
+
+export interface ListParams {
+  nextToken?: string;
+  maxResults?: number;
+  sortFields?: string;
+  sortDirection?: 'ASC' | 'DESC';
+}
+
+/**
+ * Resolves `sortFields` ("a+b", as documented) against the fields an operation accepts
+ * (name → SQL expression) and appends `tiebreak` so the order is total.
+ */
+export function sortKeyset(
+  params: ListParams,
+  allowed: Record<string, string>,
+  defaults: string[],
+  tiebreak: string,
+): Keyset {
+  const names = params.sortFields ? params.sortFields.split(/[+ ,]/).filter(Boolean) : defaults;
+  const lower = new Map(Object.keys(allowed).map((k) => [k.toLowerCase(), k]));
+  const exprs: string[] = [];
+  for (const n of names) {
+    const key = lower.get(n.toLowerCase());
+    if (!key) {
+      throw validationError([
+        {
+          field: 'sortFields',
+          reason: `"${n}" is not a sortable field; use one of: ${Object.keys(allowed).join(', ')} (several joined with '+')`,
+        },
+      ]);
+    }
+    const expr = allowed[key]!;
+    if (!exprs.includes(expr)) exprs.push(expr);
+  }
+  if (!exprs.includes(tiebreak)) exprs.push(tiebreak);
+  return { exprs, direction: params.sortDirection === 'ASC' ? 'asc' : 'desc' };
+}
+
+/** Runs one page of a keyset query and returns the rows plus the signed `nextToken`. */
+export async function listPage<DB, TB extends keyof DB, O>(
+  ctx: Ctx,
+  scope: string,
+  qb: SelectQueryBuilder<DB, TB, O>,
+  keyset: Keyset,
+  params: ListParams,
+): Promise<{ rows: O[]; nextToken?: string }> {
+  // The token is bound to the query (filters, order) it was issued for.
+  const fullScope = `${scope}|${keyset.exprs.join(',')}|${keyset.direction}`;
+  const after = ctx.services.pager.decode(fullScope, params.nextToken);
+  const page = await fetchPage(qb, keyset, after, params.maxResults ?? DEFAULT_PAGE_SIZE);
+  return {
+    rows: page.rows,
+    ...(page.next ? { nextToken: ctx.services.pager.encode(fullScope, page.next) } : {}),
+  };
+}
+
+/**
+ * Allocates a random ID of a kind, registered forever so that it is never handed out
+ * again, even after its resource is deleted.
+ */
+export async function allocateId(
+  db: Kysely<Database>,
+  kind: string,
+  generate: () => string,
+): Promise<string> {
+  for (let i = 0; i < 20; i++) {
+    const id = generate();
+    const taken = await db
+      .selectFrom('id_registry')
+      .select('id')
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (taken) continue;
+    try {
+      await db.insertInto('id_registry').values({ kind, id }).execute();
+      return id;
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+    }
+  }
+  throw new Error(`Could not allocate a ${kind} ID`);
+}
+
+export const digits = (n: number) => () => {
+  let s = String(1 + randomInt(9));
+  while (s.length < n) s += String(randomInt(10));
+  return s;
+};
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+export const opaqueId = (n: number) => () => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return s;
+};
+
+export const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+export const flag = (b: boolean | undefined): 0 | 1 => (b ? 1 : 0);
+
+/** The message batch operations return: counts of what succeeded and failed. */
+export function batchMessage(verb: string, ok: number, failed: number): string {
+  return `${ok} ${ok === 1 ? 'item' : 'items'} ${verb}, ${failed} failed.`;
+}
+
+/** Distinct values in request order: batch items are processed once each. */
+export function distinct<T>(items: readonly T[], key: (t: T) => string = String): T[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const k = key(i);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,39 @@
+/** What every handler receives: the caller, a database handle (a transaction for writes), services. */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/policy.js';
+import type { Contract, InputOf, OperationName, OutputOf } from '../contract/index.js';
+import type { Pager } from '../pipeline/pagination.js';
+import type { Database } from '../store/schema.js';
+
+export interface DomainConfig {
+  /** Base URL put in invitation links. */
+  publicUrl: string;
+  /** Registration attempts with a wrong code before a user is locked out. */
+  registrationLockout: number;
+  /** Users a network may hold (GetUsersCount's `remaining`). */
+  maxUsersPerNetwork: number;
+}
+
+export interface Services {
+  now(): number;
+  config: DomainConfig;
+  pager: Pager;
+  log: Logger;
+  /** Wakes the delivery worker after a commit that queued mail. */
+  mailQueued(): void;
+}
+
+export interface Ctx {
+  db: Kysely<Database>;
+  principal: Principal;
+  requestId: string;
+  services: Services;
+}
+
+export type Handler<N extends OperationName> = (
+  ctx: Ctx,
+  input: InputOf<Contract[N]>,
+) => Promise<OutputOf<Contract[N]>>;
+
+export type HandlerMap = { [N in OperationName]?: Handler<N> };

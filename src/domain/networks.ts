@@ -1,0 +1,190 @@
+/** Networks: creation (with a default security group and a uname key), settings, deletion. */
+import { randomBytes } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
+import type { NetworkRow } from '../store/schema.js';
+import type { UpdateNetworkSettings as UpdateNetworkSettingsOp } from '../contract/networks.js';
+import { validationError } from '../protocol/errors.js';
+import { allocateId, digits, listPage, requireNetwork, sortKeyset } from './common.js';
+import type { Ctx, Handler } from './context.js';
+import { createDefaultGroup } from './security-groups.js';
+
+const FREE_TRIAL_DAYS = 30;
+
+type SettingsInput = Static<(typeof UpdateNetworkSettingsOp)['input']>['settings'];
+
+export interface NetworkSettings {
+  enableClientMetrics: boolean;
+  readReceiptConfig: { status: 'DISABLED' | 'ENABLED' | 'FORCE_ENABLED' };
+  dataRetention: boolean;
+  enableTrustedDataFormat: boolean;
+  consentPopup: { enabled: boolean; header?: string; content?: string; closeButtonLabel?: string };
+}
+
+export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = {
+  enableClientMetrics: false,
+  readReceiptConfig: { status: 'DISABLED' },
+  dataRetention: false,
+  enableTrustedDataFormat: false,
+  consentPopup: { enabled: false },
+};
+
+const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+
+function checkKmsArn(arn: string | undefined): void {
+  if (arn !== undefined && !KMS_ARN.test(arn)) {
+    throw validationError([
+      {
+        field: 'encryptionKeyArn',
+        reason: 'must be the ARN of a KMS key, e.g. arn:aws:kms:us-east-1:123456789012:key/<id>',
+      },
+    ]);
+  }
+}
+
+export const networkArn = (n: NetworkRow) =>
+  `arn:aws:wickr:${n.region}:${n.account_id}:network/${n.network_id}`;
+
+function describe(n: NetworkRow) {
+  return {
+    networkId: n.network_id,
+    networkName: n.network_name,
+    accessLevel: n.access_level as 'STANDARD' | 'PREMIUM',
+    awsAccountId: n.account_id,
+    networkArn: networkArn(n),
+    standing: n.standing,
+    ...(n.free_trial_expiration !== null
+      ? { freeTrialExpiration: new Date(Number(n.free_trial_expiration)).toISOString() }
+      : {}),
+    migrationState: n.migration_state,
+    ...(n.encryption_key_arn !== null ? { encryptionKeyArn: n.encryption_key_arn } : {}),
+  };
+}
+
+export const CreateNetwork: Handler<'CreateNetwork'> = async (ctx, input) => {
+  checkKmsArn(input.encryptionKeyArn);
+  const now = ctx.services.now();
+  const networkId = await allocateId(ctx.db, 'network', digits(8));
+  await ctx.db
+    .insertInto('networks')
+    .values({
+      network_id: networkId,
+      account_id: ctx.principal.accountId,
+      region: ctx.principal.region,
+      network_name: input.networkName,
+      access_level: input.accessLevel,
+      encryption_key_arn: input.encryptionKeyArn ?? null,
+      standing: 1,
+      free_trial_expiration: input.enablePremiumFreeTrial
+        ? now + FREE_TRIAL_DAYS * 86_400_000
+        : null,
+      migration_state: 0,
+      uname_key: randomBytes(32).toString('hex'),
+      settings: JSON.stringify(DEFAULT_NETWORK_SETTINGS),
+      created_at: now,
+    })
+    .execute();
+  await createDefaultGroup(ctx, networkId);
+  return {
+    networkId,
+    networkName: input.networkName,
+    ...(input.encryptionKeyArn ? { encryptionKeyArn: input.encryptionKeyArn } : {}),
+  };
+};
+
+export const GetNetwork: Handler<'GetNetwork'> = async (ctx, input) =>
+  describe(await requireNetwork(ctx, input.networkId));
+
+export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
+  const keyset = sortKeyset(
+    input,
+    { networkId: 'network_id', networkName: 'network_name' },
+    ['networkId'],
+    'network_id',
+  );
+  let qb = ctx.db
+    .selectFrom('networks')
+    .selectAll()
+    .where('account_id', '=', ctx.principal.accountId)
+    .where('region', '=', ctx.principal.region);
+  // A key limited to some networks sees only those.
+  if (ctx.principal.networks) qb = qb.where('network_id', 'in', [...ctx.principal.networks, '']);
+  const page = await listPage(ctx, 'ListNetworks', qb, keyset, input);
+  return {
+    networks: page.rows.map(describe),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+};
+
+export const UpdateNetwork: Handler<'UpdateNetwork'> = async (ctx, input) => {
+  checkKmsArn(input.encryptionKeyArn);
+  await requireNetwork(ctx, input.networkId);
+  await ctx.db
+    .updateTable('networks')
+    .set({
+      network_name: input.networkName,
+      ...(input.encryptionKeyArn !== undefined
+        ? { encryption_key_arn: input.encryptionKeyArn }
+        : {}),
+    })
+    .where('network_id', '=', input.networkId)
+    .execute();
+  return { message: `Network ${input.networkId} updated.` };
+};
+
+export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  // Security groups, users, bots, devices and memberships go with it (ON DELETE CASCADE).
+  await ctx.db.deleteFrom('member_groups').where('network_id', '=', input.networkId).execute();
+  await ctx.db.deleteFrom('networks').where('network_id', '=', input.networkId).execute();
+  return { message: `Network ${input.networkId} deleted.` };
+};
+
+export function readSettings(n: NetworkRow): NetworkSettings {
+  return { ...DEFAULT_NETWORK_SETTINGS, ...(JSON.parse(n.settings) as Partial<NetworkSettings>) };
+}
+
+function settingsList(s: NetworkSettings) {
+  return Object.entries(s).map(([optionName, value]) => ({
+    optionName,
+    value: typeof value === 'object' ? JSON.stringify(value) : String(value),
+    type: typeof value === 'object' ? 'object' : typeof value,
+  }));
+}
+
+export const GetNetworkSettings: Handler<'GetNetworkSettings'> = async (ctx, input) => ({
+  settings: settingsList(readSettings(await requireNetwork(ctx, input.networkId))),
+});
+
+export async function writeSettings(ctx: Ctx, networkId: string, s: NetworkSettings) {
+  await ctx.db
+    .updateTable('networks')
+    .set({ settings: JSON.stringify(s) })
+    .where('network_id', '=', networkId)
+    .execute();
+}
+
+export function mergeSettings(current: NetworkSettings, change: SettingsInput): NetworkSettings {
+  return {
+    ...current,
+    ...(change.enableClientMetrics !== undefined
+      ? { enableClientMetrics: change.enableClientMetrics }
+      : {}),
+    ...(change.readReceiptConfig?.status !== undefined
+      ? { readReceiptConfig: { status: change.readReceiptConfig.status } }
+      : {}),
+    ...(change.dataRetention !== undefined ? { dataRetention: change.dataRetention } : {}),
+    ...(change.enableTrustedDataFormat !== undefined
+      ? { enableTrustedDataFormat: change.enableTrustedDataFormat }
+      : {}),
+    ...(change.consentPopup !== undefined
+      ? { consentPopup: { ...current.consentPopup, ...change.consentPopup } }
+      : {}),
+  };
+}
+
+export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const next = mergeSettings(readSettings(network), input.settings);
+  await writeSettings(ctx, input.networkId, next);
+  return { settings: settingsList(next) };
+};

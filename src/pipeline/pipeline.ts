@@ -1,0 +1,103 @@
+/**
+ * The request pipeline, generic over the contract:
+ * authenticate → rate-limit → bind + validate → authorize → idempotency → handler.
+ */
+import type { Kysely } from 'kysely';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authorize, type Principal } from '../auth/policy.js';
+import type { OperationSpec } from '../contract/dsl.js';
+import type { Ctx, HandlerMap, Services } from '../domain/context.js';
+import { bindInput, planBinding, type RawRequest } from '../protocol/binding.js';
+import { badRequest } from '../protocol/errors.js';
+import type { Database } from '../store/schema.js';
+import { fingerprint, runIdempotent } from './idempotency.js';
+import type { RateLimiter } from './rate-limit.js';
+import { compileValidator } from './validate.js';
+
+export interface PipelineRequest extends RawRequest {
+  method: string;
+  url: string;
+  requestId: string;
+}
+
+export interface PipelineResult {
+  json: string;
+  principal: Principal;
+}
+
+type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>;
+
+/** Operations that write nothing: they run without a transaction unless a token is given. */
+const READ_ONLY = new Set(['BatchLookupUserUname']);
+
+export interface CompiledOperation {
+  spec: OperationSpec;
+  run(req: PipelineRequest): Promise<PipelineResult>;
+}
+
+export class Pipeline {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly services: Services,
+    private readonly authenticator: Authenticator,
+    private readonly limiter: RateLimiter,
+    private readonly handlers: HandlerMap,
+  ) {}
+
+  compile(spec: OperationSpec): CompiledOperation {
+    const plan = planBinding(spec);
+    const validate = compileValidator(spec);
+    const handler = this.handlers[spec.name as keyof HandlerMap] as AnyHandler | undefined;
+    const tokenMember = Object.entries(spec.input.properties).find(
+      ([, s]) => (s as Record<string, unknown>)['x-idempotency'],
+    )?.[0];
+    const readOnly = spec.method === 'GET' || READ_ONLY.has(spec.name);
+
+    const run = async (req: PipelineRequest): Promise<PipelineResult> => {
+      const principal = await this.authenticator.authenticate({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body ?? Buffer.alloc(0),
+      });
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      const input = bindInput(plan, req);
+      validate(input);
+      authorize(principal, spec.name, input['networkId'] as string | undefined);
+      if (!handler) {
+        throw badRequest(
+          `${spec.name} is not available yet on this server; see the project's API notes for the operations it implements.`,
+        );
+      }
+      const ctxFor = (db: Kysely<Database>): Ctx => ({
+        db,
+        principal,
+        requestId: req.requestId,
+        services: this.services,
+      });
+      const token = tokenMember ? (input[tokenMember] as string | undefined) : undefined;
+      let json: string;
+      if (token !== undefined) {
+        json = await runIdempotent(
+          this.db,
+          {
+            accountId: principal.accountId,
+            token,
+            operation: spec.name,
+            fingerprint: fingerprint(spec.name, input),
+          },
+          (trx) => handler(ctxFor(trx), input),
+          this.services.now,
+        );
+      } else if (readOnly) {
+        json = JSON.stringify(await handler(ctxFor(this.db), input));
+      } else {
+        json = JSON.stringify(
+          await this.db.transaction().execute((trx) => handler(ctxFor(trx), input)),
+        );
+      }
+      return { json, principal };
+    };
+    return { spec, run };
+  }
+}

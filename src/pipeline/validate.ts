@@ -1,0 +1,98 @@
+/**
+ * Input validation: each operation's input schema is compiled once by Ajv, and every
+ * violation becomes one `{field, reason}` of a single ValidationError.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ANNOTATIONS, type OperationSpec } from '../contract/dsl.js';
+import { validationError, type Reason } from '../protocol/errors.js';
+
+const ajv = new Ajv({
+  allErrors: true,
+  // Unknown members are ignored (and dropped, so handlers see only modelled data).
+  removeAdditional: 'all',
+  verbose: true,
+  strict: true,
+  unicodeRegExp: true,
+});
+ajv.addVocabulary([...ANNOTATIONS]);
+
+export function compileValidator(op: OperationSpec): (input: Record<string, unknown>) => void {
+  const validate: ValidateFunction = ajv.compile(op.input);
+  return (input) => {
+    if (validate(input)) return;
+    throw validationError(toReasons(validate.errors ?? []));
+  };
+}
+
+export function toReasons(errors: ErrorObject[]): Reason[] {
+  const seen = new Set<string>();
+  const reasons: Reason[] = [];
+  for (const e of errors) {
+    const base = fieldPath(e.instancePath);
+    const field =
+      e.keyword === 'required'
+        ? join(base, (e.params as { missingProperty: string }).missingProperty)
+        : base;
+    const reason = describe(e);
+    const key = `${field}\n${reason}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    reasons.push({ field: field || '(body)', reason });
+  }
+  return reasons;
+}
+
+function join(base: string, member: string): string {
+  return base ? `${base}.${member}` : member;
+}
+
+/** `/users/3/username` → `users[3].username` */
+export function fieldPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
+  }
+  return out;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'a boolean (true or false)',
+  array: 'a list',
+  object: 'a structure (JSON object)',
+};
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return 'is required';
+    case 'type': {
+      const t = String(p['type']);
+      const timestamp = parent['x-kind'] === 'timestamp';
+      return timestamp ? 'must be a timestamp in epoch seconds' : `must be ${TYPE_NAMES[t] ?? t}`;
+    }
+    case 'minLength':
+      return `must be at least ${String(p['limit'])} character${p['limit'] === 1 ? '' : 's'} long`;
+    case 'maxLength':
+      return `must be at most ${String(p['limit'])} characters long`;
+    case 'minItems':
+      return `must contain at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}`;
+    case 'maxItems':
+      return `must contain at most ${String(p['limit'])} items`;
+    case 'minimum':
+      return `must be at least ${String(p['limit'])}`;
+    case 'maximum':
+      return `must be at most ${String(p['limit'])}`;
+    case 'pattern':
+      return `must match the pattern ${String(parent['x-pattern'] ?? p['pattern'])}`;
+    case 'enum':
+      return `must be one of: ${(p['allowedValues'] as unknown[]).join(', ')}`;
+    default:
+      return e.message ?? 'is invalid';
+  }
+}

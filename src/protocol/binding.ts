@@ -1,0 +1,139 @@
+/**
+ * restJson1 request binding, generic over the contract: URI labels, query-string parameters,
+ * headers and JSON body members become one input object. Values that do not parse as their
+ * type are passed through unchanged so that validation reports them with the member's name.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { OperationSpec } from '../contract/dsl.js';
+import { badRequest } from './errors.js';
+
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'other';
+
+interface LocatedMember {
+  member: string;
+  wireName: string;
+  location: 'uri' | 'querystring' | 'header';
+  kind: Kind;
+}
+
+export interface BindingPlan {
+  located: LocatedMember[];
+  /** Wire names of located members (they are never read from the body). */
+  locatedNames: Set<string>;
+  hasBody: boolean;
+}
+
+export function planBinding(op: OperationSpec): BindingPlan {
+  const located: LocatedMember[] = [];
+  let hasBody = false;
+  for (const [member, schema] of Object.entries(op.input.properties as Record<string, TSchema>)) {
+    const location = schema['x-location'] as LocatedMember['location'] | undefined;
+    if (!location) {
+      hasBody = true;
+      continue;
+    }
+    const type = schema['type'] as string | undefined;
+    const kind: Kind =
+      type === 'string' || type === 'integer' || type === 'number' || type === 'boolean'
+        ? type
+        : 'other';
+    const wireName = (schema['x-name'] as string | undefined) ?? member;
+    located.push({ member, wireName, location, kind });
+  }
+  return { located, locatedNames: new Set(located.map((l) => l.member)), hasBody };
+}
+
+export interface RawRequest {
+  params: Record<string, string>;
+  /** The raw query string, without '?'. */
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
+}
+
+export function bindInput(plan: BindingPlan, raw: RawRequest): Record<string, unknown> {
+  const input: Record<string, unknown> = plan.hasBody ? parseBody(raw.body) : {};
+  for (const name of plan.locatedNames) delete input[name];
+  let query: Map<string, string> | undefined;
+  for (const l of plan.located) {
+    let value: string | undefined;
+    if (l.location === 'uri') value = raw.params[l.wireName];
+    else if (l.location === 'header') {
+      const h = raw.headers[l.wireName.toLowerCase()];
+      value = Array.isArray(h) ? h[0] : h;
+    } else {
+      query ??= parseQuery(raw.query);
+      value = query.get(l.wireName);
+    }
+    if (value !== undefined) input[l.member] = coerce(value, l.kind);
+  }
+  return input;
+}
+
+function coerce(value: string, kind: Kind): unknown {
+  switch (kind) {
+    case 'integer':
+      return /^-?\d+$/.test(value) ? Number(value) : value;
+    case 'number': {
+      // Timestamps: epoch seconds; an ISO 8601 date is accepted too.
+      if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+      const t = Date.parse(value);
+      return Number.isNaN(t) ? value : t / 1000;
+    }
+    case 'boolean':
+      return value === 'true' ? true : value === 'false' ? false : value;
+    default:
+      return value;
+  }
+}
+
+export function parseQuery(raw: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!raw) return out;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    if (!out.has(key)) out.set(key, value);
+  }
+  return out;
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function parseBody(body: Buffer | undefined): Record<string, unknown> {
+  if (!body || body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`The request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw badRequest('The request body must be a JSON object.');
+  }
+  return dropNulls(parsed as Record<string, unknown>);
+}
+
+/** Members whose value is null count as absent, at every depth. */
+function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null) delete o[k];
+    else if (Array.isArray(v)) {
+      for (const item of v) {
+        if (item && typeof item === 'object' && !Array.isArray(item)) {
+          dropNulls(item as Record<string, unknown>);
+        }
+      }
+    } else if (typeof v === 'object') dropNulls(v as Record<string, unknown>);
+  }
+  return o;
+}

@@ -1,0 +1,102 @@
+/** Composition root: configuration in, a running server out. */
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { Authenticator } from './auth/authenticator.js';
+import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
+import type { Config } from './config.js';
+import { operations } from './contract/index.js';
+import type { Services } from './domain/context.js';
+import { handlers } from './domain/handlers.js';
+import { purgeExpiredTokens } from './pipeline/idempotency.js';
+import { Pager } from './pipeline/pagination.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { RateLimiter } from './pipeline/rate-limit.js';
+import { createHttpApp, registerOperation } from './protocol/http.js';
+import { openStore, type Store } from './store/database.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  log: Logger;
+  /** e.g. http://127.0.0.1:9425 */
+  endpoint: string;
+  /** The root key, when this start created it or it came from the environment. */
+  rootCredentials?: RootCredentials;
+  credentialsFile?: string;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger?: Logger;
+  now?: () => number;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const log =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      redact: ['req.headers.authorization', '*.secretAccessKey', '*.secret_access_key'],
+    });
+  const now = options.now ?? Date.now;
+  const store = await openStore(config.databaseUrl);
+  try {
+    const boot = await bootstrapRootKey(store, config);
+    const pager = new Pager(await serverSecret(store.db, 'pagination'));
+    const services: Services = {
+      now,
+      pager,
+      log,
+      config: {
+        publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+        registrationLockout: config.registrationLockout,
+        maxUsersPerNetwork: config.maxUsersPerNetwork,
+      },
+      mailQueued: () => undefined,
+    };
+    const authenticator = new Authenticator(store.db, { keyCacheMs: config.keyCacheMs, now });
+    const limiter = new RateLimiter(config.rateLimit, now);
+    const pipeline = new Pipeline(store.db, services, authenticator, limiter, handlers);
+
+    const app = createHttpApp(log);
+    for (const spec of operations) registerOperation(app, pipeline.compile(spec));
+    app.get('/health', async (_req, reply) => {
+      await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
+      return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));
+    });
+
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const endpoint = `http://${host}:${port}`;
+    if (!config.publicUrl) services.config.publicUrl = endpoint;
+
+    const purge = setInterval(() => {
+      purgeExpiredTokens(store.db, now()).catch((err: unknown) =>
+        log.warn({ err }, 'idempotency purge failed'),
+      );
+    }, 3_600_000);
+    purge.unref();
+
+    let closed = false;
+    return {
+      app,
+      store,
+      log,
+      endpoint,
+      ...(boot.credentials ? { rootCredentials: boot.credentials } : {}),
+      ...(boot.credentialsFile ? { credentialsFile: boot.credentialsFile } : {}),
+      async close() {
+        if (closed) return;
+        closed = true;
+        clearInterval(purge);
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

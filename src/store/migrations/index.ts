@@ -1,0 +1,23 @@
+/** Migrations as code, applied in order at start (and by every CLI command). */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Engine } from '../database.js';
+import { initial } from './001-initial.js';
+
+export type MigrationFactory = (engine: Engine) => Migration;
+
+const all: Record<string, MigrationFactory> = {
+  '001-initial': initial,
+};
+
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(Object.entries(all).map(([name, make]) => [name, make(engine)])),
+  };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+}

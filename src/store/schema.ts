@@ -1,0 +1,159 @@
+/**
+ * The database schema as a TypeScript type (Kysely). Both engines store booleans as 0/1
+ * integers, times as epoch milliseconds and structured settings as JSON text, so one set of
+ * queries serves SQLite and PostgreSQL alike.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Flag = 0 | 1;
+
+export interface AccessKeysTable {
+  access_key_id: string;
+  secret_access_key: string;
+  account_id: string;
+  /** JSON array of allowed actions, e.g. ["wickr:*"]. */
+  actions: string;
+  /** JSON array of network IDs the key is limited to, or null for all. */
+  networks: string | null;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface IdRegistryTable {
+  kind: string;
+  id: string;
+}
+
+export interface NetworksTable {
+  network_id: string;
+  account_id: string;
+  region: string;
+  network_name: string;
+  access_level: string;
+  encryption_key_arn: string | null;
+  standing: number;
+  free_trial_expiration: number | null;
+  migration_state: number;
+  /** Hex key of the network's uname HMAC. */
+  uname_key: string;
+  settings: string;
+  created_at: number;
+}
+
+export interface SecurityGroupsTable {
+  network_id: string;
+  group_id: string;
+  name: string;
+  is_default: Flag;
+  settings: string;
+  active_directory_guid: string | null;
+  created_at: number;
+  modified: number;
+}
+
+/** Users and bots share one table: they share usernames, unames and the ID space. */
+export interface MembersTable {
+  member_id: Generated<number>;
+  network_id: string;
+  kind: 'user' | 'bot';
+  username: string;
+  username_lc: string;
+  uname: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  /** 1 pending, 2 active. */
+  status: number;
+  suspended: Flag;
+  is_admin: Flag;
+  otp_enabled: Flag;
+  scim_id: string | null;
+  cell: string | null;
+  country_code: string | null;
+  invite_code: string | null;
+  invite_code_custom: Flag;
+  invite_expires_at: number | null;
+  code_validation: Flag;
+  challenge_failures: number;
+  /** Bots: scrypt hash of the challenge (password). */
+  challenge_hash: string | null;
+  pubkey: string | null;
+  /** Bots: their single security group. */
+  group_id: string | null;
+  last_login: number | null;
+  last_activity: number | null;
+  created_at: number;
+  modified: number;
+}
+
+export interface MemberGroupsTable {
+  member_id: number;
+  network_id: string;
+  group_id: string;
+}
+
+export interface DevicesTable {
+  app_id: string;
+  member_id: number;
+  network_id: string;
+  device_name: string;
+  platform: string;
+  status_text: string;
+  suspended: Flag;
+  created_at: number;
+  last_login: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  network_id: string;
+  member_id: number | null;
+  kind: string;
+  recipient: string;
+  subject: string;
+  body_text: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  sent_at: number | null;
+  last_error: string | null;
+}
+
+export interface IdempotencyTable {
+  account_id: string;
+  token: string;
+  operation: string;
+  fingerprint: string;
+  /** Null while the first request is still executing. */
+  response: string | null;
+  created_at: number;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  access_keys: AccessKeysTable;
+  id_registry: IdRegistryTable;
+  networks: NetworksTable;
+  security_groups: SecurityGroupsTable;
+  members: MembersTable;
+  member_groups: MemberGroupsTable;
+  devices: DevicesTable;
+  outbox: OutboxTable;
+  idempotency: IdempotencyTable;
+  server_secrets: ServerSecretsTable;
+}
+
+export type AccessKeyRow = Selectable<AccessKeysTable>;
+export type NetworkRow = Selectable<NetworksTable>;
+export type SecurityGroupRow = Selectable<SecurityGroupsTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type NewMember = Insertable<MembersTable>;
+export type MemberUpdate = Updateable<MembersTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type OutboxRow = Selectable<OutboxTable>;
