@@ -13,6 +13,8 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { registerClientApi } from './client-api/routes.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -58,7 +60,26 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const limiter = new RateLimiter(config.rateLimit, now);
     const pipeline = new Pipeline(store.db, services, authenticator, limiter, handlers);
 
+    const worker = config.smtpUrl
+      ? new DeliveryWorker(store.db, { smtpUrl: config.smtpUrl, from: config.mailFrom, log, now })
+      : undefined;
+    services.mailQueued = worker
+      ? () => worker.wake()
+      : () => log.info('invitation queued in the outbox (no SMTP configured; see wickr-admin outbox list)');
+
     const app = createHttpApp(log);
+    registerClientApi(app, {
+      db: store.db,
+      services,
+      perAddress: new RateLimiter(config.registrationRateLimit, now),
+      perUser: new RateLimiter(
+        {
+          ratePerSecond: config.registrationRateLimit.ratePerSecond / 2,
+          burst: Math.max(1, Math.ceil(config.registrationRateLimit.burst / 2)),
+        },
+        now,
+      ),
+    });
     for (const spec of operations) registerOperation(app, pipeline.compile(spec));
     app.get('/health', async (_req, reply) => {
       await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
@@ -72,6 +93,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const endpoint = `http://${host}:${port}`;
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
+    worker?.start();
     const purge = setInterval(() => {
       purgeExpiredTokens(store.db, now()).catch((err: unknown) =>
         log.warn({ err }, 'idempotency purge failed'),
@@ -92,6 +114,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         closed = true;
         clearInterval(purge);
         await app.close();
+        await worker?.stop();
         await store.close();
       },
     };

@@ -5,6 +5,7 @@ import { startServer } from '../server.js';
 import { createKey, listKeys, revokeKey } from '../auth/keys.js';
 import { openStore } from '../store/database.js';
 import { CREDENTIALS_PROFILE } from '../bootstrap.js';
+import { listOutbox } from '../delivery/worker.js';
 
 const program = new Command();
 program
@@ -112,6 +113,29 @@ databaseOption(keys.command('revoke').description('Revoke an access key').argume
     });
   },
 );
+
+const outbox = program.command('outbox').description('Invitation e-mails and their delivery state');
+
+databaseOption(
+  outbox
+    .command('list')
+    .description('List outbox messages, newest first, as JSON')
+    .option('--status <status>', 'pending, sent, failed or superseded')
+    .option('--network <id>', 'only this network')
+    .option('--limit <n>', 'at most this many (default 100)', (v) => Number(v)),
+).action(async (opts: { status?: string; network?: string; limit?: number; database?: string }) => {
+  if (opts.status && !['pending', 'sent', 'failed', 'superseded'].includes(opts.status)) {
+    throw new Error('--status must be pending, sent, failed or superseded');
+  }
+  await withStore(opts, async (db) => {
+    const rows = await listOutbox(db, {
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.network ? { networkId: opts.network } : {}),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+    });
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  });
+});
 
 function split(s: string): string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);

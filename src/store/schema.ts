@@ -74,6 +74,8 @@ export interface MembersTable {
   invite_code: string | null;
   invite_code_custom: Flag;
   invite_expires_at: number | null;
+  /** Validity of an invite code in days; a reinvite restarts it. */
+  invite_ttl_days: number;
   code_validation: Flag;
   challenge_failures: number;
   /** Bots: scrypt hash of the challenge (password). */
@@ -113,7 +115,7 @@ export interface OutboxTable {
   recipient: string;
   subject: string;
   body_text: string;
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'superseded';
   attempts: number;
   next_attempt_at: number;
   created_at: number;

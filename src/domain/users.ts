@@ -1,0 +1,634 @@
+/** Users: invited by admins, registered by people, looked up by uname, suspended, deleted. */
+import type { Static } from '@sinclair/typebox';
+import type { User } from '../contract/users.js';
+import { notFound, validationError, type Reason } from '../protocol/errors.js';
+import type { MemberRow, NetworkRow } from '../store/schema.js';
+import {
+  batchMessage,
+  distinct,
+  epochSeconds,
+  flag,
+  listPage,
+  requireNetwork,
+  sortKeyset,
+} from './common.js';
+import type { Ctx, Handler } from './context.js';
+import {
+  DEFAULT_INVITE_TTL_DAYS,
+  MAX_INVITE_TTL_DAYS,
+  generateInviteCode,
+  inviteExpiry,
+  queueInvitations,
+  unameOf,
+  type Invitation,
+} from './invitations.js';
+import { requireGroup } from './security-groups.js';
+
+type UserOut = Static<typeof User>;
+type Failure = { userId: string; field: string; reason: string };
+
+export const MAX_USERNAME_LENGTH = 256;
+export const MAX_INVITE_CODE_LENGTH = 64;
+
+// ---------- reading ----------
+
+export async function groupsOf(ctx: Ctx, memberIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (memberIds.length === 0) return out;
+  const rows = await ctx.db
+    .selectFrom('member_groups')
+    .select(['member_id', 'group_id'])
+    .where('member_id', 'in', memberIds)
+    .orderBy('group_id')
+    .execute();
+  for (const r of rows) {
+    const id = Number(r.member_id);
+    const list = out.get(id) ?? [];
+    list.push(r.group_id);
+    out.set(id, list);
+  }
+  return out;
+}
+
+export function isInviteExpired(m: MemberRow, now: number): boolean {
+  return m.status === 1 && m.invite_expires_at !== null && Number(m.invite_expires_at) < now;
+}
+
+export function renderUser(m: MemberRow, groups: string[], now: number): UserOut {
+  return {
+    userId: String(m.member_id),
+    ...(m.first_name !== null ? { firstName: m.first_name } : {}),
+    ...(m.last_name !== null ? { lastName: m.last_name } : {}),
+    username: m.username,
+    securityGroups: groups,
+    isAdmin: m.is_admin === 1,
+    suspended: m.suspended === 1,
+    status: m.status,
+    otpEnabled: m.otp_enabled === 1,
+    ...(m.scim_id !== null ? { scimId: m.scim_id } : {}),
+    type: 'user',
+    ...(m.cell !== null ? { cell: m.cell } : {}),
+    ...(m.country_code !== null ? { countryCode: m.country_code } : {}),
+    challengeFailures: m.challenge_failures,
+    isInviteExpired: isInviteExpired(m, now),
+    isUser: true,
+    ...(m.status === 1 && m.invite_code !== null ? { inviteCode: m.invite_code } : {}),
+    codeValidation: m.code_validation === 1,
+    uname: m.uname,
+  };
+}
+
+export async function renderUsers(ctx: Ctx, rows: MemberRow[]): Promise<UserOut[]> {
+  const groups = await groupsOf(
+    ctx,
+    rows.map((r) => Number(r.member_id)),
+  );
+  const now = ctx.services.now();
+  return rows.map((r) => renderUser(r, groups.get(Number(r.member_id)) ?? [], now));
+}
+
+export async function findUsers(ctx: Ctx, networkId: string, ids: string[]): Promise<Map<string, MemberRow>> {
+  const numeric = ids.map(Number).filter((n) => Number.isSafeInteger(n));
+  if (numeric.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where('kind', '=', 'user')
+    .where('member_id', 'in', numeric)
+    .execute();
+  return new Map(rows.map((r) => [String(r.member_id), r]));
+}
+
+export async function requireUser(ctx: Ctx, networkId: string, userId: string): Promise<MemberRow> {
+  const user = (await findUsers(ctx, networkId, [userId])).get(String(Number(userId)));
+  if (!user) throw notFound(`User ${userId} was not found in network ${networkId}.`);
+  return user;
+}
+
+/** Missing security groups among `ids`, for per-item failures. */
+async function existingGroups(ctx: Ctx, networkId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await ctx.db
+    .selectFrom('security_groups')
+    .select('group_id')
+    .where('network_id', '=', networkId)
+    .where('group_id', 'in', ids)
+    .execute();
+  return new Set(rows.map((r) => r.group_id));
+}
+
+/** Users and bots holding any of these usernames (lowercased), by lowercased username. */
+export async function takenUsernames(
+  ctx: Ctx,
+  networkId: string,
+  lowercased: string[],
+): Promise<Map<string, { member_id: number; kind: string }>> {
+  if (lowercased.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom('members')
+    .select(['member_id', 'kind', 'username_lc'])
+    .where('network_id', '=', networkId)
+    .where('username_lc', 'in', lowercased)
+    .execute();
+  return new Map(rows.map((r) => [r.username_lc, { member_id: Number(r.member_id), kind: r.kind }]));
+}
+
+// ---------- shared checks ----------
+
+function checkUsername(field: string, username: string, reasons: Reason[]): void {
+  if (username.trim().length === 0) reasons.push({ field, reason: 'must not be empty' });
+  else if (username !== username.trim()) {
+    reasons.push({ field, reason: 'must not start or end with white space' });
+  } else if (username.length > MAX_USERNAME_LENGTH) {
+    reasons.push({ field, reason: `must be at most ${MAX_USERNAME_LENGTH} characters long` });
+  }
+}
+
+function checkInvite(
+  prefix: string,
+  item: { inviteCode?: string; inviteCodeTtl?: number },
+  reasons: Reason[],
+): void {
+  if (item.inviteCode !== undefined) {
+    if (!/^\S{4,}$/.test(item.inviteCode) || item.inviteCode.length > MAX_INVITE_CODE_LENGTH) {
+      reasons.push({
+        field: `${prefix}inviteCode`,
+        reason: `must be 4 to ${MAX_INVITE_CODE_LENGTH} characters without white space`,
+      });
+    }
+  }
+  if (
+    item.inviteCodeTtl !== undefined &&
+    (item.inviteCodeTtl < 1 || item.inviteCodeTtl > MAX_INVITE_TTL_DAYS)
+  ) {
+    reasons.push({
+      field: `${prefix}inviteCodeTtl`,
+      reason: `must be between 1 and ${MAX_INVITE_TTL_DAYS} days`,
+    });
+  }
+}
+
+// ---------- operations ----------
+
+export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) => {
+  const reasons: Reason[] = [];
+  input.users.forEach((u, i) => {
+    checkUsername(`users[${i}].username`, u.username, reasons);
+    checkInvite(`users[${i}].`, u, reasons);
+    if (u.securityGroupIds.length === 0) {
+      reasons.push({ field: `users[${i}].securityGroupIds`, reason: 'must name at least one security group' });
+    }
+  });
+  if (reasons.length) throw validationError(reasons);
+
+  const network = await requireNetwork(ctx, input.networkId);
+  const items = distinct(input.users, (u) => u.username.toLowerCase());
+  const taken = await takenUsernames(
+    ctx,
+    network.network_id,
+    items.map((u) => u.username.toLowerCase()),
+  );
+  const groups = await existingGroups(ctx, network.network_id, [
+    ...new Set(items.flatMap((u) => u.securityGroupIds)),
+  ]);
+  const now = ctx.services.now();
+  const failed: Failure[] = [];
+  const toCreate: typeof items = [];
+  for (const u of items) {
+    const clash = taken.get(u.username.toLowerCase());
+    const missing = u.securityGroupIds.filter((g) => !groups.has(g));
+    if (clash) {
+      failed.push({
+        userId: String(clash.member_id),
+        field: 'username',
+        reason: `The username ${u.username} is already taken in network ${network.network_id} by ${clash.kind} ${clash.member_id}.`,
+      });
+    } else if (missing.length > 0) {
+      failed.push({
+        userId: '',
+        field: 'securityGroupIds',
+        reason: `Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`,
+      });
+    } else toCreate.push(u);
+  }
+
+  const created = await insertUsers(ctx, network, toCreate, now);
+  await queueInvitations(
+    ctx,
+    created.map((m) => invitationFor(network, m)),
+    false,
+  );
+  const byName = new Map(created.map((m) => [m.username_lc, m]));
+  const groupsById = new Map(
+    toCreate.map((u) => [byName.get(u.username.toLowerCase())!.member_id, distinct(u.securityGroupIds)]),
+  );
+  const successful = created.map((m) => renderUser(m, groupsById.get(m.member_id) ?? [], now));
+  return {
+    message: batchMessage('created', successful.length, failed.length),
+    successful,
+    failed,
+  };
+};
+
+export function invitationFor(network: NetworkRow, m: MemberRow): Invitation {
+  return {
+    networkId: network.network_id,
+    networkName: network.network_name,
+    memberId: Number(m.member_id),
+    username: m.username,
+    inviteCode: m.invite_code ?? '',
+    expiresAt: Number(m.invite_expires_at),
+  };
+}
+
+type CreateItem = {
+  username: string;
+  firstName?: string;
+  lastName?: string;
+  securityGroupIds: string[];
+  inviteCode?: string;
+  inviteCodeTtl?: number;
+  codeValidation?: boolean;
+};
+
+/** Inserts pending users with their memberships; returns the stored rows in input order. */
+export async function insertUsers(
+  ctx: Ctx,
+  network: NetworkRow,
+  items: CreateItem[],
+  now: number,
+): Promise<MemberRow[]> {
+  if (items.length === 0) return [];
+  const values = items.map((u) => {
+    const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
+    return {
+      network_id: network.network_id,
+      kind: 'user' as const,
+      username: u.username,
+      username_lc: u.username.toLowerCase(),
+      uname: unameOf(network.uname_key, u.username),
+      first_name: u.firstName ?? null,
+      last_name: u.lastName ?? null,
+      display_name: null,
+      status: 1,
+      suspended: 0 as const,
+      is_admin: 0 as const,
+      otp_enabled: 0 as const,
+      scim_id: null,
+      cell: null,
+      country_code: null,
+      invite_code: u.inviteCode ?? generateInviteCode(),
+      invite_code_custom: flag(u.inviteCode !== undefined),
+      invite_expires_at: inviteExpiry(now, ttl),
+      invite_ttl_days: ttl,
+      code_validation: flag(u.codeValidation),
+      challenge_failures: 0,
+      challenge_hash: null,
+      pubkey: null,
+      group_id: u.securityGroupIds[0] ?? null,
+      last_login: null,
+      last_activity: null,
+      created_at: now,
+      modified: now,
+    };
+  });
+  const rows = await ctx.db.insertInto('members').values(values).returningAll().execute();
+  const byName = new Map(rows.map((r) => [r.username_lc, r]));
+  const ordered = items.map((u) => byName.get(u.username.toLowerCase())!);
+  const memberships = items.flatMap((u, i) =>
+    distinct(u.securityGroupIds).map((g) => ({
+      member_id: Number(ordered[i]!.member_id),
+      network_id: network.network_id,
+      group_id: g,
+    })),
+  );
+  for (let i = 0; i < memberships.length; i += 300) {
+    await ctx.db.insertInto('member_groups').values(memberships.slice(i, i + 300)).execute();
+  }
+  return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
+}
+
+export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const unames = distinct(input.unames);
+  const rows = await ctx.db
+    .selectFrom('members')
+    .select(['uname', 'username'])
+    .where('network_id', '=', input.networkId)
+    .where(
+      'uname',
+      'in',
+      unames.map((u) => u.toLowerCase()),
+    )
+    .execute();
+  const found = new Map(rows.map((r) => [r.uname, r.username]));
+  const successful: { uname: string; username: string }[] = [];
+  const failed: { uname: string; field: string; reason: string }[] = [];
+  for (const uname of unames) {
+    const username = found.get(uname.toLowerCase());
+    if (username !== undefined) successful.push({ uname, username });
+    else {
+      failed.push({
+        uname,
+        field: 'uname',
+        reason: `No user or bot in network ${input.networkId} has this uname.`,
+      });
+    }
+  }
+  return { message: batchMessage('resolved', successful.length, failed.length), successful, failed };
+};
+
+export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const ids = distinct(input.userIds.map((id) => String(Number(id))));
+  const users = await findUsers(ctx, network.network_id, ids);
+  const now = ctx.services.now();
+  const successful: { userId: string }[] = [];
+  const failed: Failure[] = [];
+  const invitations: Invitation[] = [];
+  for (const id of ids) {
+    const u = users.get(id);
+    const fail = (reason: string) => failed.push({ userId: id, field: 'userId', reason });
+    if (!u) fail(`User ${id} was not found in network ${network.network_id}.`);
+    else if (u.suspended === 1) fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
+    else if (u.status !== 1) fail(`User ${id} is already active (registered); only pending users can be reinvited.`);
+    else {
+      // A custom code is re-sent as it is; a generated one is replaced, so the old one stops working.
+      const code = u.invite_code_custom === 1 && u.invite_code ? u.invite_code : generateInviteCode();
+      const expires = inviteExpiry(now, u.invite_ttl_days);
+      await ctx.db
+        .updateTable('members')
+        .set({
+          invite_code: code,
+          invite_expires_at: expires,
+          // An administrator's reinvite also lifts a registration lockout.
+          challenge_failures: 0,
+          modified: now,
+        })
+        .where('member_id', '=', u.member_id)
+        .execute();
+      invitations.push(invitationFor(network, { ...u, invite_code: code, invite_expires_at: expires }));
+      successful.push({ userId: id });
+    }
+  }
+  await queueInvitations(ctx, invitations, true);
+  return { message: batchMessage('reinvited', successful.length, failed.length), successful, failed };
+};
+
+export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus'> = async (
+  ctx,
+  input,
+) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const ids = distinct(input.userIds.map((id) => String(Number(id))));
+  const users = await findUsers(ctx, network.network_id, ids);
+  const failed: Failure[] = ids
+    .filter((id) => !users.has(id))
+    .map((id) => ({ userId: id, field: 'userId', reason: `User ${id} was not found in network ${network.network_id}.` }));
+  const found = ids.filter((id) => users.has(id));
+  if (found.length > 0) {
+    await ctx.db
+      .updateTable('members')
+      .set({ suspended: flag(input.suspend), modified: ctx.services.now() })
+      .where('network_id', '=', network.network_id)
+      .where('member_id', 'in', found.map(Number))
+      .execute();
+  }
+  return {
+    message: batchMessage(input.suspend ? 'suspended' : 'unsuspended', found.length, failed.length),
+    successful: found.map((userId) => ({ userId })),
+    failed,
+  };
+};
+
+export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const ids = distinct(input.userIds.map((id) => String(Number(id))));
+  const users = await findUsers(ctx, network.network_id, ids);
+  const failed: Failure[] = ids
+    .filter((id) => !users.has(id))
+    .map((id) => ({ userId: id, field: 'userId', reason: `User ${id} was not found in network ${network.network_id}.` }));
+  const found = ids.filter((id) => users.has(id)).map(Number);
+  if (found.length > 0) {
+    // Invitations not yet sent are withdrawn with the user.
+    await ctx.db
+      .deleteFrom('outbox')
+      .where('member_id', 'in', found)
+      .where('status', '=', 'pending')
+      .execute();
+    await ctx.db.deleteFrom('members').where('member_id', 'in', found).execute();
+  }
+  return {
+    message: batchMessage('deleted', found.length, failed.length),
+    successful: found.map((id) => ({ userId: String(id) })),
+    failed,
+  };
+};
+
+export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const u = await requireUser(ctx, input.networkId, input.userId);
+  const groups = (await groupsOf(ctx, [Number(u.member_id)])).get(Number(u.member_id)) ?? [];
+  const inWindow = (t: number | null) =>
+    t !== null &&
+    (input.startTime === undefined || t >= input.startTime * 1000) &&
+    (input.endTime === undefined || t <= input.endTime * 1000);
+  const lastActivity = u.last_activity === null ? null : Number(u.last_activity);
+  return {
+    userId: String(u.member_id),
+    ...(u.first_name !== null ? { firstName: u.first_name } : {}),
+    ...(u.last_name !== null ? { lastName: u.last_name } : {}),
+    username: u.username,
+    isAdmin: u.is_admin === 1,
+    suspended: u.suspended === 1,
+    status: u.status,
+    ...(inWindow(lastActivity) ? { lastActivity: epochSeconds(lastActivity!) } : {}),
+    ...(u.last_login !== null ? { lastLogin: epochSeconds(Number(u.last_login)) } : {}),
+    securityGroupIds: groups,
+  };
+};
+
+export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const rows = await ctx.db
+    .selectFrom('members')
+    .select(['status', 'suspended', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('network_id', '=', input.networkId)
+    .where('kind', '=', 'user')
+    .groupBy(['status', 'suspended'])
+    .execute();
+  let pending = 0;
+  let active = 0;
+  let rejected = 0;
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.suspended === 1) rejected += n;
+    else if (r.status === 2) active += n;
+    else pending += n;
+  }
+  const total = pending + active + rejected;
+  return {
+    pending,
+    active,
+    rejected,
+    remaining: Math.max(0, ctx.services.config.maxUsersPerNetwork - total),
+    total,
+  };
+};
+
+const USER_SORTS = {
+  username: 'username_lc',
+  firstName: "coalesce(lower(first_name), '')",
+  lastName: "coalesce(lower(last_name), '')",
+  status: 'status',
+  groupId: "coalesce(group_id, '')",
+};
+
+const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const keyset = sortKeyset(input, USER_SORTS, ['username'], 'member_id');
+  let qb = ctx.db
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', input.networkId)
+    .where('kind', '=', 'user');
+  if (input.status !== undefined) qb = qb.where('status', '=', input.status);
+  if (input.username !== undefined) {
+    qb = qb.where((eb) => eb('username_lc', 'like', likeEscape(input.username!)));
+  }
+  if (input.firstName !== undefined) {
+    qb = qb.where((eb) => eb(eb.fn('lower', ['first_name']), 'like', likeEscape(input.firstName!)));
+  }
+  if (input.lastName !== undefined) {
+    qb = qb.where((eb) => eb(eb.fn('lower', ['last_name']), 'like', likeEscape(input.lastName!)));
+  }
+  if (input.groupId !== undefined) {
+    const g = input.groupId;
+    qb = qb.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('member_groups as mg')
+          .select('mg.member_id')
+          .whereRef('mg.member_id', '=', 'members.member_id')
+          .where('mg.group_id', '=', g),
+      ),
+    );
+  }
+  const scope = `ListUsers|${input.networkId}|${JSON.stringify([input.status, input.username, input.firstName, input.lastName, input.groupId])}`;
+  const page = await listPage(ctx, scope, qb, keyset, input);
+  return {
+    users: await renderUsers(ctx, page.rows),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+};
+
+export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  await requireGroup(ctx, input.networkId, input.groupId);
+  const keyset = sortKeyset(
+    input,
+    { username: USER_SORTS.username, firstName: USER_SORTS.firstName, lastName: USER_SORTS.lastName },
+    ['username'],
+    'member_id',
+  );
+  const qb = ctx.db
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', input.networkId)
+    .where('kind', '=', 'user')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('member_groups as mg')
+          .select('mg.member_id')
+          .whereRef('mg.member_id', '=', 'members.member_id')
+          .where('mg.group_id', '=', input.groupId),
+      ),
+    );
+  const page = await listPage(ctx, `ListSecurityGroupUsers|${input.networkId}|${input.groupId}`, qb, keyset, input);
+  return {
+    users: await renderUsers(ctx, page.rows),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+};
+
+export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
+  const d = input.userDetails ?? {};
+  const reasons: Reason[] = [];
+  if (d.username !== undefined) checkUsername('userDetails.username', d.username, reasons);
+  checkInvite('userDetails.', d, reasons);
+  if (d.securityGroupIds !== undefined && d.securityGroupIds.length === 0) {
+    reasons.push({ field: 'userDetails.securityGroupIds', reason: 'must name at least one security group' });
+  }
+  if (reasons.length) throw validationError(reasons);
+
+  const network = await requireNetwork(ctx, input.networkId);
+  const user = await requireUser(ctx, network.network_id, input.userId);
+  const now = ctx.services.now();
+  const change: Record<string, unknown> = { modified: now };
+  if (d.firstName !== undefined) change['first_name'] = d.firstName;
+  if (d.lastName !== undefined) change['last_name'] = d.lastName;
+  if (d.username !== undefined && d.username !== user.username) {
+    const clash = (await takenUsernames(ctx, network.network_id, [d.username.toLowerCase()])).get(
+      d.username.toLowerCase(),
+    );
+    if (clash && clash.member_id !== Number(user.member_id)) {
+      throw validationError([
+        { field: 'userDetails.username', reason: `${d.username} is already taken in this network` },
+      ]);
+    }
+    change['username'] = d.username;
+    change['username_lc'] = d.username.toLowerCase();
+    change['uname'] = unameOf(network.uname_key, d.username);
+  }
+  if (d.securityGroupIds !== undefined) {
+    const wanted = distinct(d.securityGroupIds);
+    const have = await existingGroups(ctx, network.network_id, wanted);
+    const missing = wanted.filter((g) => !have.has(g));
+    if (missing.length > 0) {
+      throw notFound(`Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`);
+    }
+    await ctx.db.deleteFrom('member_groups').where('member_id', '=', Number(user.member_id)).execute();
+    await ctx.db
+      .insertInto('member_groups')
+      .values(wanted.map((g) => ({ member_id: Number(user.member_id), network_id: network.network_id, group_id: g })))
+      .execute();
+    change['group_id'] = wanted[0];
+  }
+  if (d.codeValidation !== undefined) change['code_validation'] = flag(d.codeValidation);
+  if (d.inviteCode !== undefined || d.inviteCodeTtl !== undefined) {
+    if (user.status !== 1) {
+      throw validationError([
+        { field: 'userDetails.inviteCode', reason: 'only a pending (not yet registered) user has an invite code' },
+      ]);
+    }
+    const ttl = d.inviteCodeTtl ?? user.invite_ttl_days;
+    change['invite_ttl_days'] = ttl;
+    change['invite_expires_at'] = inviteExpiry(now, ttl);
+    if (d.inviteCode !== undefined) {
+      change['invite_code'] = d.inviteCode;
+      change['invite_code_custom'] = 1;
+    }
+  }
+  await ctx.db.updateTable('members').set(change).where('member_id', '=', Number(user.member_id)).execute();
+  const u = await requireUser(ctx, network.network_id, input.userId);
+  const groups = (await groupsOf(ctx, [Number(u.member_id)])).get(Number(u.member_id)) ?? [];
+  return {
+    userId: String(u.member_id),
+    networkId: network.network_id,
+    securityGroupIds: groups,
+    ...(u.first_name !== null ? { firstName: u.first_name } : {}),
+    ...(u.last_name !== null ? { lastName: u.last_name } : {}),
+    suspended: u.suspended === 1,
+    modified: epochSeconds(Number(u.modified)),
+    status: u.status,
+    ...(u.status === 1 && u.invite_code !== null ? { inviteCode: u.invite_code } : {}),
+    ...(u.status === 1 && u.invite_expires_at !== null
+      ? { inviteExpiration: epochSeconds(Number(u.invite_expires_at)) }
+      : {}),
+    codeValidation: u.code_validation === 1,
+  };
+};

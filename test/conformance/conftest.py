@@ -1,0 +1,135 @@
+"""Fixtures of the conformance suite.
+
+The whole suite runs once per storage engine (`server` is parametrized over "sqlite" and
+"postgres"). WICKR_TEST_ENGINES=sqlite (or a comma-separated list) restricts the engines
+explicitly; otherwise PostgreSQL needs WICKR_TEST_POSTGRES_URL, a postgres:// URL of a server
+where this suite may create (and drop) a database. Without it the postgres run FAILS: no
+silent skips.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from _support import REPO_ROOT, ServerHandle, redact, start_server, unique_name  # noqa: E402
+
+ALL_ENGINES = ["sqlite", "postgres"]
+
+
+def _engines() -> list[str]:
+    raw = os.environ.get("WICKR_TEST_ENGINES", "").strip()
+    if not raw:
+        return list(ALL_ENGINES)
+    chosen = [e.strip().lower() for e in raw.split(",") if e.strip()]
+    unknown = [e for e in chosen if e not in ALL_ENGINES]
+    if unknown:
+        raise pytest.UsageError(f"WICKR_TEST_ENGINES names unknown engines {unknown}; use {ALL_ENGINES}")
+    return chosen
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    """Runs one statement with the project's own `pg` package (no Python driver needed)."""
+    script = (
+        "const {Client}=require('pg');"
+        "const c=new Client({connectionString:process.env.PGURL});"
+        "c.connect().then(()=>c.query(process.env.PGSQL)).then(()=>c.end())"
+        ".catch(e=>{console.error(e.message);process.exit(1)});"
+    )
+    p = subprocess.run(
+        ["node", "-e", script],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PGURL": url, "PGSQL": sql},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if p.returncode != 0:
+        raise AssertionError(f"PostgreSQL at {redact(url)} refused `{sql}`: {p.stderr.strip()}")
+
+
+def _with_database(url: str, name: str) -> str:
+    u = urlsplit(url)
+    return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+
+
+@pytest.fixture(scope="session", params=_engines())
+def server(request) -> ServerHandle:
+    """The session's server for one engine, started from dist/ on loopback."""
+    engine = request.param
+    cleanup = []
+    if engine == "sqlite":
+        tmp = tempfile.mkdtemp(prefix="wickr-conformance-")
+        cleanup.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
+        db_url = f"sqlite:{os.path.join(tmp, 'w.db')}"
+    else:
+        base = os.environ.get("WICKR_TEST_POSTGRES_URL", "").strip()
+        if not base:
+            pytest.fail(
+                "WICKR_TEST_POSTGRES_URL is not set: the conformance suite runs against PostgreSQL too. "
+                "Set it to a postgres:// URL where databases may be created, or restrict the engines "
+                "explicitly with WICKR_TEST_ENGINES=sqlite.",
+                pytrace=False,
+            )
+        name = f"wickr_conformance_{secrets.token_hex(6)}"
+        _pg_admin(base, f'CREATE DATABASE "{name}"')
+        cleanup.append(lambda: _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        db_url = _with_database(base, name)
+    try:
+        handle = start_server(engine, db_url)
+    except BaseException:
+        for c in reversed(cleanup):
+            c()
+        raise
+    yield handle
+    handle.stop()
+    for c in reversed(cleanup):
+        try:
+            c()
+        except AssertionError as e:  # pragma: no cover - best effort
+            print(f"cleanup: {e}", file=sys.stderr)
+    if handle.log_path:
+        try:
+            os.unlink(handle.log_path)
+        except OSError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def root(server):
+    """A boto3 client with the server's root (wickr:*) key, region us-east-1."""
+    return server.client()
+
+
+@pytest.fixture(scope="session")
+def loose(server):
+    """A root client with botocore's client-side parameter validation off."""
+    return server.client(parameter_validation=False)
+
+
+@pytest.fixture
+def network(root):
+    """A fresh network for one test."""
+    r = root.create_network(networkName=unique_name("net"), accessLevel="STANDARD")
+    return r["networkId"]
+
+
+def pytest_report_header(config):
+    return [
+        f"wickr conformance engines: {', '.join(_engines())}",
+        f"postgres: {redact(os.environ['WICKR_TEST_POSTGRES_URL']) if os.environ.get('WICKR_TEST_POSTGRES_URL') else '(WICKR_TEST_POSTGRES_URL not set)'}",
+    ]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "engine_independent: runs once, on its own server")
+
