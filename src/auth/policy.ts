@@ -37,6 +37,12 @@ export function authorize(principal: Principal, operation: string, networkId?: s
       `Access key ${principal.accessKeyId} is not authorized to perform ${action}.`,
     );
   }
+  // A key limited to some networks may not create more (it could not use them anyway).
+  if (principal.networks && operation === 'CreateNetwork') {
+    throw forbidden(
+      `Access key ${principal.accessKeyId} is limited to networks ${principal.networks.join(', ')} and cannot create networks.`,
+    );
+  }
   if (networkId !== undefined && principal.networks && !principal.networks.includes(networkId)) {
     throw forbidden(
       `Access key ${principal.accessKeyId} is not authorized to perform ${action} on network ${networkId}.`,

@@ -3,7 +3,8 @@
  * (status from the model, X-Amzn-ErrorType, JSON body) and x-amzn-RequestId on everything.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { CompiledOperation } from '../pipeline/pipeline.js';
@@ -12,7 +13,8 @@ import { ApiError } from './errors.js';
 export function createHttpApp(log: Logger): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One access-log line per API request is written by registerOperation instead.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
