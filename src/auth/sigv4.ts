@@ -212,3 +212,43 @@ function parseAmzDate(s: string): number | undefined {
 export function formatAmzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
+
+export interface SigningParams {
+  method: string;
+  /** Path and query exactly as they will be sent (already percent-encoded). */
+  url: string;
+  /** `host[:port]` as the HTTP client will send it. */
+  host: string;
+  /** Further headers to send and sign (e.g. content-type, x-client-token). */
+  headers?: Record<string, string>;
+  body: string | Buffer;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  now?: number;
+}
+
+/**
+ * Signs a request (header form) with the same canonical-request code the verifier uses, so
+ * the CLI and the server cannot drift apart. Returns every header to send, lowercased,
+ * including `host`, `x-amz-date` and `authorization`.
+ */
+export function signRequest(p: SigningParams): Record<string, string> {
+  const amzDate = formatAmzDate(p.now ?? Date.now());
+  const date = amzDate.slice(0, 8);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = v;
+  headers['host'] = p.host;
+  headers['x-amz-date'] = amzDate;
+  const body = typeof p.body === 'string' ? Buffer.from(p.body) : p.body;
+  const signedHeaders = Object.keys(headers).sort();
+  const canonical = canonicalRequest({ method: p.method, url: p.url, headers, body }, signedHeaders);
+  const scope = `${date}/${p.region}/${SERVICE}/aws4_request`;
+  const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
+  const signature = createHmac('sha256', deriveSigningKey(p.secretAccessKey, date, p.region))
+    .update(stringToSign)
+    .digest('hex');
+  headers['authorization'] =
+    `${ALGORITHM} Credential=${p.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  return headers;
+}

@@ -13,7 +13,11 @@ export const TOKEN_RETENTION_MS = 48 * 60 * 60 * 1000;
 
 export function fingerprint(operation: string, input: Record<string, unknown>): string {
   const { clientToken: _omit, ...rest } = input;
-  return createHash('sha256').update(operation).update('\n').update(canonicalJson(rest)).digest('hex');
+  return createHash('sha256')
+    .update(operation)
+    .update('\n')
+    .update(canonicalJson(rest))
+    .digest('hex');
 }
 
 function canonicalJson(v: unknown): string {
@@ -26,6 +30,31 @@ function canonicalJson(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/** Conflicts that a fresh attempt of the same transaction resolves (it then sees the winner's rows). */
+export function isRetryableConflict(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return isUniqueViolation(e) || code === '40001' || code === '40P01';
+}
+
+/**
+ * Runs `fn` in a transaction, again (up to a few times) when it lost a race to a concurrent
+ * one: e.g. two requests creating the same username on PostgreSQL. The retry sees the
+ * committed winner and answers as if the requests had been serialized.
+ */
+export async function inTransaction<T>(
+  db: Kysely<Database>,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction().execute(fn);
+    } catch (e) {
+      if (attempt < 5 && isRetryableConflict(e)) continue;
+      throw e;
+    }
+  }
 }
 
 export function isUniqueViolation(e: unknown): boolean {
@@ -43,49 +72,42 @@ export async function runIdempotent(
   execute: (trx: Transaction<Database>) => Promise<unknown>,
   now: () => number,
 ): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await db.transaction().execute(async (trx) => {
-        const existing = await trx
-          .selectFrom('idempotency')
-          .select(['operation', 'fingerprint', 'response'])
-          .where('account_id', '=', key.accountId)
-          .where('token', '=', key.token)
-          .executeTakeFirst();
-        if (existing) {
-          if (existing.operation !== key.operation || existing.fingerprint !== key.fingerprint) {
-            throw badRequest(
-              `The client token "${key.token}" was already used with a different request` +
-                (existing.operation !== key.operation ? ` (${existing.operation}).` : '.'),
-            );
-          }
-          if (existing.response !== null) return existing.response;
-        }
-        await trx
-          .insertInto('idempotency')
-          .values({
-            account_id: key.accountId,
-            token: key.token,
-            operation: key.operation,
-            fingerprint: key.fingerprint,
-            response: null,
-            created_at: now(),
-          })
-          .execute();
-        const json = JSON.stringify(await execute(trx));
-        await trx
-          .updateTable('idempotency')
-          .set({ response: json })
-          .where('account_id', '=', key.accountId)
-          .where('token', '=', key.token)
-          .execute();
-        return json;
-      });
-    } catch (e) {
-      if (attempt < 5 && isUniqueViolation(e)) continue;
-      throw e;
+  return inTransaction(db, async (trx) => {
+    const existing = await trx
+      .selectFrom('idempotency')
+      .select(['operation', 'fingerprint', 'response'])
+      .where('account_id', '=', key.accountId)
+      .where('token', '=', key.token)
+      .executeTakeFirst();
+    if (existing) {
+      if (existing.operation !== key.operation || existing.fingerprint !== key.fingerprint) {
+        throw badRequest(
+          `The client token "${key.token}" was already used with a different request` +
+            (existing.operation !== key.operation ? ` (${existing.operation}).` : '.'),
+        );
+      }
+      if (existing.response !== null) return existing.response;
     }
-  }
+    await trx
+      .insertInto('idempotency')
+      .values({
+        account_id: key.accountId,
+        token: key.token,
+        operation: key.operation,
+        fingerprint: key.fingerprint,
+        response: null,
+        created_at: now(),
+      })
+      .execute();
+    const json = JSON.stringify(await execute(trx));
+    await trx
+      .updateTable('idempotency')
+      .set({ response: json })
+      .where('account_id', '=', key.accountId)
+      .where('token', '=', key.token)
+      .execute();
+    return json;
+  });
 }
 
 export async function purgeExpiredTokens(db: Kysely<Database>, now: number): Promise<number> {

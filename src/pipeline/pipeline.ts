@@ -10,7 +10,7 @@ import type { Ctx, HandlerMap, Services } from '../domain/context.js';
 import { bindInput, planBinding, type RawRequest } from '../protocol/binding.js';
 import { badRequest } from '../protocol/errors.js';
 import type { Database } from '../store/schema.js';
-import { fingerprint, runIdempotent } from './idempotency.js';
+import { fingerprint, inTransaction, runIdempotent } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
 import { compileValidator } from './validate.js';
 
@@ -92,9 +92,7 @@ export class Pipeline {
       } else if (readOnly) {
         json = JSON.stringify(await handler(ctxFor(this.db), input));
       } else {
-        json = JSON.stringify(
-          await this.db.transaction().execute((trx) => handler(ctxFor(trx), input)),
-        );
+        json = JSON.stringify(await inTransaction(this.db, (trx) => handler(ctxFor(trx), input)));
       }
       return { json, principal };
     };
