@@ -17,11 +17,33 @@ const ajv = new Ajv({
 ajv.addVocabulary([...ANNOTATIONS]);
 
 export function compileValidator(op: OperationSpec): (input: Record<string, unknown>) => void {
-  const validate: ValidateFunction = ajv.compile(op.input);
+  const validate: ValidateFunction = ajv.compile(withWireRanges(op.input) as object);
   return (input) => {
     if (validate(input)) return;
     throw validationError(toReasons(validate.errors ?? []));
   };
+}
+
+const INT32 = { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 };
+const LONG = { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+
+/**
+ * The model's Integer is 32-bit and its Long 64-bit: SDKs in typed languages could not read
+ * a larger value back. Integers without a range of their own get their wire type's range
+ * (Long: the range JSON numbers hold exactly). The contract itself stays equal to the model.
+ */
+function withWireRanges(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withWireRanges);
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = schema as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) out[k] = withWireRanges(v);
+  if (s['type'] === 'integer') {
+    const range = s['x-kind'] === 'long' ? LONG : INT32;
+    if (s['minimum'] === undefined) out['minimum'] = range.minimum;
+    if (s['maximum'] === undefined) out['maximum'] = range.maximum;
+  }
+  return out;
 }
 
 export function toReasons(errors: ErrorObject[]): Reason[] {

@@ -123,17 +123,24 @@ function parseBody(body: Buffer | undefined): Record<string, unknown> {
   return dropNulls(parsed as Record<string, unknown>);
 }
 
-/** Members whose value is null count as absent, at every depth. */
-function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
-  for (const [k, v] of Object.entries(o)) {
-    if (v === null) delete o[k];
-    else if (Array.isArray(v)) {
-      for (const item of v) {
-        if (item && typeof item === 'object' && !Array.isArray(item)) {
-          dropNulls(item as Record<string, unknown>);
-        }
+/**
+ * Members whose value is null count as absent, at every depth. Iterative: a hostile body
+ * nested thousands of levels deep must not exhaust the stack.
+ */
+function dropNulls(root: Record<string, unknown>): Record<string, unknown> {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) if (item && typeof item === 'object') stack.push(item);
+    } else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        const v = o[k];
+        if (v === null) delete o[k];
+        else if (typeof v === 'object') stack.push(v);
       }
-    } else if (typeof v === 'object') dropNulls(v as Record<string, unknown>);
+    }
   }
-  return o;
+  return root;
 }

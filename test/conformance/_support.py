@@ -46,6 +46,21 @@ ERROR_STATUS = {
 }
 
 
+MODEL_PATH = os.path.join(REPO_ROOT, "..", "shared", "wickr-model", "service-2.json")
+
+
+def model_members(shape: str) -> dict[str, Any]:
+    """Members of a structure in the authoritative model (../shared/wickr-model when it exists,
+    else the machine's botocore, which may be older: e.g. it lacks consentPopup)."""
+    if os.path.exists(MODEL_PATH):
+        with open(MODEL_PATH, encoding="utf-8") as f:
+            return json.load(f)["shapes"][shape]["members"]
+    import botocore.session
+
+    sm = botocore.session.get_session().get_service_model("wickr")
+    return {k: {"shape": v.name} for k, v in sm.shape_for(shape).members.items()}
+
+
 def unique_name(prefix: str = "n") -> str:
     """A network/group name unique enough for one run, within the 20-character limit."""
     return f"{prefix}-{secrets.token_hex(5)}"[:20]
@@ -116,6 +131,7 @@ class ServerHandle:
     log_path: str | None = None
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _pool: list = field(default_factory=list, repr=False)
 
     # -- boto3 ---------------------------------------------------------------------------
 
@@ -184,6 +200,7 @@ class ServerHandle:
         url = self.endpoint + path
         hdrs = {"Content-Type": "application/json"} if data else {}
         hdrs.update(headers or {})
+        hdrs = {k: v for k, v in hdrs.items() if v is not None}  # None: leave the header out
         if sign:
             c = creds or self.creds
             req = AWSRequest(method=method, url=url, data=data, headers=hdrs)
@@ -220,6 +237,30 @@ class ServerHandle:
         out = run_cli(args + ["--database", self.db_url])
         return Creds.from_json(json.loads(out.strip().splitlines()[-1]))
 
+    def fresh_creds(self) -> Creds:
+        """A full-permission key in an account of its own (nothing else in it).
+
+        Keys come from `wickr-admin keys create`, several started at once and kept in a pool,
+        since each CLI run costs a Node start-up."""
+        with self._lock:
+            if not self._pool:
+                procs = [
+                    subprocess.Popen(
+                        ["node", CLI, "keys", "create", "--account", random_account(), "--database", self.db_url],
+                        cwd=REPO_ROOT,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
+                    for _ in range(6)
+                ]
+                for p in procs:
+                    out, err = p.communicate(timeout=60)
+                    if p.returncode != 0:
+                        raise AssertionError(f"wickr-admin keys create failed ({p.returncode}):\n{err}{out}")
+                    self._pool.append(Creds.from_json(json.loads(out.strip().splitlines()[-1])))
+            return self._pool.pop()
+
     def revoke_key(self, access_key_id: str) -> str:
         return run_cli(["keys", "revoke", access_key_id, "--database", self.db_url])
 
@@ -227,6 +268,11 @@ class ServerHandle:
 
     def stop(self) -> None:
         stop_process(self.pid, self.proc)
+        if self.log_path:
+            try:
+                os.unlink(self.log_path)
+            except OSError:
+                pass
 
 
 def http_request(endpoint: str, method: str, path: str, data: bytes, headers: dict[str, str]) -> RawResponse:
@@ -240,7 +286,11 @@ def http_request(endpoint: str, method: str, path: str, data: bytes, headers: di
             conn.putheader(k, v)
         if data or method in ("POST", "PUT", "PATCH"):
             conn.putheader("Content-Length", str(len(data)))
-        conn.endheaders(data if data else None)
+        try:
+            conn.endheaders(data if data else None)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may answer (e.g. body too large) and close before reading everything.
+            pass
         resp = conn.getresponse()
         body = resp.read()
         out = RawResponse(resp.status, {k: v for k, v in resp.getheaders()}, body)

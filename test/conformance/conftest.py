@@ -97,11 +97,6 @@ def server(request) -> ServerHandle:
             c()
         except AssertionError as e:  # pragma: no cover - best effort
             print(f"cleanup: {e}", file=sys.stderr)
-    if handle.log_path:
-        try:
-            os.unlink(handle.log_path)
-        except OSError:
-            pass
 
 
 @pytest.fixture(scope="session")
