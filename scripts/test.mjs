@@ -18,9 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNNERS = ['vitest', 'pytest'];
 
 function usage(message) {
-  process.stderr.write(
-    `${message}\nusage: npm test [-- --only vitest|pytest [runner args...]]\n`,
-  );
+  process.stderr.write(`${message}\nusage: npm test [-- --only vitest|pytest [runner args...]]\n`);
   process.exit(2);
 }
 
@@ -127,7 +125,15 @@ try {
     results.push(['vitest', await runStep(process.execPath, [bin, 'run', ...runnerArgs], env)]);
   }
   if (runPytest && !interrupted) {
-    const args = ['-m', 'pytest', 'test/conformance', '-q', '-p', 'no:cacheprovider', ...runnerArgs];
+    const args = [
+      '-m',
+      'pytest',
+      'test/conformance',
+      '-q',
+      '-p',
+      'no:cacheprovider',
+      ...runnerArgs,
+    ];
     results.push(['pytest', await runStep('python3', args, env)]);
   }
 } catch (err) {

@@ -28,17 +28,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     const v = env[name];
     if (v === undefined || v === '') return fallback;
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+    if (!Number.isFinite(n) || n < 0)
+      throw new Error(`${name} must be a non-negative number, got "${v}"`);
     return n;
   };
   const accountId = env['WICKR_ACCOUNT_ID'] || '000000000000';
-  if (!/^\d{12}$/.test(accountId)) throw new Error(`WICKR_ACCOUNT_ID must be 12 digits, got "${accountId}"`);
+  if (!/^\d{12}$/.test(accountId))
+    throw new Error(`WICKR_ACCOUNT_ID must be 12 digits, got "${accountId}"`);
   return {
     host: env['WICKR_HOST'] || '127.0.0.1',
     port: num('WICKR_PORT', 9425),
     databaseUrl: env['WICKR_DATABASE_URL'] || DEFAULT_DATABASE_URL,
     accountId,
-    ...(env['WICKR_ROOT_ACCESS_KEY_ID'] ? { rootAccessKeyId: env['WICKR_ROOT_ACCESS_KEY_ID'] } : {}),
+    ...(env['WICKR_ROOT_ACCESS_KEY_ID']
+      ? { rootAccessKeyId: env['WICKR_ROOT_ACCESS_KEY_ID'] }
+      : {}),
     ...(env['WICKR_ROOT_SECRET_ACCESS_KEY']
       ? { rootSecretAccessKey: env['WICKR_ROOT_SECRET_ACCESS_KEY'] }
       : {}),

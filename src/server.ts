@@ -33,7 +33,10 @@ export interface ServerOptions {
   now?: () => number;
 }
 
-export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const log =
     options.logger ??
     pino({
@@ -65,7 +68,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       : undefined;
     services.mailQueued = worker
       ? () => worker.wake()
-      : () => log.info('invitation queued in the outbox (no SMTP configured; see wickr-admin outbox list)');
+      : () =>
+          log.info(
+            'invitation queued in the outbox (no SMTP configured; see wickr-admin outbox list)',
+          );
 
     const app = createHttpApp(log);
     registerClientApi(app, {

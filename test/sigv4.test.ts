@@ -64,7 +64,11 @@ describe('SigV4 verification of botocore-signed requests', () => {
   });
 
   it('accepts encoded path labels and a non-ASCII body', () => {
-    const req = botocoreSign('PATCH', '/networks/12345678/guest-users/a%2Fb%20c', '{"block":true,"x":"é✓"}');
+    const req = botocoreSign(
+      'PATCH',
+      '/networks/12345678/guest-users/a%2Fb%20c',
+      '{"block":true,"x":"é✓"}',
+    );
     expect(() => verify(req)).not.toThrow();
   });
 

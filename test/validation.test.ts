@@ -27,7 +27,9 @@ describe('validation', () => {
       }),
     );
     const fields = reasons.map((r) => r.field).sort();
-    expect(fields).toEqual(['networkId', 'networkId', 'users[1].securityGroupIds', 'users[1].username'].sort());
+    expect(fields).toEqual(
+      ['networkId', 'networkId', 'users[1].securityGroupIds', 'users[1].username'].sort(),
+    );
   });
 
   it('enforces the documented batch limits of 1 to 50', () => {
@@ -35,7 +37,9 @@ describe('validation', () => {
       { field: 'userIds', reason: 'must contain at least 1 item' },
     ]);
     const many = Array.from({ length: 51 }, (_, i) => String(i + 1));
-    expect(reasonsOf(() => reinvite({ networkId: '12345678', userIds: many }))[0]?.field).toBe('userIds');
+    expect(reasonsOf(() => reinvite({ networkId: '12345678', userIds: many }))[0]?.field).toBe(
+      'userIds',
+    );
     expect(reasonsOf(() => reinvite({ networkId: '12345678', userIds: ['1', 'abc'] }))[0]).toEqual({
       field: 'userIds[1]',
       reason: 'must match the pattern [0-9]+',
@@ -63,12 +67,22 @@ describe('binding', () => {
       headers: { 'x-client-token': 'tok' },
       body: Buffer.from('{"userIds":["1"],"networkId":"99999999","nothing":null}'),
     });
-    expect(input).toEqual({ networkId: '12345678', suspend: true, userIds: ['1'], clientToken: 'tok' });
+    expect(input).toEqual({
+      networkId: '12345678',
+      suspend: true,
+      userIds: ['1'],
+      clientToken: 'tok',
+    });
   });
 
   it('keeps unparseable query values for validation to report', () => {
     const plan = planBinding(contract.ListUsers);
-    const input = bindInput(plan, { params: { networkId: '12345678' }, query: 'maxResults=ten', headers: {}, body: undefined });
+    const input = bindInput(plan, {
+      params: { networkId: '12345678' },
+      query: 'maxResults=ten',
+      headers: {},
+      body: undefined,
+    });
     expect(input['maxResults']).toBe('ten');
     expect(reasonsOf(() => compileValidator(contract.ListUsers)(input))).toEqual([
       { field: 'maxResults', reason: 'must be an integer' },

@@ -4,7 +4,12 @@ import type { Database } from '../store/schema.js';
 import { unauthorized } from '../protocol/errors.js';
 import { findKey } from './keys.js';
 import type { Principal } from './policy.js';
-import { deriveSigningKey, parseAuthorization, verifySignature, type SignedRequest } from './sigv4.js';
+import {
+  deriveSigningKey,
+  parseAuthorization,
+  verifySignature,
+  type SignedRequest,
+} from './sigv4.js';
 
 interface CachedKey {
   secret: string;
@@ -36,7 +41,8 @@ export class Authenticator {
     if (!key) {
       throw unauthorized(`The access key ID ${parsed.accessKeyId} does not exist in our records.`);
     }
-    if (key.revoked) throw unauthorized(`The access key ID ${parsed.accessKeyId} has been revoked.`);
+    if (key.revoked)
+      throw unauthorized(`The access key ID ${parsed.accessKeyId} has been revoked.`);
     const cacheKey = `${parsed.accessKeyId}\n${parsed.date}\n${parsed.region}\n${key.secret}`;
     let signingKey = this.signingKeys.get(cacheKey);
     if (!signingKey) {

@@ -92,7 +92,11 @@ export async function ensureKey(
 }
 
 export async function findKey(db: Kysely<Database>, id: string): Promise<AccessKeyRow | undefined> {
-  return db.selectFrom('access_keys').selectAll().where('access_key_id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('access_keys')
+    .selectAll()
+    .where('access_key_id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function countKeys(db: Kysely<Database>): Promise<number> {

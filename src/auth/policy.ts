@@ -33,9 +33,7 @@ export function actionAllowed(actions: readonly string[], action: string): boole
 export function authorize(principal: Principal, operation: string, networkId?: string): void {
   const action = `wickr:${operation}`;
   if (!actionAllowed(principal.actions, action)) {
-    throw forbidden(
-      `Access key ${principal.accessKeyId} is not authorized to perform ${action}.`,
-    );
+    throw forbidden(`Access key ${principal.accessKeyId} is not authorized to perform ${action}.`);
   }
   // A key limited to some networks may not create more (it could not use them anyway).
   if (principal.networks && operation === 'CreateNetwork') {
@@ -55,7 +53,9 @@ export function normalizeActions(actions: readonly string[]): string[] {
   const out = actions.map((a) => a.trim()).filter((a) => a.length > 0);
   for (const a of out) {
     if (a !== '*' && !/^wickr:[A-Za-z*]+$/.test(a)) {
-      throw new Error(`Invalid action "${a}": use "wickr:<Operation>", wildcards such as "wickr:List*", or "*".`);
+      throw new Error(
+        `Invalid action "${a}": use "wickr:<Operation>", wildcards such as "wickr:List*", or "*".`,
+      );
     }
   }
   if (out.length === 0) throw new Error('A key needs at least one allowed action.');

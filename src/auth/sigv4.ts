@@ -169,7 +169,9 @@ function canonicalQuery(rawQuery: string): string {
       const value = eq === -1 ? '' : pair.slice(eq + 1);
       return [rfc3986(safeDecode(key)), rfc3986(safeDecode(value))] as const;
     });
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  pairs.sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0,
+  );
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
@@ -210,7 +212,10 @@ function parseAmzDate(s: string): number | undefined {
 }
 
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 export interface SigningParams {
@@ -242,7 +247,10 @@ export function signRequest(p: SigningParams): Record<string, string> {
   headers['x-amz-date'] = amzDate;
   const body = typeof p.body === 'string' ? Buffer.from(p.body) : p.body;
   const signedHeaders = Object.keys(headers).sort();
-  const canonical = canonicalRequest({ method: p.method, url: p.url, headers, body }, signedHeaders);
+  const canonical = canonicalRequest(
+    { method: p.method, url: p.url, headers, body },
+    signedHeaders,
+  );
   const scope = `${date}/${p.region}/${SERVICE}/aws4_request`;
   const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
   const signature = createHmac('sha256', deriveSigningKey(p.secretAccessKey, date, p.region))

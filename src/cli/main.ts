@@ -6,6 +6,8 @@ import { createKey, listKeys, revokeKey } from '../auth/keys.js';
 import { openStore } from '../store/database.js';
 import { CREDENTIALS_PROFILE } from '../bootstrap.js';
 import { listOutbox } from '../delivery/worker.js';
+import { registerUserCommands } from './users.js';
+import { registerFixtureCommands } from './fixtures.js';
 
 const program = new Command();
 program
@@ -137,6 +139,8 @@ databaseOption(
   });
 });
 
+registerFixtureCommands(program);
+
 function split(s: string): string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);
 }
@@ -156,6 +160,8 @@ async function withStore(
     await store.close();
   }
 }
+
+registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`wickr-admin: ${err instanceof Error ? err.message : String(err)}\n`);

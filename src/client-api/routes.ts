@@ -5,6 +5,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../domain/context.js';
 import { parseRegistration, register } from '../domain/registration.js';
+import { parseGuestActivity, recordGuestActivity } from '../domain/guest-users.js';
+import { botLogin, parseBotLogin } from '../domain/bots.js';
 import { badRequest } from '../protocol/errors.js';
 import type { RateLimiter } from '../pipeline/rate-limit.js';
 import type { Kysely } from 'kysely';
@@ -41,6 +43,49 @@ export function registerClientApi(app: FastifyInstance, deps: ClientApiDeps): vo
     deps.perUser.enforce(`user:${networkId}:${input.username.toLowerCase()}`, 'this user');
     const result = await register({ db: deps.db, services: deps.services }, networkId, input);
     return reply.type('application/json').send(JSON.stringify(result));
+  });
+
+  // Bots sign in with their challenge (password); the first success activates the bot.
+  // Its own per-address bucket, so bots and people registering do not starve each other.
+  app.post('/client/v1/networks/:networkId/bots/login', async (req, reply) => {
+    deps.perAddress.enforce(`bot-addr:${req.ip}`, `bot sign-ins from ${req.ip}`);
+    const networkId = networkIdOf(req);
+    const input = parseBotLogin(jsonBody(req));
+    deps.perUser.enforce(`bot:${networkId}:${input.username.toLowerCase()}`, 'this bot');
+    const result = await botLogin({ db: deps.db, services: deps.services }, networkId, input);
+    return reply.type('application/json').send(JSON.stringify(result));
+  });
+
+  // A federated network reports that one of its people (a guest here) talked to this network's
+  // users: counted per billing period; blocked guests are refused. Own per-address bucket.
+  app.post('/client/v1/networks/:networkId/guest-activity', async (req, reply) => {
+    deps.perAddress.enforce(`guest-addr:${req.ip}`, `guest activity from ${req.ip}`);
+    const networkId = networkIdOf(req);
+    const input = parseGuestActivity(jsonBody(req));
+    const result = await recordGuestActivity(
+      { db: deps.db, services: deps.services },
+      networkId,
+      input.username,
+    );
+    return reply.type('application/json').send(JSON.stringify(result));
+  });
+
+  // Where an OIDC provider sends people back after signing in (the configured redirectUrl):
+  // shows the code that the app exchanges through GetOidcInfo.
+  app.get('/client/v1/networks/:networkId/sso/callback', async (req, reply) => {
+    const networkId = networkIdOf(req);
+    const q = req.query as Record<string, string | undefined>;
+    return reply.type('application/json').send(
+      JSON.stringify({
+        networkId,
+        code: q['code'] ?? null,
+        state: q['state'] ?? null,
+        ...(q['error']
+          ? { error: q['error'], errorDescription: q['error_description'] ?? null }
+          : {}),
+        exchange: 'GetOidcInfo with code (and codeVerifier when PKCE was used)',
+      }),
+    );
   });
 
   // Where invitation links lead: tells the app (or a person) how to redeem the code.

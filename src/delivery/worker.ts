@@ -113,7 +113,10 @@ export class DeliveryWorker {
     const log = this.options.log;
     if (!isEmailAddress(m.recipient)) {
       await this.finish(m, 'failed', `"${m.recipient}" is not an e-mail address`);
-      log.warn({ outboxId: m.id, networkId: m.network_id }, 'invitation not sent: username is not an e-mail address');
+      log.warn(
+        { outboxId: m.id, networkId: m.network_id },
+        'invitation not sent: username is not an e-mail address',
+      );
       return;
     }
     try {
@@ -139,12 +142,19 @@ export class DeliveryWorker {
           .set({ attempts, next_attempt_at: this.now() + backoffMs(attempts), last_error: message })
           .where('id', '=', m.id)
           .execute();
-        log.warn({ outboxId: m.id, attempts, err: message }, 'invitation delivery failed; will retry');
+        log.warn(
+          { outboxId: m.id, attempts, err: message },
+          'invitation delivery failed; will retry',
+        );
       }
     }
   }
 
-  private async finish(m: OutboxRow, status: 'sent' | 'failed', error: string | null): Promise<void> {
+  private async finish(
+    m: OutboxRow,
+    status: 'sent' | 'failed',
+    error: string | null,
+  ): Promise<void> {
     await this.db
       .updateTable('outbox')
       .set({
@@ -162,7 +172,11 @@ export async function listOutbox(
   db: Kysely<Database>,
   filter: { status?: string; networkId?: string; limit?: number },
 ) {
-  let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 100);
+  let q = db
+    .selectFrom('outbox')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 100);
   if (filter.status) q = q.where('status', '=', filter.status as OutboxRow['status']);
   if (filter.networkId) q = q.where('network_id', '=', filter.networkId);
   const rows = await q.execute();
@@ -177,7 +191,8 @@ export async function listOutbox(
     attempts: r.attempts,
     createdAt: new Date(Number(r.created_at)).toISOString(),
     sentAt: r.sent_at === null ? null : new Date(Number(r.sent_at)).toISOString(),
-    nextAttemptAt: r.status === 'pending' ? new Date(Number(r.next_attempt_at)).toISOString() : null,
+    nextAttemptAt:
+      r.status === 'pending' ? new Date(Number(r.next_attempt_at)).toISOString() : null,
     lastError: r.last_error,
     body: r.body_text,
   }));

@@ -53,8 +53,17 @@ export const ListDevicesForUser: Handler<'ListDevicesForUser'> = async (ctx, inp
     ['created'],
     'app_id',
   );
-  const qb = ctx.db.selectFrom('devices').selectAll().where('member_id', '=', Number(user.member_id));
-  const page = await listPage(ctx, `ListDevicesForUser|${input.networkId}|${input.userId}`, qb, keyset, input);
+  const qb = ctx.db
+    .selectFrom('devices')
+    .selectAll()
+    .where('member_id', '=', Number(user.member_id));
+  const page = await listPage(
+    ctx,
+    `ListDevicesForUser|${input.networkId}|${input.userId}`,
+    qb,
+    keyset,
+    input,
+  );
   return {
     devices: page.rows.map(render),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),

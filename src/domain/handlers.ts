@@ -1,7 +1,12 @@
 /** Every implemented operation's handler, by operation name. */
 import type { HandlerMap } from './context.js';
+import * as bots from './bots.js';
+import * as dataRetention from './data-retention.js';
 import * as devices from './devices.js';
+import * as guestUsers from './guest-users.js';
 import * as networks from './networks.js';
+import * as oidc from './oidc.js';
+import * as opentdf from './opentdf.js';
 import * as securityGroups from './security-groups.js';
 import * as users from './users.js';
 
@@ -12,7 +17,8 @@ export const handlers: HandlerMap = {
   UpdateNetwork: networks.UpdateNetwork,
   DeleteNetwork: networks.DeleteNetwork,
   GetNetworkSettings: networks.GetNetworkSettings,
-  UpdateNetworkSettings: networks.UpdateNetworkSettings,
+  // Keeps the dataRetention setting consistent with the data-retention bot.
+  UpdateNetworkSettings: dataRetention.UpdateNetworkSettings,
   CreateSecurityGroup: securityGroups.CreateSecurityGroup,
   GetSecurityGroup: securityGroups.GetSecurityGroup,
   ListSecurityGroups: securityGroups.ListSecurityGroups,
@@ -30,4 +36,24 @@ export const handlers: HandlerMap = {
   UpdateUser: users.UpdateUser,
   ListDevicesForUser: devices.ListDevicesForUser,
   BatchResetDevicesForUser: devices.BatchResetDevicesForUser,
+  CreateBot: bots.CreateBot,
+  GetBot: bots.GetBot,
+  ListBots: bots.ListBots,
+  UpdateBot: bots.UpdateBot,
+  DeleteBot: bots.DeleteBot,
+  GetBotsCount: bots.GetBotsCount,
+  CreateDataRetentionBot: dataRetention.CreateDataRetentionBot,
+  CreateDataRetentionBotChallenge: dataRetention.CreateDataRetentionBotChallenge,
+  GetDataRetentionBot: dataRetention.GetDataRetentionBot,
+  UpdateDataRetention: dataRetention.UpdateDataRetention,
+  DeleteDataRetentionBot: dataRetention.DeleteDataRetentionBot,
+  ListGuestUsers: guestUsers.ListGuestUsers,
+  GetGuestUserHistoryCount: guestUsers.GetGuestUserHistoryCount,
+  UpdateGuestUser: guestUsers.UpdateGuestUser,
+  ListBlockedGuestUsers: guestUsers.ListBlockedGuestUsers,
+  RegisterOidcConfig: oidc.RegisterOidcConfig,
+  RegisterOidcConfigTest: oidc.RegisterOidcConfigTest,
+  GetOidcInfo: oidc.GetOidcInfo,
+  RegisterOpentdfConfig: opentdf.RegisterOpentdfConfig,
+  GetOpentdfConfig: opentdf.GetOpentdfConfig,
 };

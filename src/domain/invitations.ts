@@ -101,7 +101,10 @@ export async function queueInvitations(
   });
   // Kept well under both engines' bound-parameter limits.
   for (let i = 0; i < rows.length; i += 100) {
-    await ctx.db.insertInto('outbox').values(rows.slice(i, i + 100)).execute();
+    await ctx.db
+      .insertInto('outbox')
+      .values(rows.slice(i, i + 100))
+      .execute();
   }
   ctx.services.mailQueued();
 }

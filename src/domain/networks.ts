@@ -135,6 +135,8 @@ export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   // Security groups, users, bots, devices and memberships go with it (ON DELETE CASCADE).
   await ctx.db.deleteFrom('member_groups').where('network_id', '=', input.networkId).execute();
+  // The outbox has no foreign key: its messages, unsent invitations included, go too.
+  await ctx.db.deleteFrom('outbox').where('network_id', '=', input.networkId).execute();
   await ctx.db.deleteFrom('networks').where('network_id', '=', input.networkId).execute();
   return { message: `Network ${input.networkId} deleted.` };
 };

@@ -58,7 +58,9 @@ export async function register(
     const now = ctx.services.now();
     let error: ApiError | undefined;
     if (user.status !== 1 || user.invite_code === null) {
-      error = badRequest('There is no pending invitation for this user; the code was already used.');
+      error = badRequest(
+        'There is no pending invitation for this user; the code was already used.',
+      );
     } else if (user.invite_code !== input.inviteCode) error = badRequest(INVALID);
     else if (user.invite_expires_at !== null && Number(user.invite_expires_at) < now) {
       error = badRequest('The invite code has expired; ask an administrator to reinvite you.');
@@ -71,7 +73,9 @@ export async function register(
         .execute();
       return { error };
     }
-    await trx
+    // Conditional on the state just read: of concurrent redemptions of one code (PostgreSQL
+    // runs them in parallel), exactly one still finds the invitation pending.
+    const claimed = await trx
       .updateTable('members')
       .set({
         status: 2,
@@ -83,7 +87,17 @@ export async function register(
         modified: now,
       })
       .where('member_id', '=', user.member_id)
-      .execute();
+      .where('status', '=', 1)
+      .where('suspended', '=', 0)
+      .where('invite_code', '=', input.inviteCode)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) {
+      return {
+        error: badRequest(
+          'There is no pending invitation for this user; the code was already used.',
+        ),
+      };
+    }
     const appId = await createDevice(
       { db: trx, services: ctx.services },
       {

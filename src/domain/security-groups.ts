@@ -76,7 +76,8 @@ export function mergeGroupSettings(current: Settings, change: Partial<Settings>)
 function checkSettings(s: Partial<Settings>, prefix = 'securityGroupSettings'): void {
   const reasons: Reason[] = [];
   const nonNegative = (name: string, v: number | undefined) => {
-    if (v !== undefined && v < 0) reasons.push({ field: `${prefix}.${name}`, reason: 'must not be negative' });
+    if (v !== undefined && v < 0)
+      reasons.push({ field: `${prefix}.${name}`, reason: 'must not be negative' });
   };
   if (s.federationMode !== undefined && ![0, 1, 2].includes(s.federationMode)) {
     reasons.push({
@@ -249,7 +250,9 @@ export const DeleteSecurityGroup: Handler<'DeleteSecurityGroup'> = async (ctx, i
   await requireNetwork(ctx, input.networkId);
   const row = await requireGroup(ctx, input.networkId, input.groupId);
   if (row.is_default === 1) {
-    throw badRequest(`Security group ${input.groupId} is the network's default group and cannot be deleted.`);
+    throw badRequest(
+      `Security group ${input.groupId} is the network's default group and cannot be deleted.`,
+    );
   }
   const fallback = await defaultGroupId(ctx, input.networkId);
   // Members left without any group move to the default group; bots move there too.
@@ -278,7 +281,13 @@ export const DeleteSecurityGroup: Handler<'DeleteSecurityGroup'> = async (ctx, i
   if (orphans.length > 0) {
     await ctx.db
       .insertInto('member_groups')
-      .values(orphans.map((o) => ({ member_id: o.member_id, network_id: input.networkId, group_id: fallback })))
+      .values(
+        orphans.map((o) => ({
+          member_id: o.member_id,
+          network_id: input.networkId,
+          group_id: fallback,
+        })),
+      )
       .execute();
   }
   await ctx.db

@@ -1,5 +1,6 @@
 /** Users: invited by admins, registered by people, looked up by uname, suspended, deleted. */
 import type { Static } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import type { User } from '../contract/users.js';
 import { notFound, validationError, type Reason } from '../protocol/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
@@ -87,7 +88,11 @@ export async function renderUsers(ctx: Ctx, rows: MemberRow[]): Promise<UserOut[
   return rows.map((r) => renderUser(r, groups.get(Number(r.member_id)) ?? [], now));
 }
 
-export async function findUsers(ctx: Ctx, networkId: string, ids: string[]): Promise<Map<string, MemberRow>> {
+export async function findUsers(
+  ctx: Ctx,
+  networkId: string,
+  ids: string[],
+): Promise<Map<string, MemberRow>> {
   const numeric = ids.map(Number).filter((n) => Number.isSafeInteger(n));
   if (numeric.length === 0) return new Map();
   const rows = await ctx.db
@@ -131,7 +136,9 @@ export async function takenUsernames(
     .where('network_id', '=', networkId)
     .where('username_lc', 'in', lowercased)
     .execute();
-  return new Map(rows.map((r) => [r.username_lc, { member_id: Number(r.member_id), kind: r.kind }]));
+  return new Map(
+    rows.map((r) => [r.username_lc, { member_id: Number(r.member_id), kind: r.kind }]),
+  );
 }
 
 // ---------- shared checks ----------
@@ -177,7 +184,10 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
     checkUsername(`users[${i}].username`, u.username, reasons);
     checkInvite(`users[${i}].`, u, reasons);
     if (u.securityGroupIds.length === 0) {
-      reasons.push({ field: `users[${i}].securityGroupIds`, reason: 'must name at least one security group' });
+      reasons.push({
+        field: `users[${i}].securityGroupIds`,
+        reason: 'must name at least one security group',
+      });
     }
   });
   if (reasons.length) throw validationError(reasons);
@@ -221,7 +231,10 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
   );
   const byName = new Map(created.map((m) => [m.username_lc, m]));
   const groupsById = new Map(
-    toCreate.map((u) => [byName.get(u.username.toLowerCase())!.member_id, distinct(u.securityGroupIds)]),
+    toCreate.map((u) => [
+      byName.get(u.username.toLowerCase())!.member_id,
+      distinct(u.securityGroupIds),
+    ]),
   );
   const successful = created.map((m) => renderUser(m, groupsById.get(m.member_id) ?? [], now));
   return {
@@ -304,7 +317,10 @@ export async function insertUsers(
     })),
   );
   for (let i = 0; i < memberships.length; i += 300) {
-    await ctx.db.insertInto('member_groups').values(memberships.slice(i, i + 300)).execute();
+    await ctx.db
+      .insertInto('member_groups')
+      .values(memberships.slice(i, i + 300))
+      .execute();
   }
   return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
 }
@@ -336,7 +352,11 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
       });
     }
   }
-  return { message: batchMessage('resolved', successful.length, failed.length), successful, failed };
+  return {
+    message: batchMessage('resolved', successful.length, failed.length),
+    successful,
+    failed,
+  };
 };
 
 export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input) => {
@@ -351,11 +371,14 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
     const u = users.get(id);
     const fail = (reason: string) => failed.push({ userId: id, field: 'userId', reason });
     if (!u) fail(`User ${id} was not found in network ${network.network_id}.`);
-    else if (u.suspended === 1) fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
-    else if (u.status !== 1) fail(`User ${id} is already active (registered); only pending users can be reinvited.`);
+    else if (u.suspended === 1)
+      fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
+    else if (u.status !== 1)
+      fail(`User ${id} is already active (registered); only pending users can be reinvited.`);
     else {
       // A custom code is re-sent as it is; a generated one is replaced, so the old one stops working.
-      const code = u.invite_code_custom === 1 && u.invite_code ? u.invite_code : generateInviteCode();
+      const code =
+        u.invite_code_custom === 1 && u.invite_code ? u.invite_code : generateInviteCode();
       const expires = inviteExpiry(now, u.invite_ttl_days);
       await ctx.db
         .updateTable('members')
@@ -368,12 +391,18 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
         })
         .where('member_id', '=', u.member_id)
         .execute();
-      invitations.push(invitationFor(network, { ...u, invite_code: code, invite_expires_at: expires }));
+      invitations.push(
+        invitationFor(network, { ...u, invite_code: code, invite_expires_at: expires }),
+      );
       successful.push({ userId: id });
     }
   }
   await queueInvitations(ctx, invitations, true);
-  return { message: batchMessage('reinvited', successful.length, failed.length), successful, failed };
+  return {
+    message: batchMessage('reinvited', successful.length, failed.length),
+    successful,
+    failed,
+  };
 };
 
 export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus'> = async (
@@ -385,7 +414,11 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
   const users = await findUsers(ctx, network.network_id, ids);
   const failed: Failure[] = ids
     .filter((id) => !users.has(id))
-    .map((id) => ({ userId: id, field: 'userId', reason: `User ${id} was not found in network ${network.network_id}.` }));
+    .map((id) => ({
+      userId: id,
+      field: 'userId',
+      reason: `User ${id} was not found in network ${network.network_id}.`,
+    }));
   const found = ids.filter((id) => users.has(id));
   if (found.length > 0) {
     await ctx.db
@@ -408,7 +441,11 @@ export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) =>
   const users = await findUsers(ctx, network.network_id, ids);
   const failed: Failure[] = ids
     .filter((id) => !users.has(id))
-    .map((id) => ({ userId: id, field: 'userId', reason: `User ${id} was not found in network ${network.network_id}.` }));
+    .map((id) => ({
+      userId: id,
+      field: 'userId',
+      reason: `User ${id} was not found in network ${network.network_id}.`,
+    }));
   const found = ids.filter((id) => users.has(id)).map(Number);
   if (found.length > 0) {
     // Invitations not yet sent are withdrawn with the user.
@@ -485,7 +522,22 @@ const USER_SORTS = {
   groupId: "coalesce(group_id, '')",
 };
 
-const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * `column` contains `value`, wildcards taken literally (SQLite has no default LIKE escape
+ * character, so it is named). `lowerInSql` folds both sides in the database, so a name matches
+ * at least its own spelling on either engine; username_lc is already lowercased in JS.
+ */
+function contains(
+  column: 'username_lc' | 'first_name' | 'last_name',
+  value: string,
+  lowerInSql: boolean,
+) {
+  return lowerInSql
+    ? sql<boolean>`lower(${sql.ref(column)}) like lower(${likeEscape(value)}) escape '\\'`
+    : sql<boolean>`${sql.ref(column)} like ${likeEscape(value.toLowerCase())} escape '\\'`;
+}
 
 export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
@@ -497,13 +549,13 @@ export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
     .where('kind', '=', 'user');
   if (input.status !== undefined) qb = qb.where('status', '=', input.status);
   if (input.username !== undefined) {
-    qb = qb.where((eb) => eb('username_lc', 'like', likeEscape(input.username!)));
+    qb = qb.where(contains('username_lc', input.username, false));
   }
   if (input.firstName !== undefined) {
-    qb = qb.where((eb) => eb(eb.fn('lower', ['first_name']), 'like', likeEscape(input.firstName!)));
+    qb = qb.where(contains('first_name', input.firstName, true));
   }
   if (input.lastName !== undefined) {
-    qb = qb.where((eb) => eb(eb.fn('lower', ['last_name']), 'like', likeEscape(input.lastName!)));
+    qb = qb.where(contains('last_name', input.lastName, true));
   }
   if (input.groupId !== undefined) {
     const g = input.groupId;
@@ -530,7 +582,11 @@ export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (
   await requireGroup(ctx, input.networkId, input.groupId);
   const keyset = sortKeyset(
     input,
-    { username: USER_SORTS.username, firstName: USER_SORTS.firstName, lastName: USER_SORTS.lastName },
+    {
+      username: USER_SORTS.username,
+      firstName: USER_SORTS.firstName,
+      lastName: USER_SORTS.lastName,
+    },
     ['username'],
     'member_id',
   );
@@ -548,7 +604,13 @@ export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (
           .where('mg.group_id', '=', input.groupId),
       ),
     );
-  const page = await listPage(ctx, `ListSecurityGroupUsers|${input.networkId}|${input.groupId}`, qb, keyset, input);
+  const page = await listPage(
+    ctx,
+    `ListSecurityGroupUsers|${input.networkId}|${input.groupId}`,
+    qb,
+    keyset,
+    input,
+  );
   return {
     users: await renderUsers(ctx, page.rows),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),
@@ -561,7 +623,10 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
   if (d.username !== undefined) checkUsername('userDetails.username', d.username, reasons);
   checkInvite('userDetails.', d, reasons);
   if (d.securityGroupIds !== undefined && d.securityGroupIds.length === 0) {
-    reasons.push({ field: 'userDetails.securityGroupIds', reason: 'must name at least one security group' });
+    reasons.push({
+      field: 'userDetails.securityGroupIds',
+      reason: 'must name at least one security group',
+    });
   }
   if (reasons.length) throw validationError(reasons);
 
@@ -589,12 +654,23 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
     const have = await existingGroups(ctx, network.network_id, wanted);
     const missing = wanted.filter((g) => !have.has(g));
     if (missing.length > 0) {
-      throw notFound(`Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`);
+      throw notFound(
+        `Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`,
+      );
     }
-    await ctx.db.deleteFrom('member_groups').where('member_id', '=', Number(user.member_id)).execute();
+    await ctx.db
+      .deleteFrom('member_groups')
+      .where('member_id', '=', Number(user.member_id))
+      .execute();
     await ctx.db
       .insertInto('member_groups')
-      .values(wanted.map((g) => ({ member_id: Number(user.member_id), network_id: network.network_id, group_id: g })))
+      .values(
+        wanted.map((g) => ({
+          member_id: Number(user.member_id),
+          network_id: network.network_id,
+          group_id: g,
+        })),
+      )
       .execute();
     change['group_id'] = wanted[0];
   }
@@ -602,7 +678,10 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
   if (d.inviteCode !== undefined || d.inviteCodeTtl !== undefined) {
     if (user.status !== 1) {
       throw validationError([
-        { field: 'userDetails.inviteCode', reason: 'only a pending (not yet registered) user has an invite code' },
+        {
+          field: 'userDetails.inviteCode',
+          reason: 'only a pending (not yet registered) user has an invite code',
+        },
       ]);
     }
     const ttl = d.inviteCodeTtl ?? user.invite_ttl_days;
@@ -613,7 +692,11 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
       change['invite_code_custom'] = 1;
     }
   }
-  await ctx.db.updateTable('members').set(change).where('member_id', '=', Number(user.member_id)).execute();
+  await ctx.db
+    .updateTable('members')
+    .set(change)
+    .where('member_id', '=', Number(user.member_id))
+    .execute();
   const u = await requireUser(ctx, network.network_id, input.userId);
   const groups = (await groupsOf(ctx, [Number(u.member_id)])).get(Number(u.member_id)) ?? [];
   return {

@@ -19,7 +19,9 @@ export class ApiError extends Error {
   }
 
   toBody(): Record<string, unknown> {
-    return this.reasons ? { message: this.message, reasons: this.reasons } : { message: this.message };
+    return this.reasons
+      ? { message: this.message, reasons: this.reasons }
+      : { message: this.message };
   }
 }
 

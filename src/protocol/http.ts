@@ -4,7 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { CompiledOperation } from '../pipeline/pipeline.js';
@@ -34,7 +39,10 @@ export function createHttpApp(log: Logger): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     sendError(
       reply,
-      new ApiError('ResourceNotFoundError', `No operation matches ${req.method} ${req.url.split('?')[0]}.`),
+      new ApiError(
+        'ResourceNotFoundError',
+        `No operation matches ${req.method} ${req.url.split('?')[0]}.`,
+      ),
     );
   });
 
@@ -97,7 +105,12 @@ export function registerOperation(app: FastifyInstance, op: CompiledOperation): 
       } catch (e) {
         if (e instanceof ApiError && req.log.level !== 'silent' && infoOn(req.log.level)) {
           req.log.info(
-            { op: op.spec.name, status: e.status, error: e.errorName, ms: Math.round(performance.now() - started) },
+            {
+              op: op.spec.name,
+              status: e.status,
+              error: e.errorName,
+              ms: Math.round(performance.now() - started),
+            },
             'request',
           );
         }

@@ -24,7 +24,8 @@ export interface ParsedUrl {
 }
 
 export function parseDatabaseUrl(url: string): ParsedUrl {
-  if (url === 'sqlite::memory:' || url === ':memory:') return { engine: 'sqlite', target: ':memory:' };
+  if (url === 'sqlite::memory:' || url === ':memory:')
+    return { engine: 'sqlite', target: ':memory:' };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new Error(`Database URL "${url}" names no file`);

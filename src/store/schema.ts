@@ -138,6 +138,82 @@ export interface ServerSecretsTable {
   value: string;
 }
 
+export interface DataRetentionTable {
+  network_id: string;
+  /** The data-retention bot's row in `members`. */
+  member_id: number;
+  bot_name: string;
+  /** When the latest challenge was generated; null before the first. */
+  challenge_issued_at: number | null;
+  /** Set by the bot's first successful sign-in. */
+  registered: Flag;
+  registered_at: number | null;
+  pubkey_msg_acked: Flag;
+  pubkey_msg_acked_at: number | null;
+  /** Mirrors the network setting `dataRetention` while the bot exists. */
+  service_enabled: Flag;
+  service_changed_at: number | null;
+  created_at: number;
+  modified: number;
+}
+
+export interface GuestUsersTable {
+  network_id: string;
+  /** The network's keyed hash of the lowercased username (as `uname`). */
+  username_hash: string;
+  /** YYYY-MM (UTC) of the activity. */
+  billing_period: string;
+  username: string;
+  username_lc: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface GuestBlocksTable {
+  network_id: string;
+  username_hash: string;
+  username: string;
+  username_lc: string;
+  /** Access key ID of the administrator who blocked the guest. */
+  admin: string;
+  modified: number;
+}
+
+export interface OidcConfigsTable {
+  network_id: string;
+  company_id: string;
+  issuer: string;
+  scopes: string;
+  client_id: string | null;
+  client_secret: string | null;
+  custom_username: string | null;
+  extra_auth_params: string | null;
+  ca_certificate: string | null;
+  sso_token_buffer_minutes: number;
+  application_id: number;
+  application_name: string;
+  redirect_url: string;
+  created_at: number;
+  modified: number;
+}
+
+export interface OidcCaCertificatesTable {
+  network_id: string;
+  issuer: string;
+  certificate: string;
+  tested_at: number;
+}
+
+export interface OpentdfConfigsTable {
+  network_id: string;
+  client_id: string;
+  client_secret: string;
+  domain: string;
+  provider: string;
+  created_at: number;
+  modified: number;
+}
+
 export interface Database {
   access_keys: AccessKeysTable;
   id_registry: IdRegistryTable;
@@ -149,6 +225,12 @@ export interface Database {
   outbox: OutboxTable;
   idempotency: IdempotencyTable;
   server_secrets: ServerSecretsTable;
+  data_retention: DataRetentionTable;
+  guest_users: GuestUsersTable;
+  guest_blocks: GuestBlocksTable;
+  oidc_configs: OidcConfigsTable;
+  oidc_ca_certificates: OidcCaCertificatesTable;
+  opentdf_configs: OpentdfConfigsTable;
 }
 
 export type AccessKeyRow = Selectable<AccessKeysTable>;
@@ -159,3 +241,8 @@ export type NewMember = Insertable<MembersTable>;
 export type MemberUpdate = Updateable<MembersTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type DataRetentionRow = Selectable<DataRetentionTable>;
+export type GuestUserRow = Selectable<GuestUsersTable>;
+export type GuestBlockRow = Selectable<GuestBlocksTable>;
+export type OidcConfigRow = Selectable<OidcConfigsTable>;
+export type OpentdfConfigRow = Selectable<OpentdfConfigsTable>;

@@ -5,7 +5,7 @@
 // Binaries: $WICKR_PG_BIN if set, else the newest /usr/lib/postgresql/<version>/bin, else
 // initdb/pg_ctl on PATH. PostgreSQL refuses to run as root, so as root the server runs as the
 // `postgres` OS user (or `nobody` when there is none), via runuser (or su).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,19 +61,18 @@ function serverUser() {
 
 const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
+/** The command line that runs `file args` as `user` (when given). */
+function asUser(user, file, args) {
+  if (!user) return [file, ...args];
+  if (existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser')) {
+    return ['runuser', '-u', user.name, '--', file, ...args];
+  }
+  return ['su', user.name, '-s', '/bin/sh', '-c', [file, ...args].map(quote).join(' ')];
+}
+
 /** Runs a PostgreSQL binary, as `user` when given; throws with its output on failure. */
 function run(user, file, args, cwd) {
-  let command = file;
-  let argv = args;
-  if (user) {
-    if (existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser')) {
-      command = 'runuser';
-      argv = ['-u', user.name, '--', file, ...args];
-    } else {
-      command = 'su';
-      argv = [user.name, '-s', '/bin/sh', '-c', [file, ...args].map(quote).join(' ')];
-    }
-  }
+  const [command, ...argv] = asUser(user, file, args);
   const r = spawnSync(command, argv, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) throw r.error;
   if (r.status !== 0) {
@@ -149,6 +148,20 @@ export async function startPostgres(options = {}) {
         : '';
       throw new Error(`Could not start PostgreSQL: ${lastError?.message ?? ''}\n${log}`);
     }
+    // If this process dies without stopping the cluster (SIGKILL, a crash), a detached watchdog
+    // stops it and removes its directory, so no server outlives its test run.
+    const stop = asUser(user, join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    const watchdog = spawn(
+      'sh',
+      [
+        '-c',
+        `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ` +
+          `${stop.map(quote).join(' ')} >/dev/null 2>&1; rm -rf ${quote(dir)}`,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    watchdog.unref();
+    handle.watchdog = watchdog.pid;
     const admin = `postgres://postgres@127.0.0.1:${handle.port}/postgres`;
     const client = new pg.Client({ connectionString: admin });
     await client.connect();
@@ -186,6 +199,13 @@ export function stopPostgres(handle) {
     }
   }
   rmSync(handle.dir, { recursive: true, force: true });
+  if (handle.watchdog) {
+    try {
+      process.kill(handle.watchdog);
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /**

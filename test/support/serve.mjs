@@ -15,7 +15,28 @@ const server = await startEmbedded({
         rootSecretAccessKey: env.WICKR_ROOT_SECRET_ACCESS_KEY,
       }
     : {}),
-  ...(env.WICKR_RATE_LIMIT_RPS ? { rateLimit: { ratePerSecond: Number(env.WICKR_RATE_LIMIT_RPS), burst: Number(env.WICKR_RATE_LIMIT_BURST || env.WICKR_RATE_LIMIT_RPS) } } : {}),
+  ...(env.WICKR_RATE_LIMIT_RPS
+    ? {
+        rateLimit: {
+          ratePerSecond: Number(env.WICKR_RATE_LIMIT_RPS),
+          burst: Number(env.WICKR_RATE_LIMIT_BURST || env.WICKR_RATE_LIMIT_RPS),
+        },
+      }
+    : {}),
+  // Registration endpoint limits (client API), for tests of lockout and per-address limits.
+  ...(env.WICKR_REGISTRATION_RATE_LIMIT_RPS
+    ? {
+        registrationRateLimit: {
+          ratePerSecond: Number(env.WICKR_REGISTRATION_RATE_LIMIT_RPS),
+          burst: Number(
+            env.WICKR_REGISTRATION_RATE_LIMIT_BURST || env.WICKR_REGISTRATION_RATE_LIMIT_RPS,
+          ),
+        },
+      }
+    : {}),
+  ...(env.WICKR_REGISTRATION_LOCKOUT
+    ? { registrationLockout: Number(env.WICKR_REGISTRATION_LOCKOUT) }
+    : {}),
   keyCacheMs: 0,
 });
 process.stdout.write(

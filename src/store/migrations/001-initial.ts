@@ -3,7 +3,8 @@ import type { MigrationFactory } from './index.js';
 
 export const initial: MigrationFactory = (engine) => {
   const big = engine === 'postgres' ? 'bigint' : 'integer';
-  const serial = (c: any) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+  const serial = (c: any) =>
+    engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement();
   const serialType = engine === 'postgres' ? 'bigserial' : 'integer';
   return {
     async up(db: Kysely<any>) {

@@ -2,11 +2,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Engine } from '../database.js';
 import { initial } from './001-initial.js';
+import { dataRetention } from './002-data-retention.js';
+import { guestsSso } from './003-guests-sso.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
+  '002-data-retention': dataRetention,
+  '003-guests-sso': guestsSso,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {

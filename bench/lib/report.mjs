@@ -1,0 +1,192 @@
+// Results as a table on stdout, a Markdown report and an SVG chart of latency against size.
+
+const fmt = (v, digits = 0) =>
+  v === undefined || v === null || Number.isNaN(v)
+    ? '–'
+    : Number(v).toLocaleString('en-US', {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+      });
+const ms = (v) => (v === undefined || Number.isNaN(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const mb = (bytes) => (bytes ? (bytes / 1048576).toFixed(0) : '–');
+export const sizeLabel = (n) =>
+  n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
+
+/** Rows of the figures table: one per measured scenario instance. */
+export function tableRows(results) {
+  return results.map((r) => ({
+    scenario: r.scenario,
+    engine: r.engine,
+    size: r.size ? sizeLabel(r.size) : '–',
+    conns: r.connections ?? '–',
+    'req/s': r.rps !== undefined ? fmt(r.rps) : '–',
+    'ceiling req/s': r.ceilingRps !== undefined ? fmt(r.ceilingRps) : '–',
+    ratio: r.ratio !== undefined ? r.ratio.toFixed(2) : '–',
+    'p50 ms': ms(r.p50),
+    'p99 ms': ms(r.p99),
+    errors: r.errors ?? '–',
+    'peak RSS MB': mb(r.peakRss),
+    'CPU µs/req': r.cpuUsPerRequest !== undefined ? fmt(r.cpuUsPerRequest) : '–',
+    other: r.other ?? '',
+  }));
+}
+
+export function textTable(rows) {
+  if (rows.length === 0) return '(no results)';
+  const cols = Object.keys(rows[0]);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(width[i])).join('  ');
+  return [
+    line(cols),
+    line(width.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => r[c]))),
+  ].join('\n');
+}
+
+export function markdownTable(rows) {
+  if (rows.length === 0) return '(no results)';
+  const cols = Object.keys(rows[0]);
+  const esc = (s) => String(s).replace(/\|/g, '\\|');
+  return [
+    `| ${cols.join(' | ')} |`,
+    `| ${cols.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${cols.map((c) => esc(r[c])).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function targetLines(targets) {
+  return targets.map(
+    (t) =>
+      `${t.met === true ? 'MET   ' : t.met === false ? 'MISSED' : 'n/a   '}  ${t.name}: ${t.goal} — ${t.actual}`,
+  );
+}
+
+export function markdownReport({ meta, results, targets, chartFile, notes }) {
+  const rows = tableRows(results);
+  const mark = (t) => (t.met === true ? '✅ met' : t.met === false ? '❌ missed' : '– n/a');
+  return [
+    `# Benchmark report`,
+    '',
+    `${meta.date} · ${meta.git ? `commit ${meta.git} · ` : ''}${meta.cpus} × ${meta.cpuModel} · ${meta.memGiB} GiB · Node ${meta.node}`,
+    '',
+    `Command: \`${meta.command}\` (duration ${meta.duration} s per run, ${meta.repeats} repeat(s), medians shown, warm-up ${meta.warmup} s).`,
+    '',
+    'Every throughput is shown next to the ceiling measured in the same run: a bare `node:http` ' +
+      'server (bench/ceiling-server.mjs) in its own process that reads the same request bodies and ' +
+      'answers with the recorded response bytes of the same scenario, driven by the same autocannon ' +
+      'settings and the same pre-signed requests. Latencies are per request as seen by autocannon; ' +
+      "errors count connection errors, timeouts and non-2xx answers; peak RSS is the server's VmHWM; " +
+      "CPU µs/req is the server process's user+system CPU time divided by the requests it answered.",
+    '',
+    '## Targets',
+    '',
+    '| target | goal | measured | result |',
+    '| --- | --- | --- | --- |',
+    ...targets.map((t) => `| ${t.name} | ${t.goal} | ${t.actual} | ${mark(t)} |`),
+    '',
+    '## Figures',
+    '',
+    markdownTable(rows),
+    '',
+    ...(chartFile
+      ? [
+          '## Latency against network size',
+          '',
+          `![BatchLookupUserUname latency against network size](${chartFile})`,
+          '',
+        ]
+      : []),
+    ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
+  ].join('\n');
+}
+
+/** A hand-written SVG line chart: lookup p50/p99 (and ListUsers p99) against size, log x. */
+export function latencyChart(results) {
+  const series = [];
+  const colors = { sqlite: '#1f77b4', postgres: '#d62728' };
+  for (const engine of ['sqlite', 'postgres']) {
+    const pts = results
+      .filter((r) => r.scenario === 'lookup' && r.engine === engine && r.p50 !== undefined)
+      .sort((a, b) => a.size - b.size);
+    if (pts.length === 0) continue;
+    series.push({
+      label: `${engine} p50`,
+      color: colors[engine],
+      dash: '',
+      pts: pts.map((r) => [r.size, r.p50]),
+    });
+    series.push({
+      label: `${engine} p99`,
+      color: colors[engine],
+      dash: '6 4',
+      pts: pts.map((r) => [r.size, r.p99]),
+    });
+  }
+  if (series.length === 0) return undefined;
+  const W = 640;
+  const H = 380;
+  const m = { l: 64, r: 170, t: 40, b: 56 };
+  const xs = series.flatMap((s) => s.pts.map((p) => p[0]));
+  const ys = series.flatMap((s) => s.pts.map((p) => p[1]));
+  let x0 = Math.log10(Math.min(...xs));
+  let x1 = Math.log10(Math.max(...xs));
+  if (x1 - x0 < 1) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  }
+  const yMax = niceCeil(Math.max(...ys) * 1.1);
+  const px = (x) => m.l + ((Math.log10(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const py = (y) => H - m.b - (y / yMax) * (H - m.t - m.b);
+  const out = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
+  out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  out.push(
+    `<text x="${W / 2 - m.r / 2 + m.l / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">BatchLookupUserUname latency (50 hits) against network size</text>`,
+  );
+  for (let k = 0; k <= 5; k++) {
+    const y = (yMax * k) / 5;
+    out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${py(y)}" y2="${py(y)}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${m.l - 8}" y="${py(y) + 4}" text-anchor="end">${+y.toFixed(2)}</text>`);
+  }
+  const ticks = [...new Set(xs)].sort((a, b) => a - b);
+  for (const x of ticks) {
+    out.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${m.t}" y2="${H - m.b}" stroke="#f0f0f0"/>`);
+    out.push(`<text x="${px(x)}" y="${H - m.b + 18}" text-anchor="middle">${sizeLabel(x)}</text>`);
+  }
+  out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="#333"/>`);
+  out.push(`<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="#333"/>`);
+  out.push(
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - 14}" text-anchor="middle">users in the network (log scale)</text>`,
+  );
+  out.push(
+    `<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">latency (ms)</text>`,
+  );
+  series.forEach((s, i) => {
+    const d = s.pts
+      .map((p, k) => `${k ? 'L' : 'M'}${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`)
+      .join(' ');
+    out.push(
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+    );
+    for (const p of s.pts)
+      out.push(
+        `<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3.5" fill="${s.color}"/>`,
+      );
+    const ly = m.t + 10 + i * 20;
+    out.push(
+      `<line x1="${W - m.r + 16}" x2="${W - m.r + 46}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+    );
+    out.push(`<text x="${W - m.r + 52}" y="${ly + 4}">${s.label}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+function niceCeil(v) {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= v) return f * p;
+  return 10 * p;
+}

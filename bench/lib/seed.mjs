@@ -1,0 +1,309 @@
+// Seeding large networks fast: the network itself is created through the API (so it gets its
+// uname key and default security group exactly as the server makes them), then its users are
+// inserted straight into the database in big transactions, with unames computed by the
+// server's own function.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { unameOf } from '../../dist/domain/invitations.js';
+import { callOk } from './sign.mjs';
+import { ROOT, startServer } from './server.mjs';
+
+export const TMP = join(ROOT, 'bench', 'results', 'tmp');
+/** Bump when the seeded data changes shape, so stale cached databases are not reused. */
+const SEED_VERSION = 1;
+const NOW = Date.UTC(2025, 0, 1);
+const DAY = 86_400_000;
+
+const FIRST = [
+  'ada',
+  'alan',
+  'barbara',
+  'claude',
+  'donald',
+  'edsger',
+  'frances',
+  'grace',
+  'john',
+  'ken',
+  'leslie',
+  'margaret',
+  'niklaus',
+  'radia',
+  'tony',
+  'vint',
+];
+const LAST = [
+  'hopper',
+  'turing',
+  'liskov',
+  'shannon',
+  'knuth',
+  'dijkstra',
+  'allen',
+  'backus',
+  'thompson',
+  'lamport',
+  'hamilton',
+  'wirth',
+  'perlman',
+  'hoare',
+  'cerf',
+  'ritchie',
+];
+
+/**
+ * The i-th seeded user. Every fifth user is pending (invited, not registered), the rest
+ * active; one in a hundred is suspended. Usernames are unique and spread over the alphabet.
+ */
+export function seededUser(i) {
+  const first = FIRST[(i * 7) % FIRST.length];
+  const last = LAST[(i * 11 + (i >> 4)) % LAST.length];
+  const username = `${first}.${last}.${i}@bench.example.com`;
+  const pending = i % 5 === 0;
+  return {
+    username,
+    first,
+    last,
+    status: pending ? 1 : 2,
+    suspended: i % 100 === 7 ? 1 : 0,
+    inviteCode: pending ? `BENCH${String(i).padStart(7, '0')}` : null,
+    inviteExpiresAt: pending ? NOW + 30 * DAY : null,
+    lastLogin: pending ? null : NOW - (i % 90) * DAY,
+  };
+}
+
+/** Creates a network through the API of a server on `databaseUrl`; returns its ID. */
+async function createNetwork(databaseUrl, name) {
+  const server = await startServer(databaseUrl);
+  try {
+    const out = await callOk(server.endpoint, 'POST', '/networks', {
+      networkName: name,
+      accessLevel: 'PREMIUM',
+    });
+    return out.networkId;
+  } finally {
+    await server.stop();
+  }
+}
+
+const MEMBER_COLUMNS = [
+  'network_id',
+  'kind',
+  'username',
+  'username_lc',
+  'uname',
+  'first_name',
+  'last_name',
+  'display_name',
+  'status',
+  'suspended',
+  'is_admin',
+  'otp_enabled',
+  'scim_id',
+  'cell',
+  'country_code',
+  'invite_code',
+  'invite_code_custom',
+  'invite_expires_at',
+  'invite_ttl_days',
+  'code_validation',
+  'challenge_failures',
+  'challenge_hash',
+  'pubkey',
+  'group_id',
+  'last_login',
+  'last_activity',
+  'created_at',
+  'modified',
+];
+
+function memberRow(networkId, unameKey, groupId, i) {
+  const u = seededUser(i);
+  return {
+    network_id: networkId,
+    kind: 'user',
+    username: u.username,
+    username_lc: u.username.toLowerCase(),
+    uname: unameOf(unameKey, u.username),
+    first_name: u.first,
+    last_name: u.last,
+    display_name: null,
+    status: u.status,
+    suspended: u.suspended,
+    is_admin: 0,
+    otp_enabled: 0,
+    scim_id: null,
+    cell: null,
+    country_code: null,
+    invite_code: u.inviteCode,
+    invite_code_custom: 0,
+    invite_expires_at: u.inviteExpiresAt,
+    invite_ttl_days: 30,
+    code_validation: 0,
+    challenge_failures: 0,
+    challenge_hash: null,
+    pubkey: null,
+    group_id: groupId,
+    last_login: u.lastLogin,
+    last_activity: u.lastLogin,
+    created_at: NOW - DAY,
+    modified: NOW - DAY,
+  };
+}
+
+/**
+ * A SQLite database holding one network of `size` users, cached under bench/results/tmp/
+ * (keyed by size and seed version) and reused by later runs. Resolves to its description:
+ * { engine, url, file, networkId, groupId, unameKey, size }.
+ */
+export async function sqliteNetwork(size, log = () => {}) {
+  mkdirSync(TMP, { recursive: true });
+  const base = join(TMP, `sqlite-v${SEED_VERSION}-${size}`);
+  const file = `${base}.db`;
+  const metaFile = `${base}.json`;
+  if (existsSync(file) && existsSync(metaFile)) {
+    return {
+      ...JSON.parse(readFileSync(metaFile, 'utf8')),
+      file,
+      url: `sqlite:${file}`,
+      cached: true,
+    };
+  }
+  const partial = `${base}.partial.db`;
+  for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
+  const started = performance.now();
+  const networkId = await createNetwork(`sqlite:${partial}`, `bench ${size}`);
+  const db = new SQLite(partial);
+  db.pragma('journal_mode = WAL');
+  // A scratch file until it is renamed: durability buys nothing while seeding.
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
+  const { uname_key: unameKey } = db
+    .prepare('SELECT uname_key FROM networks WHERE network_id = ?')
+    .get(networkId);
+  const { group_id: groupId } = db
+    .prepare('SELECT group_id FROM security_groups WHERE network_id = ? AND is_default = 1')
+    .get(networkId);
+  const insertMember = db.prepare(
+    `INSERT INTO members (${MEMBER_COLUMNS.join(', ')}) VALUES (${MEMBER_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  );
+  const insertGroup = db.prepare(
+    'INSERT INTO member_groups (member_id, network_id, group_id) VALUES (?, ?, ?)',
+  );
+  const chunk = db.transaction((from, to) => {
+    for (let i = from; i < to; i++) {
+      const id = insertMember.run(memberRow(networkId, unameKey, groupId, i)).lastInsertRowid;
+      insertGroup.run(id, networkId, groupId);
+    }
+  });
+  const CHUNK = 50_000;
+  for (let from = 0; from < size; from += CHUNK) {
+    chunk(from, Math.min(size, from + CHUNK));
+    log(`seeding sqlite ${size}: ${Math.min(size, from + CHUNK)} users`);
+  }
+  db.exec('ANALYZE');
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const meta = {
+    engine: 'sqlite',
+    networkId,
+    groupId,
+    unameKey,
+    size,
+    seedSeconds: (performance.now() - started) / 1000,
+  };
+  renameSync(partial, file);
+  for (const f of [`${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
+  writeFileSync(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
+  return { ...meta, file, url: `sqlite:${file}`, cached: false };
+}
+
+/** A network of `size` users on the PostgreSQL database at `url` (seeded anew each run). */
+export async function postgresNetwork(url, size, log = () => {}) {
+  const started = performance.now();
+  const networkId = await createNetwork(url, `bench ${size}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: n } = await client.query('SELECT uname_key FROM networks WHERE network_id = $1', [
+      networkId,
+    ]);
+    const unameKey = n[0].uname_key;
+    const { rows: g } = await client.query(
+      'SELECT group_id FROM security_groups WHERE network_id = $1 AND is_default = 1',
+      [networkId],
+    );
+    const groupId = g[0].group_id;
+    const types = {
+      status: 'int',
+      suspended: 'int',
+      is_admin: 'int',
+      otp_enabled: 'int',
+      invite_code_custom: 'int',
+      invite_ttl_days: 'int',
+      code_validation: 'int',
+      challenge_failures: 'int',
+      invite_expires_at: 'bigint',
+      last_login: 'bigint',
+      last_activity: 'bigint',
+      created_at: 'bigint',
+      modified: 'bigint',
+    };
+    const CHUNK = 20_000;
+    await client.query('SET synchronous_commit = off');
+    for (let from = 0; from < size; from += CHUNK) {
+      const to = Math.min(size, from + CHUNK);
+      const cols = Object.fromEntries(MEMBER_COLUMNS.map((c) => [c, []]));
+      for (let i = from; i < to; i++) {
+        const row = memberRow(networkId, unameKey, groupId, i);
+        for (const c of MEMBER_COLUMNS) cols[c].push(row[c]);
+      }
+      const params = MEMBER_COLUMNS.map((c) => cols[c]);
+      const casts = MEMBER_COLUMNS.map((c, k) => `$${k + 1}::${types[c] ?? 'text'}[]`);
+      await client.query('BEGIN');
+      const { rows } = await client.query(
+        `INSERT INTO members (${MEMBER_COLUMNS.join(', ')}) SELECT * FROM unnest(${casts.join(', ')}) RETURNING member_id`,
+        params,
+      );
+      await client.query(
+        'INSERT INTO member_groups (member_id, network_id, group_id) SELECT id, $2, $3 FROM unnest($1::bigint[]) AS id',
+        [rows.map((r) => r.member_id), networkId, groupId],
+      );
+      await client.query('COMMIT');
+      log(`seeding postgres ${size}: ${to} users`);
+    }
+    await client.query('ANALYZE');
+    return {
+      engine: 'postgres',
+      url,
+      networkId,
+      groupId,
+      unameKey,
+      size,
+      seedSeconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs one query against a network's database (SQLite read through a second connection). */
+export async function query(net, sqlText, params = []) {
+  if (net.engine === 'sqlite') {
+    const db = new SQLite(net.file, { readonly: true });
+    try {
+      return db.prepare(sqlText.replace(/\$\d+/g, '?')).all(...params);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: net.url });
+  await client.connect();
+  try {
+    return (await client.query(sqlText, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,116 @@
+// The server under test, as a separate process started from this checkout, so that its
+// memory can be read from /proc and its CPU is not shared with the load generator's event loop.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CREDENTIALS, ACCOUNT_ID } from './sign.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS and VmHWM (peak) of a process in bytes, or undefined once it has gone. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts `wickr-admin serve` on a free loopback port and waits until /health answers.
+ * Resolves to { pid, endpoint, startMs, memory(), stop() }; startMs is spawn → first 200.
+ */
+export async function startServer(
+  databaseUrl,
+  { extraArgs = [], env = {}, nodeArgs = [], timeoutMs = 60_000 } = {},
+) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(ROOT, 'bin', 'wickr-admin'),
+      'serve',
+      '--port',
+      String(port),
+      '--database',
+      databaseUrl,
+      ...extraArgs,
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        WICKR_ROOT_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        WICKR_ROOT_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        WICKR_ACCOUNT_ID: ACCOUNT_ID,
+        WICKR_LOG_LEVEL: 'warn',
+        WICKR_RATE_LIMIT_RPS: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const keep = (d) => {
+    output = (output + d.toString()).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve((exited = { code, signal }))),
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Polled every 5 ms: the start-up time is itself a measured figure.
+  for (;;) {
+    if (exited)
+      throw new Error(`The server exited during start (${JSON.stringify(exited)}):\n${output}`);
+    if (performance.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`The server did not answer /health within ${timeoutMs} ms:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${endpoint}/health`);
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const startMs = performance.now() - started;
+  return {
+    pid: child.pid,
+    endpoint,
+    port,
+    startMs,
+    output: () => output,
+    memory: () => memoryOf(child.pid),
+    async stop() {
+      if (exited) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const r = await exit;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+}

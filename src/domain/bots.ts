@@ -1,0 +1,486 @@
+/**
+ * Bots: non-human accounts of a network. They share the `members` table with users (one
+ * username space, one uname space, one ID space), belong to exactly one security group
+ * (`members.group_id`) and sign in with a password (the "challenge"), which is stored only
+ * as a salted scrypt hash.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Static } from '@sinclair/typebox';
+import type { Bot } from '../contract/bots.js';
+import {
+  badRequest,
+  forbidden,
+  notFound,
+  validationError,
+  type Reason,
+} from '../protocol/errors.js';
+import type { MemberRow, NetworkRow } from '../store/schema.js';
+import { flag, listPage, requireNetwork, sortKeyset } from './common.js';
+import type { Ctx, Handler } from './context.js';
+import { unameOf } from './invitations.js';
+import type { SystemCtx } from './registration.js';
+import { requireGroup } from './security-groups.js';
+import { MAX_USERNAME_LENGTH, takenUsernames } from './users.js';
+
+type BotOut = Static<typeof Bot>;
+
+export const MIN_CHALLENGE_LENGTH = 6;
+export const MAX_CHALLENGE_LENGTH = 1024;
+export const MAX_DISPLAY_NAME_LENGTH = 256;
+export const MAX_PUBKEY_LENGTH = 8192;
+
+// ---------- challenge (password) hashing ----------
+
+/** scrypt cost parameters of new hashes; stored with each hash so they can change later. */
+const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32, saltLength: 16 };
+// Bounds on parameters read back from the database, so a corrupt row cannot exhaust memory.
+const MAX_N = 1 << 20;
+const MAX_R = 32;
+const MAX_P = 16;
+
+function scryptAsync(password: string, salt: Buffer, keyLength: number, o: ScryptOptions) {
+  return new Promise<Buffer>((resolve, reject) => {
+    scrypt(password, salt, keyLength, o, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+const scryptOptions = (N: number, r: number, p: number): ScryptOptions => ({
+  N,
+  r,
+  p,
+  // scrypt needs 128·N·r bytes; Node's default cap (32 MiB) is too small for larger N.
+  maxmem: 256 * N * r + 1024 * 1024,
+});
+
+/** A slow, salted hash of a challenge: `scrypt$N$r$p$<salt base64>$<hash base64>`. */
+export async function hashChallenge(challenge: string): Promise<string> {
+  const { N, r, p, keyLength, saltLength } = SCRYPT;
+  const salt = randomBytes(saltLength);
+  const key = await scryptAsync(challenge, salt, keyLength, scryptOptions(N, r, p));
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** Whether `challenge` matches a stored hash; false for anything that is not a valid hash. */
+export async function verifyChallenge(challenge: string, stored: string | null): Promise<boolean> {
+  if (!stored) return false;
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const valid =
+    Number.isInteger(N) &&
+    N > 1 &&
+    N <= MAX_N &&
+    (N & (N - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= MAX_R &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= MAX_P;
+  if (!valid) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (salt.length === 0 || expected.length === 0) return false;
+  const actual = await scryptAsync(challenge, salt, expected.length, scryptOptions(N, r, p));
+  return timingSafeEqual(actual, expected);
+}
+
+// A hash to verify against when the bot does not exist, so that unknown usernames take as
+// long to refuse as wrong challenges (no username probing by timing).
+let decoyHash: Promise<string> | undefined;
+const decoy = () => (decoyHash ??= hashChallenge(randomBytes(16).toString('hex')));
+
+// ---------- checks ----------
+
+function checkBotUsername(field: string, username: string, reasons: Reason[]): void {
+  if (username.trim().length === 0) reasons.push({ field, reason: 'must not be empty' });
+  else if (username !== username.trim()) {
+    reasons.push({ field, reason: 'must not start or end with white space' });
+  } else if (username.length > MAX_USERNAME_LENGTH) {
+    reasons.push({ field, reason: `must be at most ${MAX_USERNAME_LENGTH} characters long` });
+  } else if (!username.toLowerCase().endsWith('bot')) {
+    reasons.push({ field, reason: 'a bot username must end in "bot" (e.g. "alertsbot")' });
+  }
+}
+
+function checkChallenge(field: string, challenge: string, reasons: Reason[]): void {
+  if (challenge.length < MIN_CHALLENGE_LENGTH || challenge.length > MAX_CHALLENGE_LENGTH) {
+    reasons.push({
+      field,
+      reason: `must be ${MIN_CHALLENGE_LENGTH} to ${MAX_CHALLENGE_LENGTH} characters long`,
+    });
+  }
+}
+
+function checkDisplayName(field: string, name: string | undefined, reasons: Reason[]): void {
+  if (name === undefined) return;
+  if (name.trim().length === 0) reasons.push({ field, reason: 'must not be blank' });
+  else if (name.length > MAX_DISPLAY_NAME_LENGTH) {
+    reasons.push({ field, reason: `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters long` });
+  }
+}
+
+// ---------- reading ----------
+
+export function renderBot(m: MemberRow): BotOut {
+  return {
+    botId: String(m.member_id),
+    ...(m.display_name !== null ? { displayName: m.display_name } : {}),
+    username: m.username,
+    uname: m.uname,
+    ...(m.pubkey !== null ? { pubkey: m.pubkey } : {}),
+    status: m.status,
+    ...(m.group_id !== null ? { groupId: m.group_id } : {}),
+    hasChallenge: m.challenge_hash !== null,
+    suspended: m.suspended === 1,
+    ...(m.last_login !== null ? { lastLogin: new Date(Number(m.last_login)).toISOString() } : {}),
+  };
+}
+
+export async function findBot(ctx: Pick<Ctx, 'db'>, networkId: string, botId: string) {
+  const id = Number(botId);
+  if (!Number.isSafeInteger(id)) return undefined;
+  return ctx.db
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where('kind', '=', 'bot')
+    .where('member_id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function requireBot(ctx: Ctx, networkId: string, botId: string): Promise<MemberRow> {
+  const bot = await findBot(ctx, networkId, botId);
+  if (!bot) throw notFound(`Bot ${botId} was not found in network ${networkId}.`);
+  return bot;
+}
+
+/** The data-retention bot of a network, if `memberId` is it. */
+async function isDataRetentionBot(ctx: Ctx, networkId: string, memberId: number) {
+  const row = await ctx.db
+    .selectFrom('data_retention')
+    .select('member_id')
+    .where('network_id', '=', networkId)
+    .where('member_id', '=', memberId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+// ---------- creating ----------
+
+export interface NewBot {
+  username: string;
+  displayName?: string;
+  groupId: string;
+  /** Already hashed; null for a bot without a password yet (the data-retention bot). */
+  challengeHash: string | null;
+}
+
+/** Inserts a pending bot; the caller has checked the username and the group. */
+export async function insertBot(ctx: Ctx, network: NetworkRow, b: NewBot): Promise<MemberRow> {
+  const now = ctx.services.now();
+  const row = await ctx.db
+    .insertInto('members')
+    .values({
+      network_id: network.network_id,
+      kind: 'bot',
+      username: b.username,
+      username_lc: b.username.toLowerCase(),
+      // Bots resolve through BatchLookupUserUname like users.
+      uname: unameOf(network.uname_key, b.username),
+      first_name: null,
+      last_name: null,
+      display_name: b.displayName ?? null,
+      status: 1,
+      suspended: 0,
+      is_admin: 0,
+      otp_enabled: 0,
+      scim_id: null,
+      cell: null,
+      country_code: null,
+      invite_code: null,
+      invite_code_custom: 0,
+      invite_expires_at: null,
+      invite_ttl_days: 0,
+      code_validation: 0,
+      challenge_failures: 0,
+      challenge_hash: b.challengeHash,
+      pubkey: null,
+      group_id: b.groupId,
+      last_login: null,
+      last_activity: null,
+      created_at: now,
+      modified: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...row, member_id: Number(row.member_id) };
+}
+
+/** The user or bot holding `username` (case-insensitively), if any. */
+export async function usernameHolder(ctx: Ctx, networkId: string, username: string) {
+  const lc = username.toLowerCase();
+  return (await takenUsernames(ctx, networkId, [lc])).get(lc);
+}
+
+// ---------- operations ----------
+
+export const CreateBot: Handler<'CreateBot'> = async (ctx, input) => {
+  const reasons: Reason[] = [];
+  checkBotUsername('username', input.username, reasons);
+  checkDisplayName('displayName', input.displayName, reasons);
+  checkChallenge('challenge', input.challenge, reasons);
+  if (reasons.length) throw validationError(reasons);
+
+  const network = await requireNetwork(ctx, input.networkId);
+  await requireGroup(ctx, network.network_id, input.groupId);
+  const clash = await usernameHolder(ctx, network.network_id, input.username);
+  if (clash) {
+    // The same error UpdateUser gives: the value of a member is unacceptable.
+    throw validationError([
+      {
+        field: 'username',
+        reason: `${input.username} is already taken in network ${network.network_id} by ${clash.kind} ${clash.member_id} (usernames are unique across users and bots, ignoring case)`,
+      },
+    ]);
+  }
+  const bot = await insertBot(ctx, network, {
+    username: input.username,
+    ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+    groupId: input.groupId,
+    challengeHash: await hashChallenge(input.challenge),
+  });
+  return {
+    message: `Bot ${bot.member_id} created; it becomes active when it first signs in.`,
+    botId: String(bot.member_id),
+    networkId: network.network_id,
+    username: bot.username,
+    ...(bot.display_name !== null ? { displayName: bot.display_name } : {}),
+    groupId: input.groupId,
+  };
+};
+
+export const GetBot: Handler<'GetBot'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  return renderBot(await requireBot(ctx, input.networkId, input.botId));
+};
+
+/**
+ * The documented sort fields. Bots have no first name: `firstName` (documented as accepted)
+ * sorts by the display name, the bot's only name besides its username.
+ */
+const DISPLAY_NAME_SORT = "coalesce(lower(display_name), '')";
+const BOT_SORTS = {
+  username: 'username_lc',
+  firstName: DISPLAY_NAME_SORT,
+  displayName: DISPLAY_NAME_SORT,
+  status: 'status',
+  groupId: "coalesce(group_id, '')",
+};
+
+/** A case-insensitive "contains" pattern; `\` escapes LIKE's wildcards on both engines. */
+const containsPattern = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export const ListBots: Handler<'ListBots'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const keyset = sortKeyset(input, BOT_SORTS, ['username'], 'member_id');
+  let qb = ctx.db
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', input.networkId)
+    .where('kind', '=', 'bot');
+  if (input.status !== undefined) qb = qb.where('status', '=', input.status);
+  if (input.groupId !== undefined) qb = qb.where('group_id', '=', input.groupId);
+  if (input.username !== undefined) {
+    const pattern = containsPattern(input.username);
+    qb = qb.where(sql<boolean>`username_lc like ${pattern} escape '\\'`);
+  }
+  if (input.displayName !== undefined) {
+    const pattern = containsPattern(input.displayName);
+    qb = qb.where(sql<boolean>`lower(display_name) like ${pattern} escape '\\'`);
+  }
+  const filters = [input.status, input.groupId, input.username, input.displayName];
+  const scope = `ListBots|${input.networkId}|${JSON.stringify(filters)}`;
+  const page = await listPage(ctx, scope, qb, keyset, input);
+  return {
+    bots: page.rows.map(renderBot),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+};
+
+export const UpdateBot: Handler<'UpdateBot'> = async (ctx, input) => {
+  const reasons: Reason[] = [];
+  checkDisplayName('displayName', input.displayName, reasons);
+  if (input.challenge !== undefined) checkChallenge('challenge', input.challenge, reasons);
+  if (reasons.length) throw validationError(reasons);
+
+  const network = await requireNetwork(ctx, input.networkId);
+  const bot = await requireBot(ctx, network.network_id, input.botId);
+  if (input.groupId !== undefined) await requireGroup(ctx, network.network_id, input.groupId);
+  const change: Record<string, unknown> = { modified: ctx.services.now() };
+  const done: string[] = [];
+  if (input.displayName !== undefined) {
+    change['display_name'] = input.displayName;
+    done.push('display name');
+  }
+  if (input.groupId !== undefined) {
+    change['group_id'] = input.groupId;
+    done.push('security group');
+  }
+  if (input.challenge !== undefined) {
+    change['challenge_hash'] = await hashChallenge(input.challenge);
+    // A new password lifts a sign-in lockout.
+    change['challenge_failures'] = 0;
+    done.push('challenge');
+  }
+  if (input.suspend !== undefined) {
+    change['suspended'] = flag(input.suspend);
+    done.push(input.suspend ? 'suspended' : 'unsuspended');
+  }
+  await ctx.db
+    .updateTable('members')
+    .set(change)
+    .where('member_id', '=', Number(bot.member_id))
+    .execute();
+  return {
+    message:
+      done.length > 0
+        ? `Bot ${bot.member_id} updated (${done.join(', ')}).`
+        : `Bot ${bot.member_id} unchanged: nothing to update.`,
+  };
+};
+
+export const DeleteBot: Handler<'DeleteBot'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const bot = await requireBot(ctx, network.network_id, input.botId);
+  if (await isDataRetentionBot(ctx, network.network_id, Number(bot.member_id))) {
+    throw badRequest(
+      `Bot ${bot.member_id} is the network's data retention bot; delete it with DeleteDataRetentionBot.`,
+    );
+  }
+  await ctx.db.deleteFrom('members').where('member_id', '=', Number(bot.member_id)).execute();
+  return { message: `Bot ${bot.member_id} deleted.` };
+};
+
+export const GetBotsCount: Handler<'GetBotsCount'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const rows = await ctx.db
+    .selectFrom('members')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('network_id', '=', input.networkId)
+    .where('kind', '=', 'bot')
+    .groupBy('status')
+    .execute();
+  let pending = 0;
+  let active = 0;
+  for (const r of rows) {
+    if (r.status === 2) active += Number(r.n);
+    else pending += Number(r.n);
+  }
+  return { pending, active, total: pending + active };
+};
+
+// ---------- sign-in (unsigned client endpoint) ----------
+
+export interface BotLoginInput {
+  username: string;
+  challenge: string;
+  /** The bot's public key, published at sign-in; shown by GetBot. */
+  pubkey?: string;
+}
+
+const INVALID = 'The username or challenge is not valid.';
+
+export function parseBotLogin(body: unknown): BotLoginInput {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('The sign-in body must be a JSON object {"username", "challenge"}.');
+  }
+  const b = body as Record<string, unknown>;
+  const missing = ['username', 'challenge'].filter(
+    (k) => typeof b[k] !== 'string' || (b[k] as string).length === 0,
+  );
+  if (missing.length > 0) {
+    throw badRequest(`Bot sign-in needs the string members ${missing.join(', ')}.`);
+  }
+  const pubkey = b['pubkey'];
+  if (pubkey !== undefined && pubkey !== null) {
+    if (typeof pubkey !== 'string' || pubkey.length === 0 || pubkey.length > MAX_PUBKEY_LENGTH) {
+      throw badRequest(
+        `pubkey, when given, must be a string of 1 to ${MAX_PUBKEY_LENGTH} characters.`,
+      );
+    }
+  }
+  return {
+    username: b['username'] as string,
+    challenge: b['challenge'] as string,
+    ...(typeof pubkey === 'string' ? { pubkey } : {}),
+  };
+}
+
+/**
+ * A bot signs in with its challenge: the first success activates it (status 2). Each attempt
+ * first reserves a failure atomically (refused once the lockout limit is reached), so that
+ * concurrent guesses cannot overrun the limit; a correct challenge then clears the count.
+ */
+export async function botLogin(
+  ctx: SystemCtx,
+  networkId: string,
+  input: BotLoginInput,
+): Promise<{ botId: string; status: number }> {
+  const lockout = ctx.services.config.registrationLockout;
+  const bot = await ctx.db
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where('kind', '=', 'bot')
+    .where('username_lc', '=', input.username.toLowerCase())
+    .executeTakeFirst();
+  if (!bot) {
+    await verifyChallenge(input.challenge, await decoy());
+    throw badRequest(INVALID);
+  }
+  const memberId = Number(bot.member_id);
+  if (bot.suspended === 1) throw forbidden('This bot is suspended and cannot sign in.');
+  if (bot.challenge_hash === null) {
+    throw badRequest(
+      'This bot has no challenge (password) yet; an administrator must set one first.',
+    );
+  }
+  const reserved = await ctx.db
+    .updateTable('members')
+    .set((eb) => ({ challenge_failures: eb('challenge_failures', '+', 1) }))
+    .where('member_id', '=', memberId)
+    .where('challenge_failures', '<', lockout)
+    .executeTakeFirst();
+  if (Number(reserved.numUpdatedRows) === 0) {
+    throw forbidden(
+      `Sign-in is locked after ${lockout} failed attempts; an administrator must set a new challenge with UpdateBot.`,
+    );
+  }
+  if (!(await verifyChallenge(input.challenge, bot.challenge_hash))) throw badRequest(INVALID);
+
+  const now = ctx.services.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('members')
+      .set({
+        status: 2,
+        challenge_failures: 0,
+        last_login: now,
+        last_activity: now,
+        modified: now,
+        ...(input.pubkey !== undefined ? { pubkey: input.pubkey } : {}),
+      })
+      .where('member_id', '=', memberId)
+      .execute();
+    // The data-retention bot is registered by its first sign-in.
+    await trx
+      .updateTable('data_retention')
+      .set({ registered: 1, registered_at: now, modified: now })
+      .where('member_id', '=', memberId)
+      .where('registered', '=', 0)
+      .execute();
+  });
+  return { botId: String(memberId), status: 2 };
+}

@@ -1,0 +1,249 @@
+/**
+ * The network's data-retention bot and the data-retention service, as a small state machine:
+ *
+ *   CreateDataRetentionBot           → bot exists (pending, no challenge)
+ *   CreateDataRetentionBotChallenge  → a fresh challenge, returned once (stored hashed)
+ *   bot signs in with it             → registered (and the bot is active)
+ *     (POST /client/v1/networks/{networkId}/bots/login)
+ *   UpdateDataRetention PUBKEY_MSG_ACK  (needs registered)      → pubkey message acknowledged
+ *   UpdateDataRetention ENABLE          (needs acknowledged, bot not suspended) → service on
+ *   UpdateDataRetention DISABLE         (needs on)              → service off
+ *   DeleteDataRetentionBot           → bot gone, service off
+ *
+ * While the bot exists the network setting `dataRetention` mirrors the service: ENABLE and
+ * DISABLE write it, and UpdateNetworkSettings's `dataRetention` goes through the same rules.
+ */
+import { randomBytes } from 'node:crypto';
+import { badRequest, notFound } from '../protocol/errors.js';
+import type { DataRetentionRow, NetworkRow } from '../store/schema.js';
+import { hashChallenge, insertBot, usernameHolder } from './bots.js';
+import { requireNetwork } from './common.js';
+import type { Ctx, Handler } from './context.js';
+import * as networks from './networks.js';
+import { defaultGroupId } from './security-groups.js';
+
+export const DATA_RETENTION_DISPLAY_NAME = 'Data Retention Bot';
+export const dataRetentionBotName = (networkId: string) => `compliance_${networkId}_bot`;
+
+async function findDataRetention(ctx: Ctx, networkId: string) {
+  return ctx.db
+    .selectFrom('data_retention')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .executeTakeFirst();
+}
+
+async function requireDataRetention(ctx: Ctx, networkId: string): Promise<DataRetentionRow> {
+  const dr = await findDataRetention(ctx, networkId);
+  if (!dr) {
+    throw notFound(
+      `Network ${networkId} has no data retention bot; create it with CreateDataRetentionBot.`,
+    );
+  }
+  return dr;
+}
+
+async function botRow(ctx: Ctx, dr: DataRetentionRow) {
+  return ctx.db
+    .selectFrom('members')
+    .select(['status', 'suspended'])
+    .where('member_id', '=', Number(dr.member_id))
+    .executeTakeFirstOrThrow();
+}
+
+/** Writes the service state and the network setting that mirrors it. */
+async function setService(ctx: Ctx, network: NetworkRow, on: boolean): Promise<void> {
+  const now = ctx.services.now();
+  await ctx.db
+    .updateTable('data_retention')
+    .set({ service_enabled: on ? 1 : 0, service_changed_at: now, modified: now })
+    .where('network_id', '=', network.network_id)
+    .execute();
+  await networks.writeSettings(ctx, network.network_id, {
+    ...networks.readSettings(network),
+    dataRetention: on,
+  });
+}
+
+/** Why the service cannot be enabled now, or undefined when it can. */
+async function enableBlocker(ctx: Ctx, dr: DataRetentionRow): Promise<string | undefined> {
+  if (dr.registered !== 1) {
+    return dr.challenge_issued_at === null
+      ? 'the data retention bot has not registered yet: create its challenge with CreateDataRetentionBotChallenge and sign the bot in with it, then acknowledge its public key message (PUBKEY_MSG_ACK)'
+      : 'the data retention bot has not registered yet: sign the bot in with its challenge, then acknowledge its public key message (PUBKEY_MSG_ACK)';
+  }
+  if (dr.pubkey_msg_acked !== 1) {
+    return "the data retention bot's public key message has not been acknowledged yet: use actionType PUBKEY_MSG_ACK first";
+  }
+  if ((await botRow(ctx, dr)).suspended === 1) {
+    return 'the data retention bot is suspended: unsuspend it with UpdateBot first';
+  }
+  return undefined;
+}
+
+export const CreateDataRetentionBot: Handler<'CreateDataRetentionBot'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const existing = await findDataRetention(ctx, network.network_id);
+  if (existing) {
+    throw badRequest(
+      `The data retention bot of network ${network.network_id} already exists (${existing.bot_name}, bot ${existing.member_id}).`,
+    );
+  }
+  const name = dataRetentionBotName(network.network_id);
+  const clash = await usernameHolder(ctx, network.network_id, name);
+  if (clash) {
+    throw badRequest(
+      `The data retention bot's username ${name} is taken by ${clash.kind} ${clash.member_id}; delete or rename it first.`,
+    );
+  }
+  const bot = await insertBot(ctx, network, {
+    username: name,
+    displayName: DATA_RETENTION_DISPLAY_NAME,
+    groupId: await defaultGroupId(ctx, network.network_id),
+    challengeHash: null,
+  });
+  const now = ctx.services.now();
+  await ctx.db
+    .insertInto('data_retention')
+    .values({
+      network_id: network.network_id,
+      member_id: Number(bot.member_id),
+      bot_name: name,
+      challenge_issued_at: null,
+      registered: 0,
+      registered_at: null,
+      pubkey_msg_acked: 0,
+      pubkey_msg_acked_at: null,
+      service_enabled: 0,
+      service_changed_at: null,
+      created_at: now,
+      modified: now,
+    })
+    .execute();
+  // From now on the setting mirrors the service, which starts disabled.
+  await setService(ctx, network, false);
+  return {
+    message: `Data retention bot ${name} (bot ${bot.member_id}) created. Next: CreateDataRetentionBotChallenge, then sign the bot in with the challenge.`,
+  };
+};
+
+export const CreateDataRetentionBotChallenge: Handler<'CreateDataRetentionBotChallenge'> = async (
+  ctx,
+  input,
+) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const dr = await requireDataRetention(ctx, network.network_id);
+  // 32 random bytes: a password for a machine, returned only here.
+  const challenge = randomBytes(32).toString('base64url');
+  const now = ctx.services.now();
+  await ctx.db
+    .updateTable('members')
+    .set({ challenge_hash: await hashChallenge(challenge), challenge_failures: 0, modified: now })
+    .where('member_id', '=', Number(dr.member_id))
+    .execute();
+  await ctx.db
+    .updateTable('data_retention')
+    .set({ challenge_issued_at: now, modified: now })
+    .where('network_id', '=', network.network_id)
+    .execute();
+  return { challenge };
+};
+
+export const GetDataRetentionBot: Handler<'GetDataRetentionBot'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const dr = await findDataRetention(ctx, network.network_id);
+  if (!dr) {
+    return {
+      botExists: false,
+      isBotActive: false,
+      isDataRetentionBotRegistered: false,
+      isDataRetentionServiceEnabled: false,
+      isPubkeyMsgAcked: false,
+    };
+  }
+  const bot = await botRow(ctx, dr);
+  return {
+    botName: dr.bot_name,
+    botExists: true,
+    isBotActive: bot.status === 2 && bot.suspended === 0,
+    isDataRetentionBotRegistered: dr.registered === 1,
+    isDataRetentionServiceEnabled: dr.service_enabled === 1,
+    isPubkeyMsgAcked: dr.pubkey_msg_acked === 1,
+  };
+};
+
+export const UpdateDataRetention: Handler<'UpdateDataRetention'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const dr = await requireDataRetention(ctx, network.network_id);
+  const now = ctx.services.now();
+  switch (input.actionType) {
+    case 'PUBKEY_MSG_ACK': {
+      if (dr.registered !== 1) {
+        throw badRequest(
+          'Cannot acknowledge the public key message: the data retention bot has not registered yet (create its challenge with CreateDataRetentionBotChallenge and sign the bot in with it).',
+        );
+      }
+      if (dr.pubkey_msg_acked === 1) {
+        throw badRequest("The data retention bot's public key message is already acknowledged.");
+      }
+      await ctx.db
+        .updateTable('data_retention')
+        .set({ pubkey_msg_acked: 1, pubkey_msg_acked_at: now, modified: now })
+        .where('network_id', '=', network.network_id)
+        .execute();
+      return { message: "The data retention bot's public key message is acknowledged." };
+    }
+    case 'ENABLE': {
+      if (dr.service_enabled === 1) {
+        throw badRequest(`Data retention is already enabled in network ${network.network_id}.`);
+      }
+      const blocker = await enableBlocker(ctx, dr);
+      if (blocker) throw badRequest(`Cannot enable data retention: ${blocker}.`);
+      await setService(ctx, network, true);
+      return { message: `Data retention enabled in network ${network.network_id}.` };
+    }
+    case 'DISABLE': {
+      if (dr.service_enabled !== 1) {
+        throw badRequest(
+          `Cannot disable data retention: it is not enabled in network ${network.network_id}.`,
+        );
+      }
+      await setService(ctx, network, false);
+      return { message: `Data retention disabled in network ${network.network_id}.` };
+    }
+  }
+};
+
+export const DeleteDataRetentionBot: Handler<'DeleteDataRetentionBot'> = async (ctx, input) => {
+  const network = await requireNetwork(ctx, input.networkId);
+  const dr = await requireDataRetention(ctx, network.network_id);
+  const wasEnabled = dr.service_enabled === 1;
+  await setService(ctx, network, false);
+  await ctx.db.deleteFrom('data_retention').where('network_id', '=', network.network_id).execute();
+  await ctx.db.deleteFrom('members').where('member_id', '=', Number(dr.member_id)).execute();
+  return {
+    message: `Data retention bot ${dr.bot_name} and its data deleted${wasEnabled ? '; data retention is now disabled' : ''}.`,
+  };
+};
+
+/**
+ * UpdateNetworkSettings, with `dataRetention` kept consistent with the data-retention bot:
+ * in a network with the bot, true/false enable/disable the service under the same rules as
+ * UpdateDataRetention (repeating the current value is a no-op, so settings can be written
+ * back as read). Networks without the bot keep the plain setting.
+ */
+export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ctx, input) => {
+  const want = input.settings.dataRetention;
+  if (want !== undefined) {
+    const network = await requireNetwork(ctx, input.networkId);
+    const dr = await findDataRetention(ctx, network.network_id);
+    if (dr && want !== (dr.service_enabled === 1)) {
+      if (want) {
+        const blocker = await enableBlocker(ctx, dr);
+        if (blocker) throw badRequest(`Cannot set dataRetention to true: ${blocker}.`);
+      }
+      await setService(ctx, network, want);
+    }
+  }
+  return networks.UpdateNetworkSettings(ctx, input);
+};

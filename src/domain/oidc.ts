@@ -1,0 +1,493 @@
+/**
+ * SSO through OpenID Connect: testing an issuer (real discovery), saving a network's
+ * configuration, and exchanging an authorization code at the provider's token endpoint.
+ *
+ * Outbound HTTP goes through our own fetch over node:http/https, so that an administrator's CA
+ * certificate can be trusted for one request without touching the process's trust store.
+ * Plain http is accepted only for loopback issuers (local providers, tests).
+ */
+import { X509Certificate } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import * as client from 'openid-client';
+import type { Static } from '@sinclair/typebox';
+import type { OidcConfigInfo } from '../contract/oidc.js';
+import {
+  ApiError,
+  badRequest,
+  notFound,
+  validationError,
+  type Reason,
+} from '../protocol/errors.js';
+import type { OidcConfigRow } from '../store/schema.js';
+import { requireNetwork } from './common.js';
+import type { Ctx, Handler } from './context.js';
+
+type ConfigInfo = Static<typeof OidcConfigInfo>;
+
+/** Seconds allowed for each request to an identity provider. */
+const PROVIDER_TIMEOUT_S = 10;
+/** Discovery documents and token responses are small; refuse anything absurd. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+export const DEFAULT_SSO_TOKEN_BUFFER_MINUTES = 5;
+/** One SSO application per network (the model bounds applicationId to 1-10). */
+const APPLICATION_ID = 1;
+
+/**
+ * Secrets are stored (the token exchange needs them) but never returned: responses carry a
+ * mask that shows at most the last four characters, and only of secrets long enough for that
+ * not to matter.
+ */
+export function maskSecret(secret: string): string {
+  return secret.length >= 12 ? `****${secret.slice(-4)}` : '****';
+}
+
+// ---------- input checks ----------
+
+function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1';
+}
+
+/** The issuer as a URL: https, or http on loopback; no query, fragment or credentials. */
+function checkIssuer(field: string, issuer: string, reasons: Reason[]): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(issuer.trim());
+  } catch {
+    reasons.push({
+      field,
+      reason: 'must be an absolute https URL, e.g. https://login.example.com',
+    });
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    reasons.push({
+      field,
+      reason: 'must use https (plain http is accepted only for loopback hosts)',
+    });
+    return undefined;
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    reasons.push({ field, reason: 'must not contain a query, a fragment or credentials' });
+    return undefined;
+  }
+  return url;
+}
+
+function checkScopes(scopes: string, reasons: Reason[]): void {
+  if (!scopes.split(/\s+/).includes('openid')) {
+    reasons.push({
+      field: 'scopes',
+      reason: 'must include "openid" (scopes are separated by spaces)',
+    });
+  }
+}
+
+function checkCertificate(field: string, pem: string | undefined, reasons: Reason[]): void {
+  if (pem === undefined || pem.trim() === '') return;
+  try {
+    new X509Certificate(pem);
+  } catch {
+    reasons.push({ field, reason: 'must be a PEM-encoded X.509 CA certificate' });
+  }
+}
+
+const nonEmpty = (s: string | undefined) => (s !== undefined && s.trim() !== '' ? s : undefined);
+
+// ---------- talking to the provider ----------
+
+type FetchBody = client.CustomFetchOptions['body'];
+
+function bodyBytes(body: FetchBody): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (body instanceof ArrayBuffer) return Buffer.from(new Uint8Array(body));
+  throw new Error('streamed request bodies are not supported');
+}
+
+/** A fetch over node:http/https that trusts the system CAs plus an optional PEM. */
+function providerFetch(certificate: string | undefined): client.CustomFetch {
+  const ca = certificate ? [...rootCertificates, certificate] : undefined;
+  return (url, options) =>
+    new Promise<Response>((resolve, reject) => {
+      const target = new URL(url);
+      const transport = target.protocol === 'https:' ? https : http;
+      const body = bodyBytes(options.body);
+      const headers: Record<string, string> = { ...options.headers };
+      if (body) headers['content-length'] = String(body.length);
+      const req = transport.request(
+        target,
+        {
+          method: options.method,
+          headers,
+          timeout: PROVIDER_TIMEOUT_S * 1000,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(ca && target.protocol === 'https:' ? { ca } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('the response is too large'));
+            else chunks.push(c);
+          });
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.statusCode ?? 502;
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (Array.isArray(v)) for (const x of v) h.append(k, x);
+              else if (v !== undefined) h.set(k, v);
+            }
+            const noBody = status === 204 || status === 304 || status < 200;
+            try {
+              resolve(
+                new Response(noBody ? null : Buffer.concat(chunks), {
+                  status: status < 200 || status > 599 ? 502 : status,
+                  statusText: res.statusMessage ?? '',
+                  headers: h,
+                }),
+              );
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`no answer within ${PROVIDER_TIMEOUT_S} seconds`)),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+/** A readable account of a failure: the messages of the error and its causes. */
+function describeFailure(e: unknown): string {
+  const parts: string[] = [];
+  const add = (m: string) => {
+    if (m && !parts.some((p) => p.includes(m))) parts.push(m);
+  };
+  let cur: unknown = e;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (cur instanceof client.ResponseBodyError) {
+      const desc = cur.error_description ? ` (${cur.error_description})` : '';
+      add(`${cur.error}${desc}, HTTP ${cur.status}`);
+      break;
+    }
+    if (cur instanceof client.WWWAuthenticateChallengeError) {
+      // e.g. a 401 for bad client credentials: the error is in the challenge's parameters.
+      const params = cur.cause[0]?.parameters;
+      const desc = params?.error_description ? ` (${params.error_description})` : '';
+      add(`${params?.error ?? cur.message}${desc}, HTTP ${cur.status}`);
+      break;
+    }
+    if (cur instanceof Response) {
+      // openid-client attaches the offending response: say what it was.
+      add(`HTTP ${cur.status}, content-type ${cur.headers.get('content-type') ?? 'none'}`);
+      break;
+    }
+    if (cur instanceof Error && (cur.name === 'TimeoutError' || cur.name === 'AbortError')) {
+      add(`no answer within ${PROVIDER_TIMEOUT_S} seconds`);
+      break;
+    }
+    if (cur instanceof Error) {
+      // The library's generic wrapper says nothing its cause does not say better.
+      if (cur.message !== 'something went wrong') add(cur.message);
+      cur = cur.cause;
+      continue;
+    }
+    const detail = cur as {
+      expected?: unknown;
+      attribute?: unknown;
+      body?: Record<string, unknown>;
+    };
+    if (typeof detail.attribute === 'string' && detail.body && typeof detail.body === 'object') {
+      add(
+        `the document's ${detail.attribute} is ${JSON.stringify(detail.body[detail.attribute])}, expected ${JSON.stringify(detail.expected)}`,
+      );
+    }
+    break;
+  }
+  return parts.join(': ') || 'unknown error';
+}
+
+export interface Discovered {
+  config: client.Configuration;
+  metadata: client.ServerMetadata;
+}
+
+/** OpenID discovery at `<issuer>/.well-known/openid-configuration`, validated by openid-client. */
+export async function discover(
+  issuer: URL,
+  clientId: string,
+  clientSecret: string | undefined,
+  certificate: string | undefined,
+): Promise<Discovered> {
+  const fetch = providerFetch(certificate);
+  const insecure = issuer.protocol === 'http:';
+  let found: client.Configuration;
+  try {
+    found = await client.discovery(issuer, clientId, undefined, client.None(), {
+      [client.customFetch]: fetch,
+      execute: insecure ? [client.allowInsecureRequests] : [],
+      timeout: PROVIDER_TIMEOUT_S,
+    });
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw badRequest(
+      `OpenID discovery for issuer ${issuer.href.replace(/\/$/, '')} failed: ${describeFailure(e)}.`,
+    );
+  }
+  const metadata = { ...found.serverMetadata() } as client.ServerMetadata;
+  // The client authentication is chosen from what the provider says it supports.
+  const methods = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+  const auth =
+    clientSecret === undefined
+      ? client.None()
+      : !methods.includes('client_secret_basic') && methods.includes('client_secret_post')
+        ? client.ClientSecretPost(clientSecret)
+        : client.ClientSecretBasic(clientSecret);
+  const config = new client.Configuration(metadata, clientId, clientSecret, auth);
+  config[client.customFetch] = fetch;
+  config.timeout = PROVIDER_TIMEOUT_S;
+  if (insecure) client.allowInsecureRequests(config);
+  return { config, metadata };
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const strList = (v: unknown) =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+// ---------- stored configuration ----------
+
+async function findConfig(ctx: Ctx, networkId: string): Promise<OidcConfigRow | undefined> {
+  return ctx.db
+    .selectFrom('oidc_configs')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .executeTakeFirst();
+}
+
+async function testedCertificate(ctx: Ctx, networkId: string, issuer: string) {
+  const row = await ctx.db
+    .selectFrom('oidc_ca_certificates')
+    .select('certificate')
+    .where('network_id', '=', networkId)
+    .where('issuer', '=', issuer)
+    .executeTakeFirst();
+  return row?.certificate;
+}
+
+function describeConfig(r: OidcConfigRow): ConfigInfo {
+  return {
+    ...definedOnly({
+      applicationName: r.application_name,
+      clientId: r.client_id ?? undefined,
+      clientSecret: r.client_secret ? maskSecret(r.client_secret) : undefined,
+      secret: r.client_secret ? maskSecret(r.client_secret) : undefined,
+      redirectUrl: r.redirect_url,
+      userId: r.client_id ?? undefined,
+      customUsername: r.custom_username ?? undefined,
+      caCertificate: r.ca_certificate ?? undefined,
+      applicationId: Number(r.application_id),
+      ssoTokenBufferMinutes: Number(r.sso_token_buffer_minutes),
+      extraAuthParams: r.extra_auth_params ?? undefined,
+    }),
+    companyId: r.company_id,
+    scopes: r.scopes,
+    issuer: r.issuer,
+  };
+}
+
+/** Where the provider sends people back after signing in (served by the client API). */
+export function ssoCallbackUrl(publicUrl: string, networkId: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/client/v1/networks/${networkId}/sso/callback`;
+}
+
+// ---------- handlers ----------
+
+export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (ctx, input) => {
+  const reasons: Reason[] = [];
+  const issuer = checkIssuer('issuer', input.issuer, reasons);
+  checkScopes(input.scopes, reasons);
+  const certificate = nonEmpty(input.certificate);
+  checkCertificate('certificate', certificate, reasons);
+  if (reasons.length) throw validationError(reasons);
+  await requireNetwork(ctx, input.networkId);
+  const { metadata: m } = await discover(issuer!, 'wickr-oidc-test', undefined, certificate);
+  if (certificate) {
+    // Remembered so that RegisterOidcConfig (which has no certificate member) trusts it too.
+    const issuerKey = input.issuer.trim();
+    const now = ctx.services.now();
+    await ctx.db
+      .insertInto('oidc_ca_certificates')
+      .values({ network_id: input.networkId, issuer: issuerKey, certificate, tested_at: now })
+      .onConflict((oc) =>
+        oc.columns(['network_id', 'issuer']).doUpdateSet({ certificate, tested_at: now }),
+      )
+      .execute();
+  }
+  const raw = m as Record<string, unknown>;
+  const endSession = str(m.end_session_endpoint);
+  return definedOnly({
+    issuer: m.issuer,
+    authorizationEndpoint: str(m.authorization_endpoint),
+    tokenEndpoint: str(m.token_endpoint),
+    userinfoEndpoint: str(m.userinfo_endpoint),
+    endSessionEndpoint: endSession,
+    logoutEndpoint: str(raw['logout_endpoint']) ?? endSession,
+    revocationEndpoint: str(m.revocation_endpoint),
+    responseTypesSupported: strList(m.response_types_supported),
+    scopesSupported: strList(m.scopes_supported),
+    grantTypesSupported: strList(m.grant_types_supported),
+    tokenEndpointAuthMethodsSupported: strList(m.token_endpoint_auth_methods_supported),
+    microsoftMultiRefreshToken:
+      typeof raw['microsoft_multi_refresh_token'] === 'boolean'
+        ? (raw['microsoft_multi_refresh_token'] as boolean)
+        : undefined,
+  });
+};
+
+export const RegisterOidcConfig: Handler<'RegisterOidcConfig'> = async (ctx, input) => {
+  const reasons: Reason[] = [];
+  const issuer = checkIssuer('issuer', input.issuer, reasons);
+  checkScopes(input.scopes, reasons);
+  if (input.companyId.trim() === '')
+    reasons.push({ field: 'companyId', reason: 'must not be empty' });
+  if (input.userId !== undefined && input.userId.trim() === '') {
+    reasons.push({
+      field: 'userId',
+      reason: 'must not be empty (it is the client ID at the provider)',
+    });
+  }
+  const buffer = input.ssoTokenBufferMinutes ?? DEFAULT_SSO_TOKEN_BUFFER_MINUTES;
+  if (buffer < 0) reasons.push({ field: 'ssoTokenBufferMinutes', reason: 'must not be negative' });
+  if (reasons.length) throw validationError(reasons);
+
+  const network = await requireNetwork(ctx, input.networkId);
+  const existing = await findConfig(ctx, input.networkId);
+  const issuerKey = input.issuer.trim();
+  const certificate =
+    (await testedCertificate(ctx, input.networkId, issuerKey)) ??
+    (existing?.issuer === issuerKey ? (existing.ca_certificate ?? undefined) : undefined);
+  // Saving is refused unless the issuer answers discovery, as the console's test does.
+  await discover(issuer!, input.userId ?? 'wickr', undefined, certificate);
+
+  // An omitted secret keeps the stored one (it is never shown back); "" removes it.
+  const secret = input.secret === undefined ? undefined : input.secret === '' ? null : input.secret;
+  const now = ctx.services.now();
+  const values = {
+    company_id: input.companyId,
+    issuer: issuerKey,
+    scopes: input.scopes,
+    client_id: input.userId ?? null,
+    custom_username: nonEmpty(input.customUsername) ?? null,
+    extra_auth_params: nonEmpty(input.extraAuthParams) ?? null,
+    ca_certificate: certificate ?? null,
+    sso_token_buffer_minutes: buffer,
+    application_id: APPLICATION_ID,
+    application_name: `wickr-${network.network_id}`,
+    redirect_url: ssoCallbackUrl(ctx.services.config.publicUrl, network.network_id),
+    modified: now,
+  };
+  // One atomic upsert after the discovery, so the operation is safe outside a transaction
+  // (where it belongs: it waits on a remote provider).
+  const saved = await ctx.db
+    .insertInto('oidc_configs')
+    .values({
+      ...values,
+      client_secret: secret ?? null,
+      network_id: input.networkId,
+      created_at: now,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('network_id')
+        .doUpdateSet(secret === undefined ? values : { ...values, client_secret: secret }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return describeConfig(saved);
+};
+
+/** oauth4webapi lowercases token_type; give it back in its registered spelling. */
+function tokenTypeName(t: string | undefined): string | undefined {
+  if (t === 'bearer') return 'Bearer';
+  if (t === 'dpop') return 'DPoP';
+  return t;
+}
+
+export const GetOidcInfo: Handler<'GetOidcInfo'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const row = await findConfig(ctx, input.networkId);
+  if (!row) {
+    throw notFound(
+      `Network ${input.networkId} has no OIDC configuration; save one with RegisterOidcConfig.`,
+    );
+  }
+  const openidConnectInfo = describeConfig(row);
+  if (input.code === undefined) return { openidConnectInfo };
+
+  // A token request: parameters given override the stored configuration.
+  const reasons: Reason[] = [];
+  if (input.code === '') reasons.push({ field: 'code', reason: 'must not be empty' });
+  if (input.grantType !== undefined && input.grantType !== 'authorization_code') {
+    reasons.push({ field: 'grantType', reason: 'only "authorization_code" is supported' });
+  }
+  const issuerText = nonEmpty(input.url) ?? row.issuer;
+  const issuer = checkIssuer(input.url !== undefined ? 'url' : 'issuer', issuerText, reasons);
+  const clientId = nonEmpty(input.clientId) ?? row.client_id ?? undefined;
+  if (clientId === undefined) {
+    reasons.push({
+      field: 'clientId',
+      reason: 'is required: the stored configuration has no client ID (userId)',
+    });
+  }
+  const certificate =
+    nonEmpty(input.certificate) ??
+    (issuerText.trim() === row.issuer ? (row.ca_certificate ?? undefined) : undefined) ??
+    (await testedCertificate(ctx, input.networkId, issuerText.trim()));
+  checkCertificate('certificate', certificate, reasons);
+  const redirectUri = nonEmpty(input.redirectUri) ?? row.redirect_url;
+  if (reasons.length) throw validationError(reasons);
+
+  const secret = nonEmpty(input.clientSecret) ?? row.client_secret ?? undefined;
+  const { config } = await discover(issuer!, clientId!, secret, certificate);
+  const params: Record<string, string> = { code: input.code, redirect_uri: redirectUri };
+  const verifier = nonEmpty(input.codeVerifier);
+  if (verifier) params['code_verifier'] = verifier;
+  let tokens: client.TokenEndpointResponse;
+  try {
+    // The code comes from the app, not from a callback URL we received: a plain grant request.
+    tokens = await client.genericGrantRequest(config, 'authorization_code', params);
+  } catch (e) {
+    throw badRequest(
+      `The identity provider refused the authorization code: ${describeFailure(e)}.`,
+    );
+  }
+  return {
+    openidConnectInfo,
+    tokenInfo: definedOnly({
+      accessToken: tokens.access_token,
+      idToken: tokens.id_token,
+      refreshToken: tokens.refresh_token,
+      tokenType: tokenTypeName(tokens.token_type),
+      expiresIn: tokens.expires_in,
+      codeVerifier: verifier,
+      codeChallenge: verifier ? await client.calculatePKCECodeChallenge(verifier) : undefined,
+    }),
+  };
+};

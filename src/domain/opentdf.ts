@@ -1,0 +1,83 @@
+/**
+ * OpenTDF: the network's provider of attribute-based access control. As documented, only
+ * Virtru is supported. A dry run validates and answers without saving (this server does not
+ * contact the provider). The client secret is stored but, as for OIDC, only ever returned
+ * masked.
+ */
+import { notFound, validationError, type Reason } from '../protocol/errors.js';
+import type { OpentdfConfigRow } from '../store/schema.js';
+import { requireNetwork } from './common.js';
+import type { Handler } from './context.js';
+import { maskSecret } from './oidc.js';
+
+export const SUPPORTED_PROVIDERS = ['virtru'] as const;
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** A DNS hostname: dot-separated labels, no scheme, port or path. */
+export function isHostname(s: string): boolean {
+  const h = s.endsWith('.') ? s.slice(0, -1) : s;
+  return h.length > 0 && h.length <= 253 && h.split('.').every((l) => LABEL.test(l));
+}
+
+function describe(
+  r: Pick<OpentdfConfigRow, 'client_id' | 'client_secret' | 'domain' | 'provider'>,
+) {
+  return {
+    clientId: r.client_id,
+    clientSecret: maskSecret(r.client_secret),
+    domain: r.domain,
+    provider: r.provider,
+  };
+}
+
+export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ctx, input) => {
+  const reasons: Reason[] = [];
+  const provider = input.provider.trim().toLowerCase();
+  if (!(SUPPORTED_PROVIDERS as readonly string[]).includes(provider)) {
+    reasons.push({
+      field: 'provider',
+      reason: 'only "virtru" is supported as the OpenTDF provider',
+    });
+  }
+  const domain = input.domain.trim().toLowerCase();
+  if (!isHostname(domain)) {
+    reasons.push({
+      field: 'domain',
+      reason:
+        'must be the hostname of the OpenTDF server, e.g. opentdf.example.com (no scheme, port or path)',
+    });
+  }
+  if (input.clientId.trim() === '')
+    reasons.push({ field: 'clientId', reason: 'must not be empty' });
+  if (input.clientSecret === '')
+    reasons.push({ field: 'clientSecret', reason: 'must not be empty' });
+  if (reasons.length) throw validationError(reasons);
+
+  await requireNetwork(ctx, input.networkId);
+  const values = { client_id: input.clientId, client_secret: input.clientSecret, domain, provider };
+  if (input.dryRun) return describe(values);
+
+  const now = ctx.services.now();
+  await ctx.db
+    .insertInto('opentdf_configs')
+    .values({ ...values, network_id: input.networkId, created_at: now, modified: now })
+    .onConflict((oc) => oc.column('network_id').doUpdateSet({ ...values, modified: now }))
+    .execute();
+  return describe(values);
+};
+
+export const GetOpentdfConfig: Handler<'GetOpentdfConfig'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  const row = await ctx.db
+    .selectFrom('opentdf_configs')
+    .selectAll()
+    .where('network_id', '=', input.networkId)
+    .executeTakeFirst();
+  if (!row) {
+    throw notFound(
+      `Network ${input.networkId} has no OpenTDF configuration; save one with RegisterOpentdfConfig.`,
+    );
+  }
+  return describe(row);
+};

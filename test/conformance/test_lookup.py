@@ -1,0 +1,164 @@
+"""BatchLookupUserUname: unames resolve to usernames within their network, and only there."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from _support import assert_client_error, assert_reasons
+from _users_support import create_user, new_email, new_network
+
+
+def _lookup(client, network, unames):
+    return client.batch_lookup_user_uname(networkId=network, unames=unames)
+
+
+def test_known_uname_resolves_to_username(root, network):
+    name = new_email("Lookup")
+    u = create_user(root, network, name)
+    assert u["uname"] and u["uname"] == u["uname"].lower()
+    r = _lookup(root, network, [u["uname"]])
+    assert r["successful"] == [{"uname": u["uname"], "username": name}]
+    assert r.get("failed", []) == []
+    assert "1" in r["message"] and "0" in r["message"]
+
+
+def test_uname_is_a_stable_hmac_of_the_lowercased_username(root, network):
+    # 64 lowercase hex digits; renaming back and forth gives the same uname again.
+    u = create_user(root, network, new_email("Stable"))
+    assert len(u["uname"]) == 64 and all(c in "0123456789abcdef" for c in u["uname"])
+    other = new_email("stable2")
+    r = root.update_user(networkId=network, userId=u["userId"], userDetails={"username": other})
+    assert r["userId"] == u["userId"]
+    again = root.update_user(networkId=network, userId=u["userId"], userDetails={"username": u["username"].upper()})
+    assert again["userId"] == u["userId"]
+    looked = _lookup(root, network, [u["uname"]])
+    assert looked["successful"] == [{"uname": u["uname"], "username": u["username"].upper()}]
+
+
+def test_unknown_uname_fails_per_item(root, network):
+    unknown = "0" * 64
+    r = _lookup(root, network, [unknown])
+    assert r.get("successful", []) == []
+    assert len(r["failed"]) == 1
+    f = r["failed"][0]
+    assert f["uname"] == unknown and f["field"] == "uname" and f["reason"]
+
+
+def test_mixed_request_keeps_order_and_answers_duplicates_once(root, network):
+    a = create_user(root, network, new_email("a"))
+    b = create_user(root, network, new_email("b"))
+    unknown1, unknown2 = "ab" * 32, "cd" * 32
+    unames = [b["uname"], unknown1, a["uname"], b["uname"], unknown2, unknown1, a["uname"]]
+    r = _lookup(root, network, unames)
+    assert [s["uname"] for s in r["successful"]] == [b["uname"], a["uname"]]
+    assert [s["username"] for s in r["successful"]] == [b["username"], a["username"]]
+    assert [f["uname"] for f in r["failed"]] == [unknown1, unknown2]
+    assert all(f["field"] == "uname" and f["reason"] for f in r["failed"])
+    # The message summarises the counts of distinct items.
+    assert "2 items resolved" in r["message"] and "2 failed" in r["message"], r["message"]
+
+
+def test_deleted_users_uname_no_longer_resolves(root, network):
+    u = create_user(root, network, new_email("gone"))
+    assert _lookup(root, network, [u["uname"]])["successful"]
+    d = root.batch_delete_user(networkId=network, userIds=[u["userId"]])
+    assert d["successful"] == [{"userId": u["userId"]}]
+    r = _lookup(root, network, [u["uname"]])
+    assert r.get("successful", []) == []
+    assert [f["uname"] for f in r["failed"]] == [u["uname"]]
+
+
+def test_another_networks_uname_fails(root, network):
+    other = new_network(root)
+    name = new_email("twin")
+    theirs = create_user(root, other, name)
+    # Same username in both networks: the unames differ (per-network key), and each network
+    # resolves only its own.
+    ours = create_user(root, network, name)
+    assert ours["uname"] != theirs["uname"]
+    r = _lookup(root, network, [theirs["uname"], ours["uname"]])
+    assert r["successful"] == [{"uname": ours["uname"], "username": name}]
+    assert [f["uname"] for f in r["failed"]] == [theirs["uname"]]
+
+
+def test_bot_uname_resolves_too(root, network):
+    # Bots share the uname space with users (checked once CreateBot is implemented).
+    group = root.list_security_groups(networkId=network)["securityGroups"][0]["id"]
+    try:
+        r = root.create_bot(
+            networkId=network, username=f"lookup{os.urandom(3).hex()}bot", groupId=group, challenge="Secret-1234"
+        )
+    except root.exceptions.BadRequestError as e:
+        if "not available" in str(e):
+            pytest.skip("CreateBot is not implemented yet")
+        raise
+    bot = root.get_bot(networkId=network, botId=r["botId"])
+    looked = _lookup(root, network, [bot["uname"]])
+    assert looked["successful"] == [{"uname": bot["uname"], "username": bot["username"]}]
+
+
+@pytest.mark.parametrize("count", [0, 51])
+def test_batch_size_limits(loose, network, count):
+    with pytest.raises(loose.exceptions.ValidationError) as ei:
+        _lookup(loose, network, ["ab" * 32 for _ in range(count)])
+    e = assert_client_error(ei.value, "ValidationError")
+    assert_reasons(e, "unames")
+
+
+def test_unknown_network_is_not_found(root):
+    with pytest.raises(root.exceptions.ResourceNotFoundError) as ei:
+        _lookup(root, "10000007", ["ab" * 32])
+    assert_client_error(ei.value, "ResourceNotFoundError")
+
+
+def test_aws_cli_resolves_a_uname(server, root, network):
+    aws = shutil.which("aws")
+    if aws is None:
+        pytest.fail("the AWS CLI (`aws`) is not on PATH")
+    name = new_email("cli")
+    u = create_user(root, network, name)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+    }
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": server.creds.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": server.creds.secret_access_key,
+            "AWS_DEFAULT_REGION": server.region,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_PAGER": "",
+        }
+    )
+    p = subprocess.run(
+        [
+            aws,
+            "wickr",
+            "batch-lookup-user-uname",
+            "--network-id",
+            network,
+            "--unames",
+            u["uname"],
+            "ffff" * 16,
+            "--endpoint-url",
+            server.endpoint,
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["successful"] == [{"uname": u["uname"], "username": name}]
+    assert [f["uname"] for f in out["failed"]] == ["ffff" * 16]
