@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unameOf } from '../dist/domain/invitations.js';
 import { startCeiling } from './lib/ceiling.mjs';
@@ -29,7 +29,7 @@ import {
   textTable,
 } from './lib/report.mjs';
 import { postgresNetwork, query, seededUser, sqliteNetwork, TMP } from './lib/seed.mjs';
-import { ROOT, startServer } from './lib/server.mjs';
+import { ROOT, startServer, useServerCli } from './lib/server.mjs';
 import { call, CREDENTIALS, REGION, signRequest } from './lib/sign.mjs';
 
 const SCENARIOS = ['lookup', 'list', 'reinvite', 'create', 'import', 'start'];
@@ -47,6 +47,8 @@ const HELP = `Usage: npm run bench -- [options]
   --connections <n>        override every scenario's connection count (lookup 32, others 8)
   --import-rows <n>        rows in the CSV of the import scenario (default 100000)
   --profile                run the server under --cpu-prof and print where its time went
+  --server-cli <file>      run the server from another build's cli/main.js (before/after runs;
+                           default bin/wickr-admin)
   --no-report              print the table only; do not write bench/results/
 `;
 
@@ -62,6 +64,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string' },
     'import-rows': { type: 'string', default: '100000' },
     profile: { type: 'boolean', default: false },
+    'server-cli': { type: 'string' },
     'no-report': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -100,6 +103,7 @@ const warmup = Number(opts.warmup);
 const repeats = positiveInt('repeats', opts.repeats);
 const connOverride = opts.connections ? positiveInt('connections', opts.connections) : undefined;
 const importRows = positiveInt('import-rows', opts['import-rows']);
+if (opts['server-cli']) useServerCli(resolvePath(opts['server-cli']));
 // Requests are signed before a scenario starts and must stay inside SigV4's 15-minute window.
 if (2 * (warmup + repeats * duration) > 12 * 60)
   die(

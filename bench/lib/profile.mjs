@@ -3,7 +3,8 @@
 // start-up (module loading, route and validator compilation) are left out.
 import { readFileSync } from 'node:fs';
 
-const STARTUP = /^(startServer|evaluate|compileSourceTextModule|Module\._load|loadESM|runEntryPointWithESMLoader|runMain)$/;
+const STARTUP =
+  /^(startServer|evaluate|compileSourceTextModule|Module\._load|loadESM|runEntryPointWithESMLoader|runMain)$/;
 
 function load(file) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
@@ -42,7 +43,8 @@ const where = (f) =>
         .replace(/.*node_modules\//, 'nm/')
         .replace(/.*\/work\/main\//, '')
     : '(native)';
-const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame)}:${n.callFrame.lineNumber + 1}`;
+const label = (n) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame)}:${n.callFrame.lineNumber + 1}`;
 
 function table(map, total, top) {
   return [...map.entries()]
@@ -60,7 +62,12 @@ export function summarize(file, top = 25) {
     const k = label(stack[0]);
     fn.set(k, (fn.get(k) ?? 0) + us);
     const w = where(stack[0].callFrame);
-    const pkg = w.startsWith('nm/') ? w.split('/').slice(0, w.startsWith('nm/@') ? 3 : 2).join('/') : w;
+    const pkg = w.startsWith('nm/')
+      ? w
+          .split('/')
+          .slice(0, w.startsWith('nm/@') ? 3 : 2)
+          .join('/')
+      : w;
     files.set(pkg, (files.get(pkg) ?? 0) + us);
   }
   return {

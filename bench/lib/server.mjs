@@ -9,6 +9,12 @@ import { CREDENTIALS, ACCOUNT_ID } from './sign.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The CLI the server is run from: bin/wickr-admin, or another build for before/after runs. */
+let serverCli = join(ROOT, 'bin', 'wickr-admin');
+export function useServerCli(path) {
+  serverCli = path;
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -46,7 +52,7 @@ export async function startServer(
     process.execPath,
     [
       ...nodeArgs,
-      join(ROOT, 'bin', 'wickr-admin'),
+      serverCli,
       'serve',
       '--port',
       String(port),

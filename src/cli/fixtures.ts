@@ -16,7 +16,10 @@ export function registerFixtureCommands(program: Command): void {
     .description('Load networks, groups, users, bots, devices and guests from a JSON or YAML file')
     .argument('<file>', 'fixture file (JSON or YAML); see docs/fixtures.md')
     .option('--database <url>', databaseHelp)
-    .option('--account <id>', 'account for networks of a fixture that names none (env WICKR_ACCOUNT_ID)')
+    .option(
+      '--account <id>',
+      'account for networks of a fixture that names none (env WICKR_ACCOUNT_ID)',
+    )
     .option('--region <region>', 'region for a fixture that names none', 'us-east-1')
     .option('--replace', 'replace networks whose IDs already exist')
     .action(

@@ -23,7 +23,8 @@ const databaseOption = (cmd: Command) =>
 
 const port = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('not a port number');
   return n;
 };
 
@@ -57,7 +58,10 @@ databaseOption(
         '\n',
     );
   }
-  server.log.info({ endpoint: server.endpoint, database: redactUrl(config.databaseUrl) }, 'listening');
+  server.log.info(
+    { endpoint: server.endpoint, database: redactUrl(config.databaseUrl) },
+    'listening',
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -86,7 +90,13 @@ databaseOption(
     .option('--networks <list>', 'comma-separated network IDs the key is limited to')
     .option('--label <text>', 'a note to recognise the key by'),
 ).action(
-  async (opts: { account: string; actions?: string; networks?: string; label?: string; database?: string }) => {
+  async (opts: {
+    account: string;
+    actions?: string;
+    networks?: string;
+    label?: string;
+    database?: string;
+  }) => {
     await withStore(opts, async (db) => {
       const key = await createKey(db, {
         accountId: opts.account,
@@ -107,14 +117,14 @@ databaseOption(keys.command('list').description('List access keys (never their s
   },
 );
 
-databaseOption(keys.command('revoke').description('Revoke an access key').argument('<accessKeyId>')).action(
-  async (id: string, opts: { database?: string }) => {
-    await withStore(opts, async (db) => {
-      if (!(await revokeKey(db, id))) throw new Error(`No active access key ${id}`);
-      process.stdout.write(`Revoked ${id}\n`);
-    });
-  },
-);
+databaseOption(
+  keys.command('revoke').description('Revoke an access key').argument('<accessKeyId>'),
+).action(async (id: string, opts: { database?: string }) => {
+  await withStore(opts, async (db) => {
+    if (!(await revokeKey(db, id))) throw new Error(`No active access key ${id}`);
+    process.stdout.write(`Revoked ${id}\n`);
+  });
+});
 
 const outbox = program.command('outbox').description('Invitation e-mails and their delivery state');
 
@@ -142,7 +152,10 @@ databaseOption(
 registerFixtureCommands(program);
 
 function split(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function redactUrl(url: string): string {

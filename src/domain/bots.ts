@@ -191,6 +191,8 @@ export async function insertBot(ctx: Ctx, network: NetworkRow, b: NewBot): Promi
       uname: unameOf(network.uname_key, b.username),
       first_name: null,
       last_name: null,
+      first_name_lc: null,
+      last_name_lc: null,
       display_name: b.displayName ?? null,
       status: 1,
       suspended: 0,

@@ -283,6 +283,8 @@ export async function insertUsers(
       uname: unameOf(network.uname_key, u.username),
       first_name: u.firstName ?? null,
       last_name: u.lastName ?? null,
+      first_name_lc: lowerOrNull(u.firstName),
+      last_name_lc: lowerOrNull(u.lastName),
       display_name: null,
       status: 1,
       suspended: 0 as const,
@@ -516,27 +518,23 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
 
 const USER_SORTS = {
   username: 'username_lc',
-  firstName: "coalesce(lower(first_name), '')",
-  lastName: "coalesce(lower(last_name), '')",
+  firstName: "coalesce(first_name_lc, '')",
+  lastName: "coalesce(last_name_lc, '')",
   status: 'status',
   groupId: "coalesce(group_id, '')",
 };
 
 const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+export const lowerOrNull = (s: string | undefined | null) =>
+  s === undefined || s === null ? null : s.toLowerCase();
+
 /**
- * `column` contains `value`, wildcards taken literally (SQLite has no default LIKE escape
- * character, so it is named). `lowerInSql` folds both sides in the database, so a name matches
- * at least its own spelling on either engine; username_lc is already lowercased in JS.
+ * A lowercased column contains `value`, case-insensitively (folded in JS, full Unicode) and
+ * with wildcards taken literally (SQLite has no default LIKE escape character, so it is named).
  */
-function contains(
-  column: 'username_lc' | 'first_name' | 'last_name',
-  value: string,
-  lowerInSql: boolean,
-) {
-  return lowerInSql
-    ? sql<boolean>`lower(${sql.ref(column)}) like lower(${likeEscape(value)}) escape '\\'`
-    : sql<boolean>`${sql.ref(column)} like ${likeEscape(value.toLowerCase())} escape '\\'`;
+function contains(column: 'username_lc' | 'first_name_lc' | 'last_name_lc', value: string) {
+  return sql<boolean>`${sql.ref(column)} like ${likeEscape(value.toLowerCase())} escape '\\'`;
 }
 
 export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
@@ -549,13 +547,13 @@ export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
     .where('kind', '=', 'user');
   if (input.status !== undefined) qb = qb.where('status', '=', input.status);
   if (input.username !== undefined) {
-    qb = qb.where(contains('username_lc', input.username, false));
+    qb = qb.where(contains('username_lc', input.username));
   }
   if (input.firstName !== undefined) {
-    qb = qb.where(contains('first_name', input.firstName, true));
+    qb = qb.where(contains('first_name_lc', input.firstName));
   }
   if (input.lastName !== undefined) {
-    qb = qb.where(contains('last_name', input.lastName, true));
+    qb = qb.where(contains('last_name_lc', input.lastName));
   }
   if (input.groupId !== undefined) {
     const g = input.groupId;
@@ -634,8 +632,14 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
   const user = await requireUser(ctx, network.network_id, input.userId);
   const now = ctx.services.now();
   const change: Record<string, unknown> = { modified: now };
-  if (d.firstName !== undefined) change['first_name'] = d.firstName;
-  if (d.lastName !== undefined) change['last_name'] = d.lastName;
+  if (d.firstName !== undefined) {
+    change['first_name'] = d.firstName;
+    change['first_name_lc'] = lowerOrNull(d.firstName);
+  }
+  if (d.lastName !== undefined) {
+    change['last_name'] = d.lastName;
+    change['last_name_lc'] = lowerOrNull(d.lastName);
+  }
   if (d.username !== undefined && d.username !== user.username) {
     const clash = (await takenUsernames(ctx, network.network_id, [d.username.toLowerCase()])).get(
       d.username.toLowerCase(),

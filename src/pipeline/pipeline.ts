@@ -27,8 +27,17 @@ export interface PipelineResult {
 
 type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>;
 
-/** Operations that write nothing: they run without a transaction unless a token is given. */
-const READ_ONLY = new Set(['BatchLookupUserUname']);
+/**
+ * Operations run without a request-long transaction (unless a client token is given): those
+ * that write nothing, and those that wait on an identity provider over the network and then
+ * write once, atomically. On SQLite a transaction holds the only connection, so a slow
+ * issuer must not be awaited inside one.
+ */
+const NO_TRANSACTION = new Set([
+  'BatchLookupUserUname',
+  'RegisterOidcConfigTest',
+  'RegisterOidcConfig',
+]);
 
 export interface CompiledOperation {
   spec: OperationSpec;
@@ -51,7 +60,7 @@ export class Pipeline {
     const tokenMember = Object.entries(spec.input.properties).find(
       ([, s]) => (s as Record<string, unknown>)['x-idempotency'],
     )?.[0];
-    const readOnly = spec.method === 'GET' || READ_ONLY.has(spec.name);
+    const readOnly = spec.method === 'GET' || NO_TRANSACTION.has(spec.name);
 
     const run = async (req: PipelineRequest): Promise<PipelineResult> => {
       const principal = await this.authenticator.authenticate({

@@ -62,6 +62,9 @@ export interface MembersTable {
   uname: string;
   first_name: string | null;
   last_name: string | null;
+  /** Lowercased by the application (full Unicode case folding), for filters and sorting. */
+  first_name_lc: string | null;
+  last_name_lc: string | null;
   display_name: string | null;
   /** 1 pending, 2 active. */
   status: number;

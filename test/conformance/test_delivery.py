@@ -90,7 +90,7 @@ def test_queued_reinvite_survives_a_crash_and_is_sent_once(server, first_start):
             second = start_server(engine, db_url, {"WICKR_SMTP_URL": smtp_url})
             try:
                 mails = sink.wait_for(name, 1, timeout=10)
-                assert len(mails) == 1, f"the queued reinvite was not delivered after the restart: {outbox(db_url, network)}"
+                assert len(mails) == 1, f"not delivered after the restart: {outbox(db_url, network)}"
                 assert mails[0].invite_code == code, "the e-mail carries the current code"
                 assert "renewed" in mails[0].subject.lower()
                 time.sleep(2)

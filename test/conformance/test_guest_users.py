@@ -101,12 +101,16 @@ def test_list_pages_and_sorts(server, root, network):
     users = [f"pager{i}@fed.example" for i in range(5)]
     for u in users:
         record(server, network, u)
-    asc = all_pages(root.list_guest_users, "guestlist", networkId=network, maxResults=2, sortFields="username", sortDirection="ASC")
+    asc = all_pages(
+        root.list_guest_users, "guestlist", networkId=network, maxResults=2, sortFields="username", sortDirection="ASC"
+    )
     assert [g["username"] for g in asc] == sorted(users)
     # Default direction is DESC.
     desc = all_pages(root.list_guest_users, "guestlist", networkId=network, maxResults=2, sortFields="username")
     assert [g["username"] for g in desc] == sorted(users, reverse=True)
-    by_period = all_pages(root.list_guest_users, "guestlist", networkId=network, maxResults=3, sortFields="billingPeriod")
+    by_period = all_pages(
+        root.list_guest_users, "guestlist", networkId=network, maxResults=3, sortFields="billingPeriod"
+    )
     assert sorted(g["username"] for g in by_period) == sorted(users)
     with pytest.raises(root.exceptions.ValidationError) as ei:
         root.list_guest_users(networkId=network, sortFields="email")
@@ -203,7 +207,14 @@ def test_blocklist_filters_sorts_and_pages(server, root, network):
     time.sleep(0.01)
     c2.update_guest_user(networkId=network, usernameHash=hashes["kim@fed.example"], block=True)
 
-    asc = all_pages(root.list_blocked_guest_users, "blocklist", networkId=network, maxResults=1, sortFields="username", sortDirection="ASC")
+    asc = all_pages(
+        root.list_blocked_guest_users,
+        "blocklist",
+        networkId=network,
+        maxResults=1,
+        sortFields="username",
+        sortDirection="ASC",
+    )
     assert [b["username"] for b in asc] == ["amy@fed.example", "kim@fed.example", "zed@fed.example"]
     by_admin = root.list_blocked_guest_users(networkId=network, admin=admin2.access_key_id)["blocklist"]
     assert [b["username"] for b in by_admin] == ["kim@fed.example"]
@@ -235,13 +246,15 @@ def test_guest_operations_need_an_existing_network_of_the_account(server, root, 
 
 
 def test_activity_endpoint_rejects_bad_requests(server, root, network):
-    assert_raw_error(activity(server, "99999999" if network != "99999999" else "99999998", "x@y.z"), "ResourceNotFoundError")
+    missing = "99999999" if network != "99999999" else "99999998"
+    assert_raw_error(activity(server, missing, "x@y.z"), "ResourceNotFoundError")
     assert_raw_error(activity(server, "abc", "x@y.z"), "BadRequestError")
     assert_raw_error(activity(server, network, None, raw_body=b"{not json"), "BadRequestError")
     assert_raw_error(activity(server, network, None, body={"username": ""}), "BadRequestError")
     assert_raw_error(activity(server, network, None, body={"user": "x@y.z"}), "BadRequestError")
     # A member of the network is not a guest of it.
-    root.batch_create_user(networkId=network, users=[{"username": "member@corp.example", "securityGroupIds": [root.list_security_groups(networkId=network)["securityGroups"][0]["id"]]}])
+    group = root.list_security_groups(networkId=network)["securityGroups"][0]["id"]
+    root.batch_create_user(networkId=network, users=[{"username": "member@corp.example", "securityGroupIds": [group]}])
     body = assert_raw_error(activity(server, network, "MEMBER@corp.example"), "BadRequestError")
     assert "not a guest" in body["message"]
     assert root.list_guest_users(networkId=network)["guestlist"] == []

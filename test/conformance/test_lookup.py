@@ -87,16 +87,11 @@ def test_another_networks_uname_fails(root, network):
 
 
 def test_bot_uname_resolves_too(root, network):
-    # Bots share the uname space with users (checked once CreateBot is implemented).
+    # Bots share the uname space with users.
     group = root.list_security_groups(networkId=network)["securityGroups"][0]["id"]
-    try:
-        r = root.create_bot(
-            networkId=network, username=f"lookup{os.urandom(3).hex()}bot", groupId=group, challenge="Secret-1234"
-        )
-    except root.exceptions.BadRequestError as e:
-        if "not available" in str(e):
-            pytest.skip("CreateBot is not implemented yet")
-        raise
+    r = root.create_bot(
+        networkId=network, username=f"lookup{os.urandom(3).hex()}bot", groupId=group, challenge="Secret-1234"
+    )
     bot = root.get_bot(networkId=network, botId=r["botId"])
     looked = _lookup(root, network, [bot["uname"]])
     assert looked["successful"] == [{"uname": bot["uname"], "username": bot["username"]}]

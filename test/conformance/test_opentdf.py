@@ -70,7 +70,14 @@ def test_provider_must_be_virtru(root, network):
 
 @pytest.mark.parametrize(
     "domain",
-    ["https://opentdf.example.com", "opentdf.example.com/path", "opentdf.example.com:8443", "bad domain", "-x.example", ""],
+    [
+        "https://opentdf.example.com",
+        "opentdf.example.com/path",
+        "opentdf.example.com:8443",
+        "bad domain",
+        "-x.example",
+        "",
+    ],
 )
 def test_domain_must_be_a_hostname(root, network, domain):
     with pytest.raises(root.exceptions.ValidationError) as ei:

@@ -4,6 +4,7 @@ invitation e-mails a real SMTP receiver gets."""
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -105,7 +106,7 @@ def test_unknown_network(c):
     assert_client_error(ei.value, "ResourceNotFoundError")
 
 
-def test_invitation_emails_carry_the_current_code(sink, c, net):
+def test_invitation_emails_carry_the_current_code(mailsrv, sink, c, net):
     name = new_email("mail")
     u = create_user(c, net, name)
     (first,) = sink.wait_for(name, 1)
@@ -118,6 +119,13 @@ def test_invitation_emails_carry_the_current_code(sink, c, net):
     mails = sink.wait_for(name, 2)
     assert len(mails) == 2, mails
     assert mails[1].invite_code == current != u["inviteCode"]
+    # The e-mail's registration link leads to this server, carrying the current code.
+    link = next(w for w in mails[1].body.split() if w.startswith("http"))
+    parts = urlsplit(link)
+    assert f"{parts.scheme}://{parts.netloc}" == mailsrv.endpoint
+    page = mailsrv.raw("GET", f"{parts.path}?{parts.query}", sign=False)
+    assert page.status == 200
+    assert page.json()["inviteCode"] == current and page.json()["username"] == name
     assert "renewed" in mails[1].subject.lower() or mails[1].subject != first.subject
     assert mails[0].message_id != mails[1].message_id
 

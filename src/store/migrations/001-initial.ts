@@ -75,6 +75,9 @@ export const initial: MigrationFactory = (engine) => {
         .addColumn('uname', 'text', (c) => c.notNull())
         .addColumn('first_name', 'text')
         .addColumn('last_name', 'text')
+        // Lowercased in JS (full Unicode): SQL lower() is ASCII-only on SQLite.
+        .addColumn('first_name_lc', 'text')
+        .addColumn('last_name_lc', 'text')
         .addColumn('display_name', 'text')
         .addColumn('status', 'integer', (c) => c.notNull())
         .addColumn('suspended', 'integer', (c) => c.notNull())

@@ -4,6 +4,7 @@ import type { Engine } from '../database.js';
 import { initial } from './001-initial.js';
 import { dataRetention } from './002-data-retention.js';
 import { guestsSso } from './003-guests-sso.js';
+import { outboxByMember } from './004-outbox-by-member.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -11,6 +12,7 @@ const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-data-retention': dataRetention,
   '003-guests-sso': guestsSso,
+  '004-outbox-by-member': outboxByMember,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
