@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../domain/context.js';
-import { parseRegistration, register } from '../domain/registration.js';
+import { decline, parseDecline, parseRegistration, register } from '../domain/registration.js';
 import { parseGuestActivity, recordGuestActivity } from '../domain/guest-users.js';
 import { botLogin, parseBotLogin } from '../domain/bots.js';
 import { badRequest } from '../protocol/errors.js';
@@ -42,6 +42,16 @@ export function registerClientApi(app: FastifyInstance, deps: ClientApiDeps): vo
     const input = parseRegistration(jsonBody(req));
     deps.perUser.enforce(`user:${networkId}:${input.username.toLowerCase()}`, 'this user');
     const result = await register({ db: deps.db, services: deps.services }, networkId, input);
+    return reply.type('application/json').send(JSON.stringify(result));
+  });
+
+  // A person turns an invitation down (GetUsersCount's `rejected`).
+  app.post('/client/v1/networks/:networkId/decline', async (req, reply) => {
+    deps.perAddress.enforce(`addr:${req.ip}`, `registrations from ${req.ip}`);
+    const networkId = networkIdOf(req);
+    const input = parseDecline(jsonBody(req));
+    deps.perUser.enforce(`user:${networkId}:${input.username.toLowerCase()}`, 'this user');
+    const result = await decline({ db: deps.db, services: deps.services }, networkId, input);
     return reply.type('application/json').send(JSON.stringify(result));
   });
 

@@ -28,21 +28,31 @@ export function parseRegistration(body: unknown): RegistrationInput {
   return b as unknown as RegistrationInput;
 }
 
-export async function register(
+type Redeemed = { userId: number; now: number };
+
+/**
+ * Checks an invite code and, when it is the user's current one, applies `change` to the
+ * pending user, atomically: of concurrent redemptions of one code (PostgreSQL runs them in
+ * parallel) exactly one still finds the invitation pending. A wrong, old or expired code is
+ * counted in challengeFailures; the count must survive the refusal, so the transaction
+ * returns an outcome and the error is thrown after it commits.
+ */
+async function redeem<T>(
   ctx: SystemCtx,
   networkId: string,
-  input: RegistrationInput,
-): Promise<{ userId: string; appId: string; status: number }> {
+  username: string,
+  inviteCode: string,
+  change: (now: number) => Record<string, unknown>,
+  after: (trx: SystemCtx['db'], r: Redeemed) => Promise<T>,
+): Promise<T> {
   const lockout = ctx.services.config.registrationLockout;
-  // The failure count must survive the refusal, so the transaction returns an outcome
-  // and the error is thrown after it commits.
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const user = await trx
       .selectFrom('members')
       .selectAll()
       .where('network_id', '=', networkId)
       .where('kind', '=', 'user')
-      .where('username_lc', '=', input.username.toLowerCase())
+      .where('username_lc', '=', username.toLowerCase())
       .executeTakeFirst();
     if (!user) return { error: badRequest(INVALID) };
     if (user.suspended === 1) {
@@ -57,11 +67,8 @@ export async function register(
     }
     const now = ctx.services.now();
     let error: ApiError | undefined;
-    if (user.status !== 1 || user.invite_code === null) {
-      error = badRequest(
-        'There is no pending invitation for this user; the code was already used.',
-      );
-    } else if (user.invite_code !== input.inviteCode) error = badRequest(INVALID);
+    if (user.status !== 1 || user.invite_code === null) error = badRequest(USED);
+    else if (user.invite_code !== inviteCode) error = badRequest(INVALID);
     else if (user.invite_expires_at !== null && Number(user.invite_expires_at) < now) {
       error = badRequest('The invite code has expired; ask an administrator to reinvite you.');
     }
@@ -73,42 +80,84 @@ export async function register(
         .execute();
       return { error };
     }
-    // Conditional on the state just read: of concurrent redemptions of one code (PostgreSQL
-    // runs them in parallel), exactly one still finds the invitation pending.
     const claimed = await trx
       .updateTable('members')
       .set({
-        status: 2,
+        ...change(now),
         invite_code: null,
         invite_expires_at: null,
         challenge_failures: 0,
-        last_login: now,
-        last_activity: now,
         modified: now,
       })
       .where('member_id', '=', user.member_id)
       .where('status', '=', 1)
       .where('suspended', '=', 0)
-      .where('invite_code', '=', input.inviteCode)
+      .where('invite_code', '=', inviteCode)
       .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) {
-      return {
-        error: badRequest(
-          'There is no pending invitation for this user; the code was already used.',
-        ),
-      };
-    }
-    const appId = await createDevice(
-      { db: trx, services: ctx.services },
-      {
-        memberId: Number(user.member_id),
-        networkId,
-        deviceName: input.deviceName,
-        platform: input.platform,
-      },
-    );
-    return { ok: { userId: String(user.member_id), appId, status: 2 } };
+    if (Number(claimed.numUpdatedRows) !== 1) return { error: badRequest(USED) };
+    return { ok: await after(trx, { userId: Number(user.member_id), now }) };
   });
   if ('error' in outcome) throw outcome.error;
   return outcome.ok;
+}
+
+const USED = 'There is no pending invitation for this user; the code was already used.';
+
+export async function register(
+  ctx: SystemCtx,
+  networkId: string,
+  input: RegistrationInput,
+): Promise<{ userId: string; appId: string; status: number }> {
+  return redeem(
+    ctx,
+    networkId,
+    input.username,
+    input.inviteCode,
+    (now) => ({ status: 2, last_login: now, last_activity: now, invite_declined_at: null }),
+    async (trx, r) => {
+      const appId = await createDevice(
+        { db: trx, services: ctx.services },
+        { memberId: r.userId, networkId, deviceName: input.deviceName, platform: input.platform },
+      );
+      return { userId: String(r.userId), appId, status: 2 };
+    },
+  );
+}
+
+/**
+ * A person turns the invitation down: the code stops working, queued invitation e-mails are
+ * withdrawn, and GetUsersCount counts the user as rejected until an administrator reinvites.
+ */
+export async function decline(
+  ctx: SystemCtx,
+  networkId: string,
+  input: { username: string; inviteCode: string },
+): Promise<{ userId: string; status: number; declined: true }> {
+  return redeem(
+    ctx,
+    networkId,
+    input.username,
+    input.inviteCode,
+    (now) => ({ invite_declined_at: now }),
+    async (trx, r) => {
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'superseded' })
+        .where('member_id', '=', r.userId)
+        .where('status', '=', 'pending')
+        .execute();
+      return { userId: String(r.userId), status: 1, declined: true as const };
+    },
+  );
+}
+
+export function parseDecline(body: unknown): { username: string; inviteCode: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const missing = ['username', 'inviteCode'].filter(
+    (k) => typeof b[k] !== 'string' || (b[k] as string).length === 0,
+  );
+  if (missing.length > 0) {
+    throw badRequest(`Declining needs the string members ${missing.join(', ')}.`);
+  }
+  return { username: b['username'] as string, inviteCode: b['inviteCode'] as string };
 }

@@ -387,8 +387,10 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
         .set({
           invite_code: code,
           invite_expires_at: expires,
-          // An administrator's reinvite also lifts a registration lockout.
+          // An administrator's reinvite also lifts a registration lockout and renews a
+          // declined invitation.
           challenge_failures: 0,
+          invite_declined_at: null,
           modified: now,
         })
         .where('member_id', '=', u.member_id)
@@ -492,21 +494,26 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   const rows = await ctx.db
     .selectFrom('members')
-    .select(['status', 'suspended', (eb) => eb.fn.countAll<number>().as('n')])
+    .select((eb) => [
+      'status',
+      eb.case().when('invite_declined_at', 'is not', null).then(1).else(0).end().as('declined'),
+      eb.fn.countAll<number>().as('n'),
+    ])
     .where('network_id', '=', input.networkId)
     .where('kind', '=', 'user')
-    .groupBy(['status', 'suspended'])
+    .groupBy(['status', 'declined'])
     .execute();
   let pending = 0;
   let active = 0;
   let rejected = 0;
   for (const r of rows) {
     const n = Number(r.n);
-    if (r.suspended === 1) rejected += n;
-    else if (r.status === 2) active += n;
+    if (r.status === 2) active += n;
+    else if (Number(r.declined) === 1) rejected += n;
     else pending += n;
   }
-  const total = pending + active + rejected;
+  // As documented: total is active and pending combined (declined invitations are apart).
+  const total = pending + active;
   return {
     pending,
     active,

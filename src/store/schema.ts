@@ -79,6 +79,8 @@ export interface MembersTable {
   invite_expires_at: number | null;
   /** Validity of an invite code in days; a reinvite restarts it. */
   invite_ttl_days: number;
+  /** Set when the person declined the invitation (GetUsersCount's `rejected`). */
+  invite_declined_at: number | null;
   code_validation: Flag;
   challenge_failures: number;
   /** Bots: scrypt hash of the challenge (password). */

@@ -229,3 +229,38 @@ def test_registration_is_rate_limited_per_user_and_per_address(limited):
     assert retry and retry.isdigit() and int(retry) >= 1
     assert user_row(c, net, u3["userId"])["status"] == 1
     assert [u["status"] for u in list_all(c, net, sortFields="username", sortDirection="ASC")].count(2) == 1
+
+
+def decline(handle, network: str, username: str, code: str):
+    return handle.raw(
+        "POST",
+        f"/client/v1/networks/{network}/decline",
+        {"username": username, "inviteCode": code},
+        sign=False,
+    )
+
+
+def test_a_declined_invitation_counts_as_rejected_until_reinvited(regsrv, c, net):
+    u = create_user(c, net, new_email("decline"))
+    other = create_user(c, net, new_email("stays"))
+    wrong = decline(regsrv, net, u["username"], "NOT-THE-CODE")
+    assert_raw_error(wrong, "BadRequestError")
+    assert user_row(c, net, u["userId"])["challengeFailures"] == 1
+
+    r = decline(regsrv, net, u["username"], u["inviteCode"])
+    assert r.status == 200, r.body
+    assert r.json() == {"userId": u["userId"], "status": 1, "declined": True}
+    counts = c.get_users_count(networkId=net)
+    assert (counts["pending"], counts["active"], counts["rejected"], counts["total"]) == (1, 0, 1, 1)
+    # The declined code no longer registers, and the user stays pending without a code.
+    assert_raw_error(register(regsrv, net, u["username"], u["inviteCode"]), "BadRequestError")
+    row = user_row(c, net, u["userId"])
+    assert row["status"] == 1 and "inviteCode" not in row
+
+    # An administrator's reinvite renews the invitation: pending again, with a working code.
+    assert c.batch_reinvite_user(networkId=net, userIds=[u["userId"]])["successful"] == [{"userId": u["userId"]}]
+    counts = c.get_users_count(networkId=net)
+    assert (counts["pending"], counts["rejected"], counts["total"]) == (2, 0, 2)
+    fresh = user_row(c, net, u["userId"])["inviteCode"]
+    assert register(regsrv, net, u["username"], fresh).status == 200
+    assert other["userId"] != u["userId"]

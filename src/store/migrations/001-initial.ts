@@ -90,6 +90,7 @@ export const initial: MigrationFactory = (engine) => {
         .addColumn('invite_code_custom', 'integer', (c) => c.notNull())
         .addColumn('invite_expires_at', big)
         .addColumn('invite_ttl_days', 'integer', (c) => c.notNull())
+        .addColumn('invite_declined_at', big)
         .addColumn('code_validation', 'integer', (c) => c.notNull())
         .addColumn('challenge_failures', 'integer', (c) => c.notNull())
         .addColumn('challenge_hash', 'text')
