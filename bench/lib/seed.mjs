@@ -2,7 +2,16 @@
 // uname key and default security group exactly as the server makes them), then its users are
 // inserted straight into the database in big transactions, with unames computed by the
 // server's own function.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -88,38 +97,7 @@ async function createNetwork(databaseUrl, name) {
   }
 }
 
-const MEMBER_COLUMNS = [
-  'network_id',
-  'kind',
-  'username',
-  'username_lc',
-  'uname',
-  'first_name',
-  'last_name',
-  'display_name',
-  'status',
-  'suspended',
-  'is_admin',
-  'otp_enabled',
-  'scim_id',
-  'cell',
-  'country_code',
-  'invite_code',
-  'invite_code_custom',
-  'invite_expires_at',
-  'invite_ttl_days',
-  'code_validation',
-  'challenge_failures',
-  'challenge_hash',
-  'pubkey',
-  'group_id',
-  'last_login',
-  'last_activity',
-  'created_at',
-  'modified',
-];
-
-function memberRow(networkId, unameKey, groupId, i) {
+function knownValues(networkId, unameKey, groupId, i) {
   const u = seededUser(i);
   return {
     network_id: networkId,
@@ -154,13 +132,49 @@ function memberRow(networkId, unameKey, groupId, i) {
 }
 
 /**
+ * The columns of `members` as the current migrations make them, with a value maker for each:
+ * the known ones from knownValues(), `<x>_lc` as the lowercased `<x>`, anything newer NULL
+ * (a NOT NULL column without a value here fails the seeding loudly).
+ */
+function memberColumns(names) {
+  const columns = names.filter((n) => n !== 'member_id');
+  return {
+    columns,
+    row(networkId, unameKey, groupId, i) {
+      const known = knownValues(networkId, unameKey, groupId, i);
+      const out = {};
+      for (const c of columns) {
+        if (c in known) out[c] = known[c];
+        else if (c.endsWith('_lc') && c.slice(0, -3) in known) {
+          const base = known[c.slice(0, -3)];
+          out[c] = base === null ? null : String(base).toLowerCase();
+        } else out[c] = null;
+      }
+      return out;
+    },
+  };
+}
+
+/** A fingerprint of the schema: the built migrations, so a changed schema is seeded anew. */
+function schemaFingerprint() {
+  const dir = join(ROOT, 'dist', 'store', 'migrations');
+  const h = createHash('sha256').update(`seed v${SEED_VERSION}\n`);
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .sort()) {
+    h.update(f).update(readFileSync(join(dir, f)));
+  }
+  return h.digest('hex').slice(0, 10);
+}
+
+/**
  * A SQLite database holding one network of `size` users, cached under bench/results/tmp/
  * (keyed by size and seed version) and reused by later runs. Resolves to its description:
  * { engine, url, file, networkId, groupId, unameKey, size }.
  */
 export async function sqliteNetwork(size, log = () => {}) {
   mkdirSync(TMP, { recursive: true });
-  const base = join(TMP, `sqlite-v${SEED_VERSION}-${size}`);
+  const base = join(TMP, `sqlite-${size}-${schemaFingerprint()}`);
   const file = `${base}.db`;
   const metaFile = `${base}.json`;
   if (existsSync(file) && existsSync(metaFile)) {
@@ -170,6 +184,11 @@ export async function sqliteNetwork(size, log = () => {}) {
       url: `sqlite:${file}`,
       cached: true,
     };
+  }
+  // Databases of an older schema are of no further use: 1M users take 600 MB.
+  for (const f of readdirSync(TMP)) {
+    if (f.startsWith(`sqlite-${size}-`) && !f.startsWith(base.slice(TMP.length + 1)))
+      rmSync(join(TMP, f), { force: true });
   }
   const partial = `${base}.partial.db`;
   for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
@@ -186,15 +205,21 @@ export async function sqliteNetwork(size, log = () => {}) {
   const { group_id: groupId } = db
     .prepare('SELECT group_id FROM security_groups WHERE network_id = ? AND is_default = 1')
     .get(networkId);
+  const { columns, row } = memberColumns(
+    db
+      .prepare('PRAGMA table_info(members)')
+      .all()
+      .map((c) => c.name),
+  );
   const insertMember = db.prepare(
-    `INSERT INTO members (${MEMBER_COLUMNS.join(', ')}) VALUES (${MEMBER_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    `INSERT INTO members (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
   );
   const insertGroup = db.prepare(
     'INSERT INTO member_groups (member_id, network_id, group_id) VALUES (?, ?, ?)',
   );
   const chunk = db.transaction((from, to) => {
     for (let i = from; i < to; i++) {
-      const id = insertMember.run(memberRow(networkId, unameKey, groupId, i)).lastInsertRowid;
+      const id = insertMember.run(row(networkId, unameKey, groupId, i)).lastInsertRowid;
       insertGroup.run(id, networkId, groupId);
     }
   });
@@ -236,35 +261,25 @@ export async function postgresNetwork(url, size, log = () => {}) {
       [networkId],
     );
     const groupId = g[0].group_id;
-    const types = {
-      status: 'int',
-      suspended: 'int',
-      is_admin: 'int',
-      otp_enabled: 'int',
-      invite_code_custom: 'int',
-      invite_ttl_days: 'int',
-      code_validation: 'int',
-      challenge_failures: 'int',
-      invite_expires_at: 'bigint',
-      last_login: 'bigint',
-      last_activity: 'bigint',
-      created_at: 'bigint',
-      modified: 'bigint',
-    };
+    const { rows: info } = await client.query(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'members' ORDER BY ordinal_position",
+    );
+    const types = Object.fromEntries(info.map((c) => [c.column_name, c.data_type]));
+    const { columns, row } = memberColumns(info.map((c) => c.column_name));
     const CHUNK = 20_000;
     await client.query('SET synchronous_commit = off');
     for (let from = 0; from < size; from += CHUNK) {
       const to = Math.min(size, from + CHUNK);
-      const cols = Object.fromEntries(MEMBER_COLUMNS.map((c) => [c, []]));
+      const cols = Object.fromEntries(columns.map((c) => [c, []]));
       for (let i = from; i < to; i++) {
-        const row = memberRow(networkId, unameKey, groupId, i);
-        for (const c of MEMBER_COLUMNS) cols[c].push(row[c]);
+        const values = row(networkId, unameKey, groupId, i);
+        for (const c of columns) cols[c].push(values[c]);
       }
-      const params = MEMBER_COLUMNS.map((c) => cols[c]);
-      const casts = MEMBER_COLUMNS.map((c, k) => `$${k + 1}::${types[c] ?? 'text'}[]`);
+      const params = columns.map((c) => cols[c]);
+      const casts = columns.map((c, k) => `$${k + 1}::${types[c]}[]`);
       await client.query('BEGIN');
       const { rows } = await client.query(
-        `INSERT INTO members (${MEMBER_COLUMNS.join(', ')}) SELECT * FROM unnest(${casts.join(', ')}) RETURNING member_id`,
+        `INSERT INTO members (${columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')}) RETURNING member_id`,
         params,
       );
       await client.query(

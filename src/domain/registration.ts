@@ -3,6 +3,7 @@
  * gets a device. Wrong codes are counted per user and lock registration after a limit.
  */
 import { ApiError, badRequest, forbidden } from '../protocol/errors.js';
+import type { MemberRow } from '../store/schema.js';
 import type { Ctx } from './context.js';
 import { createDevice } from './devices.js';
 
@@ -42,7 +43,7 @@ async function redeem<T>(
   networkId: string,
   username: string,
   inviteCode: string,
-  change: (now: number) => Record<string, unknown>,
+  change: (now: number, user: MemberRow) => Record<string, unknown>,
   after: (trx: SystemCtx['db'], r: Redeemed) => Promise<T>,
 ): Promise<T> {
   const lockout = ctx.services.config.registrationLockout;
@@ -68,7 +69,9 @@ async function redeem<T>(
     const now = ctx.services.now();
     let error: ApiError | undefined;
     if (user.status !== 1 || user.invite_code === null) error = badRequest(USED);
-    else if (user.invite_code !== inviteCode) error = badRequest(INVALID);
+    else if (user.invite_declined_at !== null) {
+      error = badRequest('The invitation was declined; ask an administrator to reinvite you.');
+    } else if (user.invite_code !== inviteCode) error = badRequest(INVALID);
     else if (user.invite_expires_at !== null && Number(user.invite_expires_at) < now) {
       error = badRequest('The invite code has expired; ask an administrator to reinvite you.');
     }
@@ -83,11 +86,11 @@ async function redeem<T>(
     const claimed = await trx
       .updateTable('members')
       .set({
-        ...change(now),
         invite_code: null,
         invite_expires_at: null,
         challenge_failures: 0,
         modified: now,
+        ...change(now, user),
       })
       .where('member_id', '=', user.member_id)
       .where('status', '=', 1)
@@ -138,7 +141,12 @@ export async function decline(
     networkId,
     input.username,
     input.inviteCode,
-    (now) => ({ invite_declined_at: now }),
+    (now, user) => ({
+      invite_declined_at: now,
+      // A custom code is kept for the next reinvite (which re-sends it); a declined
+      // invitation refuses it until then.
+      ...(user.invite_code_custom === 1 ? { invite_code: user.invite_code } : {}),
+    }),
     async (trx, r) => {
       await trx
         .updateTable('outbox')

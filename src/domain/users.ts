@@ -382,7 +382,7 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
       const code =
         u.invite_code_custom === 1 && u.invite_code ? u.invite_code : generateInviteCode();
       const expires = inviteExpiry(now, u.invite_ttl_days);
-      await ctx.db
+      const updated = await ctx.db
         .updateTable('members')
         .set({
           invite_code: code,
@@ -394,7 +394,16 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
           modified: now,
         })
         .where('member_id', '=', u.member_id)
-        .execute();
+        .where('status', '=', 1)
+        .where('suspended', '=', 0)
+        .executeTakeFirst();
+      // Deleted, registered or suspended by a concurrent request since it was read.
+      if (Number(updated.numUpdatedRows) !== 1) {
+        fail(
+          `User ${id} changed while being reinvited (deleted, registered or suspended); try again.`,
+        );
+        continue;
+      }
       invitations.push(
         invitationFor(network, { ...u, invite_code: code, invite_expires_at: expires }),
       );
@@ -452,13 +461,14 @@ export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) =>
     }));
   const found = ids.filter((id) => users.has(id)).map(Number);
   if (found.length > 0) {
-    // Invitations not yet sent are withdrawn with the user.
+    // Members first: on PostgreSQL this waits for a concurrent reinvite holding the rows, so
+    // the invitations it queued are visible to, and withdrawn by, the next statement.
+    await ctx.db.deleteFrom('members').where('member_id', 'in', found).execute();
     await ctx.db
       .deleteFrom('outbox')
       .where('member_id', 'in', found)
       .where('status', '=', 'pending')
       .execute();
-    await ctx.db.deleteFrom('members').where('member_id', 'in', found).execute();
   }
   return {
     message: batchMessage('deleted', found.length, failed.length),
