@@ -17,7 +17,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { unameOf } from '../../dist/domain/invitations.js';
 import { callOk } from './sign.mjs';
-import { ROOT, startServer } from './server.mjs';
+import { ROOT, serverBuild, startServer } from './server.mjs';
 
 export const TMP = join(ROOT, 'bench', 'results', 'tmp');
 /** Bump when the seeded data changes shape, so stale cached databases are not reused. */
@@ -157,7 +157,7 @@ function memberColumns(names) {
 
 /** A fingerprint of the schema: the built migrations, so a changed schema is seeded anew. */
 function schemaFingerprint() {
-  const dir = join(ROOT, 'dist', 'store', 'migrations');
+  const dir = join(serverBuild(), 'store', 'migrations');
   const h = createHash('sha256').update(`seed v${SEED_VERSION}\n`);
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith('.js'))

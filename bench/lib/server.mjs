@@ -15,6 +15,13 @@ export function useServerCli(path) {
   serverCli = path;
 }
 
+/** The build the server runs from (its dist/ directory), whose migrations define the schema. */
+export function serverBuild() {
+  return serverCli === join(ROOT, 'bin', 'wickr-admin')
+    ? join(ROOT, 'dist')
+    : join(dirname(serverCli), '..');
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();

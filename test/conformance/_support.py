@@ -108,6 +108,10 @@ class RawResponse:
         return self.header("X-Amzn-ErrorType")
 
 
+# Operations that answered 2xx through boto3, per engine (see test_zz_every_operation.py).
+SUCCESSFUL_CALLS: dict[str, set[str]] = {}
+
+
 @dataclass
 class Creds:
     access_key_id: str
@@ -162,10 +166,14 @@ class ServerHandle:
             ),
         )
 
+        engine = self.engine
+
         def after_call(http_response, model, **_kw):
             check_response_headers(
                 http_response.status_code, http_response.headers, f"{model.name} via boto3"
             )
+            if 200 <= http_response.status_code < 300:
+                SUCCESSFUL_CALLS.setdefault(engine, set()).add(model.name)
 
         client.meta.events.register("after-call.wickr", after_call)
         return client

@@ -5,6 +5,7 @@ import { initial } from './001-initial.js';
 import { dataRetention } from './002-data-retention.js';
 import { guestsSso } from './003-guests-sso.js';
 import { outboxByMember } from './004-outbox-by-member.js';
+import { unameLookupCover } from './005-uname-lookup-cover.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -13,6 +14,7 @@ const all: Record<string, MigrationFactory> = {
   '002-data-retention': dataRetention,
   '003-guests-sso': guestsSso,
   '004-outbox-by-member': outboxByMember,
+  '005-uname-lookup-cover': unameLookupCover,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
