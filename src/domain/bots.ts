@@ -17,8 +17,8 @@ import {
 } from '../protocol/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
 import { flag, listPage, requireNetwork, sortKeyset } from './common.js';
+import { newMember } from './members.js';
 import type { Ctx, Handler } from './context.js';
-import { unameOf } from './invitations.js';
 import type { SystemCtx } from './registration.js';
 import { requireGroup } from './security-groups.js';
 import { MAX_USERNAME_LENGTH, takenUsernames } from './users.js';
@@ -182,39 +182,13 @@ export async function insertBot(ctx: Ctx, network: NetworkRow, b: NewBot): Promi
   const now = ctx.services.now();
   const row = await ctx.db
     .insertInto('members')
-    .values({
-      network_id: network.network_id,
-      kind: 'bot',
-      username: b.username,
-      username_lc: b.username.toLowerCase(),
-      // Bots resolve through BatchLookupUserUname like users.
-      uname: unameOf(network.uname_key, b.username),
-      first_name: null,
-      last_name: null,
-      first_name_lc: null,
-      last_name_lc: null,
-      display_name: b.displayName ?? null,
-      status: 1,
-      suspended: 0,
-      is_admin: 0,
-      otp_enabled: 0,
-      scim_id: null,
-      cell: null,
-      country_code: null,
-      invite_code: null,
-      invite_code_custom: 0,
-      invite_expires_at: null,
-      invite_ttl_days: 0,
-      code_validation: 0,
-      challenge_failures: 0,
-      challenge_hash: b.challengeHash,
-      pubkey: null,
-      group_id: b.groupId,
-      last_login: null,
-      last_activity: null,
-      created_at: now,
-      modified: now,
-    })
+    .values(
+      newMember(network, 'bot', b.username, now, {
+        display_name: b.displayName ?? null,
+        challenge_hash: b.challengeHash,
+        group_id: b.groupId,
+      }),
+    )
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ...row, member_id: Number(row.member_id) };

@@ -14,6 +14,7 @@ import {
   sortKeyset,
 } from './common.js';
 import type { Ctx, Handler } from './context.js';
+import { newMember } from './members.js';
 import {
   DEFAULT_INVITE_TTL_DAYS,
   MAX_INVITE_TTL_DAYS,
@@ -176,6 +177,17 @@ function checkInvite(
   }
 }
 
+/** Per-item failures for the IDs that name no user of the network. */
+function unknownUsers(ids: string[], users: Map<string, MemberRow>, networkId: string): Failure[] {
+  return ids
+    .filter((id) => !users.has(id))
+    .map((id) => ({
+      userId: id,
+      field: 'userId',
+      reason: `User ${id} was not found in network ${networkId}.`,
+    }));
+}
+
 // ---------- operations ----------
 
 export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) => {
@@ -275,38 +287,18 @@ export async function insertUsers(
   if (items.length === 0) return [];
   const values = items.map((u) => {
     const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
-    return {
-      network_id: network.network_id,
-      kind: 'user' as const,
-      username: u.username,
-      username_lc: u.username.toLowerCase(),
-      uname: unameOf(network.uname_key, u.username),
+    return newMember(network, 'user', u.username, now, {
       first_name: u.firstName ?? null,
       last_name: u.lastName ?? null,
       first_name_lc: lowerOrNull(u.firstName),
       last_name_lc: lowerOrNull(u.lastName),
-      display_name: null,
-      status: 1,
-      suspended: 0 as const,
-      is_admin: 0 as const,
-      otp_enabled: 0 as const,
-      scim_id: null,
-      cell: null,
-      country_code: null,
       invite_code: u.inviteCode ?? generateInviteCode(),
       invite_code_custom: flag(u.inviteCode !== undefined),
       invite_expires_at: inviteExpiry(now, ttl),
       invite_ttl_days: ttl,
       code_validation: flag(u.codeValidation),
-      challenge_failures: 0,
-      challenge_hash: null,
-      pubkey: null,
       group_id: u.securityGroupIds[0] ?? null,
-      last_login: null,
-      last_activity: null,
-      created_at: now,
-      modified: now,
-    };
+    });
   });
   const rows = await ctx.db.insertInto('members').values(values).returningAll().execute();
   const byName = new Map(rows.map((r) => [r.username_lc, r]));
@@ -425,13 +417,7 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
   const network = await requireNetwork(ctx, input.networkId);
   const ids = distinct(input.userIds.map((id) => String(Number(id))));
   const users = await findUsers(ctx, network.network_id, ids);
-  const failed: Failure[] = ids
-    .filter((id) => !users.has(id))
-    .map((id) => ({
-      userId: id,
-      field: 'userId',
-      reason: `User ${id} was not found in network ${network.network_id}.`,
-    }));
+  const failed = unknownUsers(ids, users, network.network_id);
   const found = ids.filter((id) => users.has(id));
   if (found.length > 0) {
     await ctx.db
@@ -452,13 +438,7 @@ export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) =>
   const network = await requireNetwork(ctx, input.networkId);
   const ids = distinct(input.userIds.map((id) => String(Number(id))));
   const users = await findUsers(ctx, network.network_id, ids);
-  const failed: Failure[] = ids
-    .filter((id) => !users.has(id))
-    .map((id) => ({
-      userId: id,
-      field: 'userId',
-      reason: `User ${id} was not found in network ${network.network_id}.`,
-    }));
+  const failed = unknownUsers(ids, users, network.network_id);
   const found = ids.filter((id) => users.has(id)).map(Number);
   if (found.length > 0) {
     // Members first: on PostgreSQL this waits for a concurrent reinvite holding the rows, so

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.auth
@@ -399,6 +399,32 @@ def start_server(engine: str, db_url: str, extra_env: dict[str, str] | None = No
         proc=proc,
         log_path=log.name,
     )
+
+
+def pg_admin(url: str, sql: str) -> None:
+    """Runs one statement with the project's own `pg` package (no Python driver needed)."""
+    script = (
+        "const {Client}=require('pg');"
+        "const c=new Client({connectionString:process.env.PGURL});"
+        "c.connect().then(()=>c.query(process.env.PGSQL)).then(()=>c.end())"
+        ".catch(e=>{console.error(e.message);process.exit(1)});"
+    )
+    p = subprocess.run(
+        ["node", "-e", script],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PGURL": url, "PGSQL": sql},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if p.returncode != 0:
+        raise AssertionError(f"PostgreSQL at {redact(url)} refused `{sql}`: {p.stderr.strip()}")
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, naming another database."""
+    u = urlsplit(url)
+    return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
 
 
 def redact(url: str) -> str:

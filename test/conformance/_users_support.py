@@ -19,11 +19,19 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from _support import REPO_ROOT, RawResponse, ServerHandle, redact, start_server, stop_process, unique_name
+from _support import (
+    REPO_ROOT,
+    RawResponse,
+    ServerHandle,
+    pg_admin,
+    start_server,
+    stop_process,
+    unique_name,
+    with_database,
+)
 
 SINK_SCRIPT = os.path.join(REPO_ROOT, "test", "support", "smtp-sink.mjs")
 
@@ -137,25 +145,6 @@ class SmtpSink:
 # -- databases and servers ---------------------------------------------------------------------
 
 
-def _pg_admin(url: str, sql: str) -> None:
-    script = (
-        "const {Client}=require('pg');"
-        "const c=new Client({connectionString:process.env.PGURL});"
-        "c.connect().then(()=>c.query(process.env.PGSQL)).then(()=>c.end())"
-        ".catch(e=>{console.error(e.message);process.exit(1)});"
-    )
-    p = subprocess.run(
-        ["node", "-e", script],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PGURL": url, "PGSQL": sql},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if p.returncode != 0:
-        raise AssertionError(f"PostgreSQL at {redact(url)} refused `{sql}`: {p.stderr.strip()}")
-
-
 @contextlib.contextmanager
 def fresh_database(engine: str) -> Iterator[str]:
     """A database URL of its own for `engine` ("sqlite" file or "postgres"), removed afterwards."""
@@ -170,13 +159,12 @@ def fresh_database(engine: str) -> Iterator[str]:
     if not base:
         pytest.fail("WICKR_TEST_POSTGRES_URL is not set (see conftest.py)", pytrace=False)
     name = f"wickr_users_{secrets.token_hex(6)}"
-    _pg_admin(base, f'CREATE DATABASE "{name}"')
-    u = urlsplit(base)
+    pg_admin(base, f'CREATE DATABASE "{name}"')
     try:
-        yield urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+        yield with_database(base, name)
     finally:
         with contextlib.suppress(AssertionError):
-            _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def engine_of(server: ServerHandle) -> str:

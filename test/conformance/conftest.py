@@ -15,13 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _support import REPO_ROOT, ServerHandle, redact, start_server, unique_name  # noqa: E402
+from _support import ServerHandle, pg_admin, start_server, unique_name, with_database  # noqa: E402
 
 ALL_ENGINES = ["sqlite", "postgres"]
 
@@ -35,31 +34,6 @@ def _engines() -> list[str]:
     if unknown:
         raise pytest.UsageError(f"WICKR_TEST_ENGINES names unknown engines {unknown}; use {ALL_ENGINES}")
     return chosen
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    """Runs one statement with the project's own `pg` package (no Python driver needed)."""
-    script = (
-        "const {Client}=require('pg');"
-        "const c=new Client({connectionString:process.env.PGURL});"
-        "c.connect().then(()=>c.query(process.env.PGSQL)).then(()=>c.end())"
-        ".catch(e=>{console.error(e.message);process.exit(1)});"
-    )
-    p = subprocess.run(
-        ["node", "-e", script],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PGURL": url, "PGSQL": sql},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if p.returncode != 0:
-        raise AssertionError(f"PostgreSQL at {redact(url)} refused `{sql}`: {p.stderr.strip()}")
-
-
-def _with_database(url: str, name: str) -> str:
-    u = urlsplit(url)
-    return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
 
 
 @pytest.fixture(scope="session", params=_engines())
@@ -81,9 +55,9 @@ def server(request) -> ServerHandle:
                 pytrace=False,
             )
         name = f"wickr_conformance_{secrets.token_hex(6)}"
-        _pg_admin(base, f'CREATE DATABASE "{name}"')
-        cleanup.append(lambda: _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        db_url = _with_database(base, name)
+        pg_admin(base, f'CREATE DATABASE "{name}"')
+        cleanup.append(lambda: pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        db_url = with_database(base, name)
     try:
         handle = start_server(engine, db_url)
     except BaseException:
