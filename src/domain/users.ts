@@ -52,11 +52,36 @@ export async function groupsOf(ctx: Ctx, memberIds: number[]): Promise<Map<numbe
   return out;
 }
 
-export function isInviteExpired(m: MemberRow, now: number): boolean {
+export function isInviteExpired(
+  m: Pick<MemberRow, 'status' | 'invite_expires_at'>,
+  now: number,
+): boolean {
   return m.status === 1 && m.invite_expires_at !== null && Number(m.invite_expires_at) < now;
 }
 
-export function renderUser(m: MemberRow, groups: string[], now: number): UserOut {
+/** The columns a User is rendered from (lists select only these). */
+export const USER_COLUMNS = [
+  'member_id',
+  'username',
+  'uname',
+  'first_name',
+  'last_name',
+  'status',
+  'suspended',
+  'is_admin',
+  'otp_enabled',
+  'scim_id',
+  'cell',
+  'country_code',
+  'challenge_failures',
+  'invite_code',
+  'invite_expires_at',
+  'invite_declined_at',
+  'code_validation',
+] as const;
+export type UserRow = Pick<MemberRow, (typeof USER_COLUMNS)[number]>;
+
+export function renderUser(m: UserRow, groups: string[], now: number): UserOut {
   return {
     userId: String(m.member_id),
     ...(m.first_name !== null ? { firstName: m.first_name } : {}),
@@ -80,7 +105,7 @@ export function renderUser(m: MemberRow, groups: string[], now: number): UserOut
   };
 }
 
-export async function renderUsers(ctx: Ctx, rows: MemberRow[]): Promise<UserOut[]> {
+export async function renderUsers(ctx: Ctx, rows: UserRow[]): Promise<UserOut[]> {
   const groups = await groupsOf(
     ctx,
     rows.map((r) => Number(r.member_id)),
@@ -320,19 +345,27 @@ export async function insertUsers(
 }
 
 export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const unames = distinct(input.unames);
+  // One statement checks the network's tenancy and resolves the unames: no row means no
+  // such network for the caller; a row without uname means a network without those unames.
+  // (The hot path of the API: one round trip on PostgreSQL instead of two.)
   const rows = await ctx.db
-    .selectFrom('members')
-    .select(['uname', 'username'])
-    .where('network_id', '=', input.networkId)
-    .where(
-      'uname',
-      'in',
-      unames.map((u) => u.toLowerCase()),
+    .selectFrom('networks as n')
+    .leftJoin('members as m', (join) =>
+      join.onRef('m.network_id', '=', 'n.network_id').on(
+        'm.uname',
+        'in',
+        unames.map((u) => u.toLowerCase()),
+      ),
     )
+    .select(['m.uname', 'm.username'])
+    .where('n.network_id', '=', input.networkId)
+    .where('n.account_id', '=', ctx.principal.accountId)
+    .where('n.region', '=', ctx.principal.region)
     .execute();
-  const found = new Map(rows.map((r) => [r.uname, r.username]));
+  if (rows.length === 0) throw notFound(`Network ${input.networkId} was not found.`);
+  const found = new Map<string, string>();
+  for (const r of rows) if (r.uname !== null && r.username !== null) found.set(r.uname, r.username);
   const successful: { uname: string; username: string }[] = [];
   const failed: { uname: string; field: string; reason: string }[] = [];
   for (const uname of unames) {
@@ -539,7 +572,7 @@ export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
   const keyset = sortKeyset(input, USER_SORTS, ['username'], 'member_id');
   let qb = ctx.db
     .selectFrom('members')
-    .selectAll()
+    .select(USER_COLUMNS)
     .where('network_id', '=', input.networkId)
     .where('kind', '=', 'user');
   if (input.status !== undefined) qb = qb.where('status', '=', input.status);
@@ -587,7 +620,7 @@ export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (
   );
   const qb = ctx.db
     .selectFrom('members')
-    .selectAll()
+    .select(USER_COLUMNS)
     .where('network_id', '=', input.networkId)
     .where('kind', '=', 'user')
     .where((eb) =>
