@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join, relative, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unameOf } from '../dist/domain/invitations.js';
 import { startCeiling } from './lib/ceiling.mjs';
@@ -49,6 +49,10 @@ const HELP = `Usage: npm run bench -- [options]
   --profile                run the server under --cpu-prof and print where its time went
   --server-cli <file>      run the server from another build's cli/main.js (before/after runs;
                            default bin/wickr-admin)
+  --label <name>           write only bench/results/<timestamp>-<name>.json, not latest.md
+                           (e.g. a --server-cli run for comparison)
+  --compare <file.json>    add a before/after table against an earlier run's JSON to latest.md
+  --render <file.json>     only rewrite latest.md and the chart from a run's JSON (no load)
   --no-report              print the table only; do not write bench/results/
 `;
 
@@ -66,6 +70,9 @@ const { values: opts } = parseArgs({
     profile: { type: 'boolean', default: false },
     'server-cli': { type: 'string' },
     'no-report': { type: 'boolean', default: false },
+    label: { type: 'string' },
+    compare: { type: 'string' },
+    render: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: false,
@@ -260,8 +267,15 @@ async function measure(name, server, source, { connections, check, capture }) {
       const cpu = cpuMicros(server.pid) - cpu0;
       okTotal += ours.ok;
       if (ours.totalErrors > 0) await explainErrors(name, server, source);
+      const ceilCpu0 = cpuMicros(ceiling.pid);
       const ceil = await runLoad({ url: ceiling.url, source: replay, connections, duration });
-      runs.push({ ours, ceiling: ceil, cpuUsPerRequest: ours.ok ? cpu / ours.ok : NaN });
+      const ceilCpu = cpuMicros(ceiling.pid) - ceilCpu0;
+      runs.push({
+        ours,
+        ceiling: ceil,
+        cpuUsPerRequest: ours.ok ? cpu / ours.ok : NaN,
+        ceilingCpuUsPerRequest: ceil.ok ? ceilCpu / ceil.ok : NaN,
+      });
       log(
         `${name} run ${i + 1}/${repeats}: ${ours.rps.toFixed(0)} req/s (ceiling ${ceil.rps.toFixed(0)}, p50 ${ceil.latency.p50.toFixed(2)} ms, p99 ${ceil.latency.p99.toFixed(2)} ms), ` +
           `p50 ${ours.latency.p50.toFixed(2)} ms, p99 ${ours.latency.p99.toFixed(2)} ms, errors ${ours.totalErrors}`,
@@ -278,6 +292,7 @@ async function measure(name, server, source, { connections, check, capture }) {
       ceilingP99: median(runs.map((r) => r.ceiling.latency.p99)),
       errors: runs.reduce((a, r) => a + r.ours.totalErrors, 0),
       cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+      ceilingCpuUsPerRequest: median(runs.map((r) => r.ceilingCpuUsPerRequest)),
       okTotal,
       // Requests answered after a run's end are not counted by autocannon but were processed.
       maxProcessed: source.used() + (capture ? 0 : 1),
@@ -742,6 +757,10 @@ function evaluateTargets() {
 // ---------- main ----------
 
 async function main() {
+  if (opts.render) {
+    writeReport(resolvePath(opts.render));
+    return;
+  }
   const started = Date.now();
   if (engines.includes('postgres')) {
     try {
@@ -826,6 +845,7 @@ async function main() {
         ? `${git.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`
         : undefined,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    ...(opts['server-cli'] ? { serverCli: opts['server-cli'] } : {}),
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model?.trim() ?? 'unknown CPU',
@@ -838,22 +858,54 @@ async function main() {
     engines,
     seconds: (Date.now() - started) / 1000,
   };
-  const json = join(outDir, `${stamp}.json`);
-  writeFileSync(json, `${JSON.stringify({ meta, targets, results }, null, 2)}\n`);
-  const svg = latencyChart(results);
+  const label = opts.label ? `-${opts.label.replace(/[^\w.-]+/g, '_')}` : '';
+  const json = join(outDir, `${stamp}${label}.json`);
+  writeFileSync(json, `${JSON.stringify({ meta, targets, results, notes }, null, 2)}\n`);
+  if (label) {
+    log(`wrote ${json}`);
+    return;
+  }
+  writeReport(json);
+  log(`(${meta.seconds.toFixed(0)} s)`);
+}
+
+/** bench/results/latest.md and the chart, from a run's JSON (and --compare's, if given). */
+function writeReport(jsonFile) {
+  const outDir = join(ROOT, 'bench', 'results');
+  const run = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  const name = relative(outDir, jsonFile);
+  let comparison;
+  if (opts.compare) {
+    const earlier = JSON.parse(readFileSync(resolvePath(opts.compare), 'utf8'));
+    const file = relative(outDir, resolvePath(opts.compare));
+    comparison = {
+      before: earlier.results,
+      intro:
+        `Before: [${file}](${file}), \`${earlier.meta.command}\`` +
+        `${earlier.meta.serverCli ? ` (server from ${earlier.meta.serverCli})` : ''}, ${earlier.meta.date}; ` +
+        "after: this run. Medians of each run's repeats, both on this machine. Server CPU µs " +
+        'per request is the figure least moved by other load on the machine.',
+    };
+  }
+  const svg = latencyChart(run.results);
   if (svg) writeFileSync(join(outDir, 'latency-vs-size.svg'), svg);
   writeFileSync(
     join(outDir, 'latest.md'),
     markdownReport({
-      meta,
-      results,
-      targets,
+      meta: run.meta,
+      results: run.results,
+      targets: run.targets,
       chartFile: svg ? 'latency-vs-size.svg' : undefined,
-      notes: [...notes, `Raw figures: [${stamp}.json](${stamp}.json).`],
+      notes: [
+        ...(run.notes ?? []),
+        'Profiles of the missed targets, the changes made and what is left: [../PERFORMANCE.md](../PERFORMANCE.md).',
+        `Raw figures: [${name}](${name}).`,
+      ],
+      ...(comparison ? { comparison } : {}),
     }),
   );
   log(
-    `wrote ${json}, bench/results/latest.md${svg ? ' and bench/results/latency-vs-size.svg' : ''} (${meta.seconds.toFixed(0)} s)`,
+    `wrote bench/results/latest.md${svg ? ' and bench/results/latency-vs-size.svg' : ''} from ${name}`,
   );
 }
 

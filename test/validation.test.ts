@@ -111,3 +111,16 @@ describe('page tokens', () => {
     expect(() => pager.decode('s', 'garbage')).toThrow(ApiError);
   });
 });
+
+describe('every operation', () => {
+  // Validators compile on first use (faster start); make sure each one compiles at all.
+  it.each(Object.keys(contract))('%s has a validator that compiles', (name) => {
+    const validate = compileValidator(contract[name as keyof typeof contract]);
+    try {
+      validate({});
+    } catch (e) {
+      // A ValidationError for the empty input is fine; a schema Ajv rejects is not.
+      expect(e).toBeInstanceOf(ApiError);
+    }
+  });
+});

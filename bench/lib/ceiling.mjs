@@ -7,7 +7,7 @@ import { TMP } from './seed.mjs';
 
 export async function startCeiling(name, recorded) {
   mkdirSync(TMP, { recursive: true });
-  const file = join(TMP, `ceiling-${name}.json`);
+  const file = join(TMP, `ceiling-${name.replace(/[^\w.-]+/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(recorded));
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'ceiling-server.mjs'), file], {
     stdio: ['ignore', 'pipe', 'inherit'],

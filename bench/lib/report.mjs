@@ -61,7 +61,7 @@ export function targetLines(targets) {
   );
 }
 
-export function markdownReport({ meta, results, targets, chartFile, notes }) {
+export function markdownReport({ meta, results, targets, chartFile, notes, comparison }) {
   const rows = tableRows(results);
   const mark = (t) => (t.met === true ? '✅ met' : t.met === false ? '❌ missed' : '– n/a');
   return [
@@ -96,6 +96,16 @@ export function markdownReport({ meta, results, targets, chartFile, notes }) {
           '',
         ]
       : []),
+    ...(comparison
+      ? [
+          '## Before and after the performance changes',
+          '',
+          comparison.intro,
+          '',
+          comparisonTable(comparison.before, results),
+          '',
+        ]
+      : []),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
 }
@@ -123,9 +133,10 @@ export function latencyChart(results) {
     });
   }
   if (series.length === 0) return undefined;
+  const conns = results.find((r) => r.scenario === 'lookup')?.connections ?? 32;
   const W = 640;
   const H = 380;
-  const m = { l: 64, r: 170, t: 40, b: 56 };
+  const m = { l: 64, r: 170, t: 48, b: 56 };
   const xs = series.flatMap((s) => s.pts.map((p) => p[0]));
   const ys = series.flatMap((s) => s.pts.map((p) => p[1]));
   let x0 = Math.log10(Math.min(...xs));
@@ -143,7 +154,8 @@ export function latencyChart(results) {
   );
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(
-    `<text x="${W / 2 - m.r / 2 + m.l / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">BatchLookupUserUname latency (50 hits) against network size</text>`,
+    `<text x="12" y="20" font-size="14" font-weight="bold">BatchLookupUserUname latency against network size</text>`,
+    `<text x="12" y="34" fill="#555">50 unames a request, all found; ${conns} connections; medians of the runs</text>`,
   );
   for (let k = 0; k <= 5; k++) {
     const y = (yMax * k) / 5;
@@ -187,6 +199,41 @@ export function latencyChart(results) {
 function niceCeil(v) {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= v) return f * p;
+  for (const f of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (f * p >= v) return f * p;
   return 10 * p;
+}
+
+/** A Markdown table comparing two runs' results, matched by scenario, engine and size. */
+export function comparisonTable(before, after) {
+  const key = (r) => `${r.scenario}|${r.engine}|${r.size}`;
+  const old = new Map(before.map((r) => [key(r), r]));
+  const pair = (a, b, f) => `${a === undefined ? '–' : f(a)} → ${b === undefined ? '–' : f(b)}`;
+  const n0 = (v) => fmt(v);
+  const rows = [];
+  for (const r of after) {
+    const b = old.get(key(r));
+    if (!b) continue;
+    const main =
+      r.scenario === 'start'
+        ? ['listening ms', pair(b.startMs, r.startMs, n0)]
+        : r.scenario === 'import'
+          ? ['seconds', pair(b.seconds, r.seconds, (v) => v.toFixed(1))]
+          : r.usersPerSec !== undefined
+            ? ['users/s', pair(b.usersPerSec, r.usersPerSec, n0)]
+            : ['req/s', pair(b.rps, r.rps, n0)];
+    rows.push({
+      scenario: r.scenario,
+      engine: r.engine,
+      size: r.size ? sizeLabel(r.size) : '–',
+      figure: main[0],
+      'before → after': main[1],
+      'ratio to ceiling': r.ratio !== undefined ? pair(b.ratio, r.ratio, (v) => v.toFixed(2)) : '–',
+      'p50 ms': r.p50 !== undefined ? pair(b.p50, r.p50, ms) : '–',
+      'p99 ms': r.p99 !== undefined ? pair(b.p99, r.p99, ms) : '–',
+      'server CPU µs/req':
+        r.cpuUsPerRequest !== undefined ? pair(b.cpuUsPerRequest, r.cpuUsPerRequest, n0) : '–',
+      'peak RSS MB': pair(b.peakRss, r.peakRss, mb),
+    });
+  }
+  return markdownTable(rows);
 }

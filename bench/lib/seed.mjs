@@ -10,6 +10,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -185,10 +186,14 @@ export async function sqliteNetwork(size, log = () => {}) {
       cached: true,
     };
   }
-  // Databases of an older schema are of no further use: 1M users take 600 MB.
-  for (const f of readdirSync(TMP)) {
-    if (f.startsWith(`sqlite-${size}-`) && !f.startsWith(base.slice(TMP.length + 1)))
-      rmSync(join(TMP, f), { force: true });
+  // 1M users take 600 MB: of other schemas, keep only the newest (for before/after runs).
+  const others = readdirSync(TMP)
+    .filter((f) => f.startsWith(`sqlite-${size}-`) && f.endsWith('.json'))
+    .map((f) => join(TMP, f.slice(0, -'.json'.length)))
+    .sort((a, b) => statSync(`${b}.json`).mtimeMs - statSync(`${a}.json`).mtimeMs);
+  for (const old of others.slice(1)) {
+    for (const ext of ['.db', '.db-wal', '.db-shm', '.json'])
+      rmSync(`${old}${ext}`, { force: true });
   }
   const partial = `${base}.partial.db`;
   for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });

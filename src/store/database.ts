@@ -57,6 +57,10 @@ export async function openStore(url: string, options: { migrate?: boolean } = {}
     sqlite.pragma('foreign_keys = ON');
     // The CLI may write while a server runs: wait for the lock instead of failing at once.
     sqlite.pragma('busy_timeout = 5000');
+    // Checkpoint every ~40 MB of WAL instead of ~4 MB: a batch of 50 users dirties hundreds of
+    // scattered index pages, and fewer checkpoints write each page back once rather than
+    // repeatedly (BatchCreateUser +20-30%). Commits are as durable: the WAL is synced on each.
+    sqlite.pragma('wal_autocheckpoint = 10000');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
