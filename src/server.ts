@@ -13,7 +13,6 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
-import { DeliveryWorker } from './delivery/worker.js';
 import { registerClientApi } from './client-api/routes.js';
 
 export interface RunningServer {
@@ -64,7 +63,13 @@ export async function startServer(
     const pipeline = new Pipeline(store.db, services, authenticator, limiter, handlers);
 
     const worker = config.smtpUrl
-      ? new DeliveryWorker(store.db, { smtpUrl: config.smtpUrl, from: config.mailFrom, log, now })
+      ? // Loaded only with SMTP configured: nodemailer is ~90 ms of start-up otherwise.
+        new (await import('./delivery/worker.js')).DeliveryWorker(store.db, {
+          smtpUrl: config.smtpUrl,
+          from: config.mailFrom,
+          log,
+          now,
+        })
       : undefined;
     services.mailQueued = worker
       ? () => worker.wake()

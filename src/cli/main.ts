@@ -5,7 +5,7 @@ import { startServer } from '../server.js';
 import { createKey, listKeys, revokeKey } from '../auth/keys.js';
 import { openStore } from '../store/database.js';
 import { CREDENTIALS_PROFILE } from '../bootstrap.js';
-import { listOutbox } from '../delivery/worker.js';
+import { listOutbox } from '../delivery/outbox.js';
 import { registerUserCommands } from './users.js';
 import { registerFixtureCommands } from './fixtures.js';
 
