@@ -82,27 +82,30 @@ export const USER_COLUMNS = [
 export type UserRow = Pick<MemberRow, (typeof USER_COLUMNS)[number]>;
 
 export function renderUser(m: UserRow, groups: string[], now: number): UserOut {
-  return {
-    userId: String(m.member_id),
-    ...(m.first_name !== null ? { firstName: m.first_name } : {}),
-    ...(m.last_name !== null ? { lastName: m.last_name } : {}),
-    username: m.username,
-    securityGroups: groups,
-    isAdmin: m.is_admin === 1,
-    suspended: m.suspended === 1,
-    status: m.status,
-    otpEnabled: m.otp_enabled === 1,
-    ...(m.scim_id !== null ? { scimId: m.scim_id } : {}),
-    type: 'user',
-    ...(m.cell !== null ? { cell: m.cell } : {}),
-    ...(m.country_code !== null ? { countryCode: m.country_code } : {}),
-    challengeFailures: m.challenge_failures,
-    isInviteExpired: isInviteExpired(m, now),
-    isUser: true,
-    ...(m.status === 1 && m.invite_code !== null ? { inviteCode: m.invite_code } : {}),
-    codeValidation: m.code_validation === 1,
-    uname: m.uname,
-  };
+  // Built by assignment rather than conditional spreads: lists render 100 of these a page.
+  const u: UserOut = { userId: String(m.member_id) };
+  if (m.first_name !== null) u.firstName = m.first_name;
+  if (m.last_name !== null) u.lastName = m.last_name;
+  u.username = m.username;
+  u.securityGroups = groups;
+  u.isAdmin = m.is_admin === 1;
+  u.suspended = m.suspended === 1;
+  u.status = m.status;
+  u.otpEnabled = m.otp_enabled === 1;
+  if (m.scim_id !== null) u.scimId = m.scim_id;
+  u.type = 'user';
+  if (m.cell !== null) u.cell = m.cell;
+  if (m.country_code !== null) u.countryCode = m.country_code;
+  u.challengeFailures = m.challenge_failures;
+  u.isInviteExpired = isInviteExpired(m, now);
+  u.isUser = true;
+  // A declined invitation's (custom) code is kept for the next reinvite, but not shown.
+  if (m.status === 1 && m.invite_code !== null && m.invite_declined_at === null) {
+    u.inviteCode = m.invite_code;
+  }
+  u.codeValidation = m.code_validation === 1;
+  u.uname = m.uname;
+  return u;
 }
 
 export async function renderUsers(ctx: Ctx, rows: UserRow[]): Promise<UserOut[]> {

@@ -264,3 +264,14 @@ def test_a_declined_invitation_counts_as_rejected_until_reinvited(regsrv, c, net
     fresh = user_row(c, net, u["userId"])["inviteCode"]
     assert register(regsrv, net, u["username"], fresh).status == 200
     assert other["userId"] != u["userId"]
+
+
+def test_a_declined_custom_code_is_resent_unchanged_by_a_reinvite(regsrv, c, net):
+    u = create_user(c, net, new_email("custom-decline"), inviteCode="TEAM-CODE-42")
+    assert decline(regsrv, net, u["username"], "TEAM-CODE-42").status == 200
+    assert "inviteCode" not in user_row(c, net, u["userId"])
+    # Declined: the custom code is refused until an administrator reinvites.
+    assert_raw_error(register(regsrv, net, u["username"], "TEAM-CODE-42"), "BadRequestError")
+    c.batch_reinvite_user(networkId=net, userIds=[u["userId"]])
+    assert user_row(c, net, u["userId"])["inviteCode"] == "TEAM-CODE-42"
+    assert register(regsrv, net, u["username"], "TEAM-CODE-42").status == 200
