@@ -3,9 +3,9 @@
  * endpoint's lockout and rate limits on an embedded server with tiny limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/auth/sigv4.js';
 import { hashChallenge, verifyChallenge } from '../src/domain/bots.js';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
+import { adminCall } from './support/admin-call.js';
 
 describe('challenge hashing', () => {
   it('stores a salted scrypt hash with its parameters, never the password', async () => {
@@ -64,29 +64,8 @@ describe('challenge hashing', () => {
 describe('bot sign-in endpoint', () => {
   let server: EmbeddedServer;
 
-  async function admin(method: string, path: string, body?: unknown) {
-    const url = new URL(server.endpoint);
-    const data = body === undefined ? '' : JSON.stringify(body);
-    const headers = signRequest({
-      method,
-      url: path,
-      host: url.host,
-      headers: data ? { 'content-type': 'application/json' } : {},
-      body: data,
-      accessKeyId: server.credentials.accessKeyId,
-      secretAccessKey: server.credentials.secretAccessKey,
-      region: server.credentials.region,
-    });
-    delete headers['host'];
-    const res = await fetch(server.endpoint + path, {
-      method,
-      headers,
-      ...(data ? { body: data } : {}),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
+  const admin = (method: string, path: string, body?: unknown) =>
+    adminCall(server, method, path, body);
 
   async function login(networkId: string, username: string, challenge: string) {
     const res = await fetch(`${server.endpoint}/client/v1/networks/${networkId}/bots/login`, {

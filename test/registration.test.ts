@@ -4,8 +4,8 @@
  * request date more than 15 minutes off the server's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/auth/sigv4.js';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
+import { adminCall } from './support/admin-call.js';
 
 const DAY = 86_400_000;
 
@@ -24,30 +24,8 @@ describe('invite code expiry', () => {
   let networkId: string;
   let groupId: string;
 
-  async function admin(method: string, path: string, body?: unknown) {
-    const url = new URL(server.endpoint);
-    const data = body === undefined ? '' : JSON.stringify(body);
-    const headers = signRequest({
-      method,
-      url: path,
-      host: url.host,
-      headers: data ? { 'content-type': 'application/json' } : {},
-      body: data,
-      accessKeyId: server.credentials.accessKeyId,
-      secretAccessKey: server.credentials.secretAccessKey,
-      region: server.credentials.region,
-      now: clock,
-    });
-    delete headers['host'];
-    const res = await fetch(server.endpoint + path, {
-      method,
-      headers,
-      ...(data ? { body: data } : {}),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
+  const admin = (method: string, path: string, body?: unknown) =>
+    adminCall(server, method, path, body, clock);
 
   async function register(username: string, inviteCode: string) {
     const res = await fetch(`${server.endpoint}/client/v1/networks/${networkId}/register`, {
