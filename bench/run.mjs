@@ -161,6 +161,17 @@ const CLK_TCK =
 // ---------- engines and networks ----------
 
 let pgHandle;
+
+/** Outbox messages of one kind in the scenario's network (one per invited user). */
+async function countOutbox(net, kind) {
+  const rows = await query(
+    net,
+    'SELECT count(*) AS n FROM outbox WHERE network_id = $1 AND kind = $2',
+    [net.networkId, kind],
+  );
+  return Number(rows[0].n);
+}
+
 async function postgres() {
   if (pgHandle) return pgHandle;
   const { startPostgres, stopPostgres } = await import('../test/support/postgres.mjs');
@@ -415,16 +426,7 @@ async function reinviteScenario(engine, size) {
     throw new Error(
       `reinvite needs at least ${2 * BATCH} pending users, the network has ${pending.length}`,
     );
-  const countReinvites = async () =>
-    Number(
-      (
-        await query(
-          net,
-          "SELECT count(*) AS n FROM outbox WHERE network_id = $1 AND kind = 'reinvite'",
-          [net.networkId],
-        )
-      )[0].n,
-    );
+  const countReinvites = () => countOutbox(net, 'reinvite');
   const r = await withServer(net, async (server) => {
     const host = new URL(server.endpoint).host;
     const before = await countReinvites();
@@ -478,16 +480,7 @@ async function createScenario(engine, size) {
         )
       )[0].n,
     );
-  const countInvites = async () =>
-    Number(
-      (
-        await query(
-          net,
-          "SELECT count(*) AS n FROM outbox WHERE network_id = $1 AND kind = 'invite'",
-          [net.networkId],
-        )
-      )[0].n,
-    );
+  const countInvites = () => countOutbox(net, 'invite');
   const r = await withServer(net, async (server) => {
     const host = new URL(server.endpoint).host;
     const users0 = await countUsers();

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -24,6 +25,7 @@ from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
+import pytest
 import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -425,6 +427,40 @@ def with_database(url: str, name: str) -> str:
     """The same server URL, naming another database."""
     u = urlsplit(url)
     return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+
+
+def aws_cli(server, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Runs `aws wickr <args>` against the server with its root key, nothing else from the environment."""
+    aws = shutil.which("aws")
+    if aws is None:
+        pytest.fail("the AWS CLI (`aws`) is not on PATH")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+    }
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": server.creds.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": server.creds.secret_access_key,
+            "AWS_DEFAULT_REGION": server.region,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_RETRY_MODE": "standard",
+            "AWS_PAGER": "",
+        }
+    )
+    p = subprocess.run(
+        [aws, "wickr", *args, "--endpoint-url", server.endpoint, "--output", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    if check and p.returncode != 0:
+        raise AssertionError(f"aws wickr {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    return p
 
 
 def redact(url: str) -> str:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 
 import pytest
 
-from _support import assert_client_error, assert_reasons
+from _support import assert_client_error, assert_reasons, aws_cli
 from _users_support import create_user, new_email, new_network
 
 
@@ -112,47 +110,9 @@ def test_unknown_network_is_not_found(root):
 
 
 def test_aws_cli_resolves_a_uname(server, root, network):
-    aws = shutil.which("aws")
-    if aws is None:
-        pytest.fail("the AWS CLI (`aws`) is not on PATH")
     name = new_email("cli")
     u = create_user(root, network, name)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k not in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
-    }
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": server.creds.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": server.creds.secret_access_key,
-            "AWS_DEFAULT_REGION": server.region,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_PAGER": "",
-        }
-    )
-    p = subprocess.run(
-        [
-            aws,
-            "wickr",
-            "batch-lookup-user-uname",
-            "--network-id",
-            network,
-            "--unames",
-            u["uname"],
-            "ffff" * 16,
-            "--endpoint-url",
-            server.endpoint,
-            "--output",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    p = aws_cli(server, "batch-lookup-user-uname", "--network-id", network, "--unames", u["uname"], "ffff" * 16)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["successful"] == [{"uname": u["uname"], "username": name}]
