@@ -162,12 +162,12 @@ const CLK_TCK =
 
 let pgHandle;
 
-/** Outbox messages of one kind in the scenario's network (one per invited user). */
-async function countOutbox(net, kind) {
+/** Rows of a table in the scenario's network matching a fixed condition (from this file). */
+async function countRows(net, table, condition) {
   const rows = await query(
     net,
-    'SELECT count(*) AS n FROM outbox WHERE network_id = $1 AND kind = $2',
-    [net.networkId, kind],
+    `SELECT count(*) AS n FROM ${table} WHERE network_id = $1 AND ${condition}`,
+    [net.networkId],
   );
   return Number(rows[0].n);
 }
@@ -426,7 +426,7 @@ async function reinviteScenario(engine, size) {
     throw new Error(
       `reinvite needs at least ${2 * BATCH} pending users, the network has ${pending.length}`,
     );
-  const countReinvites = () => countOutbox(net, 'reinvite');
+  const countReinvites = () => countRows(net, 'outbox', "kind = 'reinvite'");
   const r = await withServer(net, async (server) => {
     const host = new URL(server.endpoint).host;
     const before = await countReinvites();
@@ -470,17 +470,8 @@ async function reinviteScenario(engine, size) {
 
 async function createScenario(engine, size) {
   const net = await scratchNetwork(engine, size, 'create');
-  const countUsers = async () =>
-    Number(
-      (
-        await query(
-          net,
-          "SELECT count(*) AS n FROM members WHERE network_id = $1 AND kind = 'user'",
-          [net.networkId],
-        )
-      )[0].n,
-    );
-  const countInvites = () => countOutbox(net, 'invite');
+  const countUsers = () => countRows(net, 'members', "kind = 'user'");
+  const countInvites = () => countRows(net, 'outbox', "kind = 'invite'");
   const r = await withServer(net, async (server) => {
     const host = new URL(server.endpoint).host;
     const users0 = await countUsers();
@@ -562,16 +553,7 @@ async function importScenario(engine, size) {
       out.write(`imported.${runTag}.${i}@import.example.com,Imported,User${i}\n`);
     out.end(resolve);
   });
-  const countUsers = async () =>
-    Number(
-      (
-        await query(
-          net,
-          "SELECT count(*) AS n FROM members WHERE network_id = $1 AND kind = 'user'",
-          [net.networkId],
-        )
-      )[0].n,
-    );
+  const countUsers = () => countRows(net, 'members', "kind = 'user'");
   const r = await withServer(net, async (server) => {
     const users0 = await countUsers();
     const started = performance.now();

@@ -5,7 +5,6 @@
  * as a salted scrypt hash.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Static } from '@sinclair/typebox';
 import type { Bot } from '../contract/bots.js';
 import {
@@ -16,7 +15,14 @@ import {
   type Reason,
 } from '../protocol/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
-import { flag, listPage, requireNetwork, sortKeyset } from './common.js';
+import {
+  containsFolded,
+  flag,
+  listPage,
+  requireNetwork,
+  requireStrings,
+  sortKeyset,
+} from './common.js';
 import { newMember } from './members.js';
 import type { Ctx, Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
@@ -255,9 +261,6 @@ const BOT_SORTS = {
   groupId: "coalesce(group_id, '')",
 };
 
-/** A case-insensitive "contains" pattern; `\` escapes LIKE's wildcards on both engines. */
-const containsPattern = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 export const ListBots: Handler<'ListBots'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(input, BOT_SORTS, ['username'], 'member_id');
@@ -269,12 +272,10 @@ export const ListBots: Handler<'ListBots'> = async (ctx, input) => {
   if (input.status !== undefined) qb = qb.where('status', '=', input.status);
   if (input.groupId !== undefined) qb = qb.where('group_id', '=', input.groupId);
   if (input.username !== undefined) {
-    const pattern = containsPattern(input.username);
-    qb = qb.where(sql<boolean>`username_lc like ${pattern} escape '\\'`);
+    qb = qb.where(containsFolded('username_lc', input.username));
   }
   if (input.displayName !== undefined) {
-    const pattern = containsPattern(input.displayName);
-    qb = qb.where(sql<boolean>`lower(display_name) like ${pattern} escape '\\'`);
+    qb = qb.where(containsFolded('lower(display_name)', input.displayName));
   }
   const filters = [input.status, input.groupId, input.username, input.displayName];
   const scope = `ListBots|${input.networkId}|${JSON.stringify(filters)}`;
@@ -372,13 +373,7 @@ export function parseBotLogin(body: unknown): BotLoginInput {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('The sign-in body must be a JSON object {"username", "challenge"}.');
   }
-  const b = body as Record<string, unknown>;
-  const missing = ['username', 'challenge'].filter(
-    (k) => typeof b[k] !== 'string' || (b[k] as string).length === 0,
-  );
-  if (missing.length > 0) {
-    throw badRequest(`Bot sign-in needs the string members ${missing.join(', ')}.`);
-  }
+  const b = requireStrings(body, ['username', 'challenge'], 'Bot sign-in');
   const pubkey = b['pubkey'];
   if (pubkey !== undefined && pubkey !== null) {
     if (typeof pubkey !== 'string' || pubkey.length === 0 || pubkey.length > MAX_PUBKEY_LENGTH) {
@@ -388,8 +383,8 @@ export function parseBotLogin(body: unknown): BotLoginInput {
     }
   }
   return {
-    username: b['username'] as string,
-    challenge: b['challenge'] as string,
+    username: b.username,
+    challenge: b.challenge,
     ...(typeof pubkey === 'string' ? { pubkey } : {}),
   };
 }

@@ -5,9 +5,8 @@
  * block or unblock them. A guest is identified by its username hash, the network's keyed hash
  * of the lowercased username (the same function as a member's uname).
  */
-import { sql } from 'kysely';
 import { badRequest, forbidden, notFound, validationError } from '../protocol/errors.js';
-import { listPage, requireNetwork, sortKeyset } from './common.js';
+import { containsFolded, listPage, requireNetwork, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
 import { unameOf } from './invitations.js';
 import type { SystemCtx } from './registration.js';
@@ -40,9 +39,7 @@ export function periodsBetween(fromMs: number, toMs: number): string[] {
   return out;
 }
 
-/** `username_lc` contains `s`, case-insensitively; ESCAPE spelled out, as SQLite has no default. */
-const usernameContains = (s: string) =>
-  sql<boolean>`username_lc like ${`%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
+const usernameContains = (s: string) => containsFolded('username_lc', s);
 
 // ---------- the client endpoint ----------
 

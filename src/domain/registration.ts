@@ -4,6 +4,7 @@
  */
 import { ApiError, badRequest, forbidden } from '../protocol/errors.js';
 import type { MemberRow } from '../store/schema.js';
+import { requireStrings } from './common.js';
 import type { Ctx } from './context.js';
 import { createDevice } from './devices.js';
 
@@ -19,14 +20,7 @@ export type SystemCtx = Pick<Ctx, 'db' | 'services'>;
 const INVALID = 'The username or invite code is not valid.';
 
 export function parseRegistration(body: unknown): RegistrationInput {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const missing = ['username', 'inviteCode', 'deviceName', 'platform'].filter(
-    (k) => typeof b[k] !== 'string' || (b[k] as string).length === 0,
-  );
-  if (missing.length > 0) {
-    throw badRequest(`Registration needs the string members ${missing.join(', ')}.`);
-  }
-  return b as unknown as RegistrationInput;
+  return requireStrings(body, ['username', 'inviteCode', 'deviceName', 'platform'], 'Registration');
 }
 
 type Redeemed = { userId: number; now: number };
@@ -160,12 +154,6 @@ export async function decline(
 }
 
 export function parseDecline(body: unknown): { username: string; inviteCode: string } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const missing = ['username', 'inviteCode'].filter(
-    (k) => typeof b[k] !== 'string' || (b[k] as string).length === 0,
-  );
-  if (missing.length > 0) {
-    throw badRequest(`Declining needs the string members ${missing.join(', ')}.`);
-  }
-  return { username: b['username'] as string, inviteCode: b['inviteCode'] as string };
+  const b = requireStrings(body, ['username', 'inviteCode'], 'Declining');
+  return { username: b.username, inviteCode: b.inviteCode };
 }

@@ -1,11 +1,11 @@
 /** Users: invited by admins, registered by people, looked up by uname, suspended, deleted. */
 import type { Static } from '@sinclair/typebox';
-import { sql } from 'kysely';
 import type { User } from '../contract/users.js';
 import { notFound, validationError, type Reason } from '../protocol/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
 import {
   batchMessage,
+  containsFolded,
   distinct,
   epochSeconds,
   flag,
@@ -557,18 +557,8 @@ const USER_SORTS = {
   groupId: "coalesce(group_id, '')",
 };
 
-const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 export const lowerOrNull = (s: string | undefined | null) =>
   s === undefined || s === null ? null : s.toLowerCase();
-
-/**
- * A lowercased column contains `value`, case-insensitively (folded in JS, full Unicode) and
- * with wildcards taken literally (SQLite has no default LIKE escape character, so it is named).
- */
-function contains(column: 'username_lc' | 'first_name_lc' | 'last_name_lc', value: string) {
-  return sql<boolean>`${sql.ref(column)} like ${likeEscape(value.toLowerCase())} escape '\\'`;
-}
 
 export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
@@ -580,13 +570,13 @@ export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
     .where('kind', '=', 'user');
   if (input.status !== undefined) qb = qb.where('status', '=', input.status);
   if (input.username !== undefined) {
-    qb = qb.where(contains('username_lc', input.username));
+    qb = qb.where(containsFolded('username_lc', input.username));
   }
   if (input.firstName !== undefined) {
-    qb = qb.where(contains('first_name_lc', input.firstName));
+    qb = qb.where(containsFolded('first_name_lc', input.firstName));
   }
   if (input.lastName !== undefined) {
-    qb = qb.where(contains('last_name_lc', input.lastName));
+    qb = qb.where(containsFolded('last_name_lc', input.lastName));
   }
   if (input.groupId !== undefined) {
     const g = input.groupId;
