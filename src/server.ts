@@ -6,7 +6,7 @@ import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstra
 import type { Config } from './config.js';
 import { operations } from './contract/index.js';
 import type { Services } from './domain/context.js';
-import { handlers } from './domain/handlers.js';
+import { handlers, outsideTransaction } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './pipeline/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -60,7 +60,14 @@ export async function startServer(
     };
     const authenticator = new Authenticator(store.db, { keyCacheMs: config.keyCacheMs, now });
     const limiter = new RateLimiter(config.rateLimit, now);
-    const pipeline = new Pipeline(store.db, services, authenticator, limiter, handlers);
+    const pipeline = new Pipeline(
+      store.db,
+      services,
+      authenticator,
+      limiter,
+      handlers,
+      outsideTransaction,
+    );
 
     const worker = config.smtpUrl
       ? // Loaded only with SMTP configured: nodemailer is ~90 ms of start-up otherwise.

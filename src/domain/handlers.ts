@@ -1,4 +1,5 @@
 /** Every implemented operation's handler, by operation name. */
+import type { OperationName } from '../contract/index.js';
 import type { HandlerMap } from './context.js';
 import * as bots from './bots.js';
 import * as dataRetention from './data-retention.js';
@@ -57,3 +58,15 @@ export const handlers: HandlerMap = {
   RegisterOpentdfConfig: opentdf.RegisterOpentdfConfig,
   GetOpentdfConfig: opentdf.GetOpentdfConfig,
 };
+
+/**
+ * Non-GET operations that run without a request-long transaction (unless a client token is
+ * given): one that writes nothing, and those that wait on an identity provider over the
+ * network and then write once, atomically. On SQLite a transaction holds the only
+ * connection, so a slow issuer must not be awaited inside one.
+ */
+export const outsideTransaction: ReadonlySet<OperationName> = new Set<OperationName>([
+  'BatchLookupUserUname',
+  'RegisterOidcConfigTest',
+  'RegisterOidcConfig',
+]);
