@@ -17,6 +17,8 @@ export interface Config {
   registrationLockout: number;
   maxUsersPerNetwork: number;
   keyCacheMs: number;
+  /** Entries of the in-process uname → username cache (BatchLookupUserUname); 0 disables it. */
+  unameCacheEntries: number;
   /** Write a generated root key as an AWS credentials file next to the SQLite file. */
   writeCredentialsFile: boolean;
 }
@@ -61,6 +63,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     registrationLockout: num('WICKR_REGISTRATION_LOCKOUT', 5),
     maxUsersPerNetwork: num('WICKR_MAX_USERS_PER_NETWORK', 10_000_000),
     keyCacheMs: num('WICKR_KEY_CACHE_MS', 1000),
+    unameCacheEntries: Math.floor(num('WICKR_UNAME_CACHE_ENTRIES', 100_000)),
     writeCredentialsFile: true,
   };
 }

@@ -6,6 +6,7 @@ import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstra
 import type { Config } from './config.js';
 import { operations } from './contract/index.js';
 import type { Services } from './domain/context.js';
+import { UnameCache } from './domain/uname-cache.js';
 import { handlers, outsideTransaction } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './pipeline/pagination.js';
@@ -57,6 +58,7 @@ export async function startServer(
         maxUsersPerNetwork: config.maxUsersPerNetwork,
       },
       mailQueued: () => undefined,
+      unameCache: new UnameCache(config.unameCacheEntries),
     };
     const authenticator = new Authenticator(store.db, { keyCacheMs: config.keyCacheMs, now });
     const limiter = new RateLimiter(config.rateLimit, now);

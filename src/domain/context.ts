@@ -5,6 +5,7 @@ import type { Principal } from '../auth/policy.js';
 import type { Contract, InputOf, OperationName, OutputOf } from '../contract/index.js';
 import type { Pager } from '../pipeline/pagination.js';
 import type { Database } from '../store/schema.js';
+import type { UnameCache } from './uname-cache.js';
 
 export interface DomainConfig {
   /** Base URL put in invitation links. */
@@ -20,6 +21,8 @@ export interface Services {
   config: DomainConfig;
   pager: Pager;
   log: Logger;
+  /** uname → username per network, checked against the network's lookup_version. */
+  unameCache: UnameCache;
   /** Wakes the delivery worker after a commit that queued mail. */
   mailQueued(): void;
 }

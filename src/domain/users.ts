@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import type { User } from '../contract/users.js';
 import { notFound, validationError, type Reason } from '../protocol/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
+import { compiledQuery } from '../store/compiled.js';
 import {
   batchMessage,
   containsFolded,
@@ -347,32 +348,56 @@ export async function insertUsers(
   return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
 }
 
+/** The network's lookup_version, when it belongs to the caller (a compiled hot query). */
+const lookupVersionOf = compiledQuery<[string, string, string], { lookup_version: number }>((db) =>
+  db
+    .selectFrom('networks')
+    .select('lookup_version')
+    .where('network_id', '=', '')
+    .where('account_id', '=', '')
+    .where('region', '=', ''),
+);
+
 export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
-  const unames = distinct(input.unames);
-  // One statement checks the network's tenancy and resolves the unames: no row means no
-  // such network for the caller; a row without uname means a network without those unames.
-  // (The hot path of the API: one round trip on PostgreSQL instead of two.)
-  const rows = await ctx.db
-    .selectFrom('networks as n')
-    .leftJoin('members as m', (join) =>
-      join.onRef('m.network_id', '=', 'n.network_id').on(
-        'm.uname',
-        'in',
-        unames.map((u) => u.toLowerCase()),
-      ),
-    )
-    .select(['m.uname', 'm.username'])
-    .where('n.network_id', '=', input.networkId)
-    .where('n.account_id', '=', ctx.principal.accountId)
-    .where('n.region', '=', ctx.principal.region)
-    .execute();
-  if (rows.length === 0) throw notFound(`Network ${input.networkId} was not found.`);
-  const found = new Map<string, string>();
-  for (const r of rows) if (r.uname !== null && r.username !== null) found.set(r.uname, r.username);
+  // The tenancy check also reads the version the cache's entries must match; it comes
+  // first, so names read below are never older than the version they are kept under.
+  const [network] = await lookupVersionOf(
+    ctx.db,
+    input.networkId,
+    ctx.principal.accountId,
+    ctx.principal.region,
+  );
+  if (!network) throw notFound(`Network ${input.networkId} was not found.`);
+  const version = Number(network.lookup_version);
+  const cache = ctx.services.unameCache;
+  const cached = cache.at(input.networkId, version);
+  // One pass: each distinct uname (as sent) with its answer, from the cache when it can.
+  // Unames are hex, so any case finds the lower-case one the database holds.
+  const answers = new Map<string, string | undefined>();
+  const missing: string[] = [];
+  for (const uname of input.unames) {
+    if (answers.has(uname)) continue;
+    const key = uname.toLowerCase();
+    const username = cached?.get(key);
+    answers.set(uname, username);
+    if (username === undefined) missing.push(key);
+  }
+  if (missing.length > 0) {
+    const rows = await ctx.db
+      .selectFrom('members')
+      .select(['uname', 'username'])
+      .where('network_id', '=', input.networkId)
+      .where('uname', 'in', [...new Set(missing)])
+      .execute();
+    const found = new Map(rows.map((r) => [r.uname, r.username]));
+    cache.keep(input.networkId, version, found);
+    for (const [uname, username] of answers) {
+      if (username === undefined) answers.set(uname, found.get(uname.toLowerCase()));
+    }
+  }
   const successful: { uname: string; username: string }[] = [];
   const failed: { uname: string; field: string; reason: string }[] = [];
-  for (const uname of unames) {
-    const username = found.get(uname.toLowerCase());
+  for (const [uname, username] of answers) {
     if (username !== undefined) successful.push({ uname, username });
     else {
       failed.push({

@@ -21,6 +21,8 @@ export function createHttpApp(log: Logger): FastifyInstance {
     // One access-log line per API request is written by registerOperation instead.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    // No pino child per request (it cost ~2 % of a lookup): our log lines name the request.
+    childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     // The route table must accept every label value so that validation, not the router,
@@ -53,7 +55,7 @@ export function createHttpApp(log: Logger): FastifyInstance {
       // Fastify's own client errors (body too large, bad content length, ...).
       return sendError(reply, new ApiError('BadRequestError', (error as Error).message));
     }
-    req.log.error({ err: error }, 'internal error');
+    req.log.error({ reqId: req.id, err: error }, 'internal error');
     return sendError(
       reply,
       new ApiError('InternalServerError', `An internal error occurred (request ${req.id}).`),
@@ -93,6 +95,7 @@ export function registerOperation(app: FastifyInstance, op: CompiledOperation): 
         if (req.log.level !== 'silent' && infoOn(req.log.level)) {
           req.log.info(
             {
+              reqId: req.id,
               op: op.spec.name,
               status: 200,
               accessKeyId: result.principal.accessKeyId,
@@ -106,6 +109,7 @@ export function registerOperation(app: FastifyInstance, op: CompiledOperation): 
         if (e instanceof ApiError && req.log.level !== 'silent' && infoOn(req.log.level)) {
           req.log.info(
             {
+              reqId: req.id,
               op: op.spec.name,
               status: e.status,
               error: e.errorName,

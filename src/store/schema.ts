@@ -37,6 +37,8 @@ export interface NetworksTable {
   migration_state: number;
   /** Hex key of the network's uname HMAC. */
   uname_key: string;
+  /** Changes whenever the network's unames do (migration 006): the uname cache's check. */
+  lookup_version: Generated<number>;
   settings: string;
   created_at: number;
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 
 import pytest
 
-from _support import assert_client_error, assert_reasons, aws_cli
+from _support import assert_client_error, assert_reasons, aws_cli, pg_admin
 from _users_support import create_user, new_email, new_network
 
 
@@ -117,3 +119,51 @@ def test_aws_cli_resolves_a_uname(server, root, network):
     out = json.loads(p.stdout)
     assert out["successful"] == [{"uname": u["uname"], "username": name}]
     assert [f["uname"] for f in out["failed"]] == ["ffff" * 16]
+
+
+def _write_directly(server, statement: str) -> None:
+    """Changes the server's database behind its back, as another process would."""
+    if server.engine == "postgres":
+        pg_admin(server.db_url, statement)
+        return
+    with contextlib.closing(sqlite3.connect(server.db_url[len("sqlite:") :], timeout=30)) as db:
+        db.execute(statement)
+        db.commit()
+
+
+def test_a_rename_is_seen_by_the_next_lookup(root, network):
+    # The first lookup fills the server's uname cache; the rename must not be answered from it.
+    u = create_user(root, network, new_email("before"))
+    assert _lookup(root, network, [u["uname"]])["successful"][0]["username"] == u["username"]
+    renamed = new_email("after")
+    root.update_user(networkId=network, userId=u["userId"], userDetails={"username": renamed})
+    r = _lookup(root, network, [u["uname"]])
+    assert r.get("successful", []) == [] and [f["uname"] for f in r["failed"]] == [u["uname"]]
+    users = root.list_users(networkId=network, username=renamed)["users"]
+    assert _lookup(root, network, [users[0]["uname"]])["successful"] == [
+        {"uname": users[0]["uname"], "username": renamed}
+    ]
+
+
+def test_changes_made_outside_the_server_are_seen_at_once(server, root, network):
+    # Another replica, the CLI or a hand-written fix may change members: database triggers
+    # move the network's lookup version, so cached answers are never served stale.
+    u = create_user(root, network, new_email("outside"))
+    assert _lookup(root, network, [u["uname"]])["successful"][0]["username"] == u["username"]
+    fixed = new_email("fixed")
+    _write_directly(server, f"UPDATE members SET username = '{fixed}' WHERE uname = '{u['uname']}'")
+    assert _lookup(root, network, [u["uname"]])["successful"] == [{"uname": u["uname"], "username": fixed}]
+    _write_directly(server, f"UPDATE members SET uname = '{'e' * 64}' WHERE uname = '{u['uname']}'")
+    r = _lookup(root, network, [u["uname"], "e" * 64])
+    assert r["successful"] == [{"uname": "e" * 64, "username": fixed}]
+    assert [f["uname"] for f in r["failed"]] == [u["uname"]]
+
+
+def test_upper_case_unames_resolve_and_are_echoed_as_sent(root, network):
+    u = create_user(root, network, new_email("case"))
+    upper = u["uname"].upper()
+    r = _lookup(root, network, [upper, u["uname"]])
+    assert r["successful"] == [
+        {"uname": upper, "username": u["username"]},
+        {"uname": u["uname"], "username": u["username"]},
+    ]

@@ -6,6 +6,7 @@ import { dataRetention } from './002-data-retention.js';
 import { guestsSso } from './003-guests-sso.js';
 import { outboxByMember } from './004-outbox-by-member.js';
 import { unameLookupCover } from './005-uname-lookup-cover.js';
+import { lookupVersion } from './006-lookup-version.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -15,6 +16,7 @@ const all: Record<string, MigrationFactory> = {
   '003-guests-sso': guestsSso,
   '004-outbox-by-member': outboxByMember,
   '005-uname-lookup-cover': unameLookupCover,
+  '006-lookup-version': lookupVersion,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {

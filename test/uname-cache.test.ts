@@ -1,0 +1,144 @@
+/**
+ * The uname cache and the version it trusts: the cache's own bookkeeping, and the triggers of
+ * migration 006 that move `networks.lookup_version` on every change a lookup could see.
+ */
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newMember } from '../src/domain/members.js';
+import { UnameCache } from '../src/domain/uname-cache.js';
+import { openStore, type Store } from '../src/store/database.js';
+
+describe('UnameCache', () => {
+  it('keeps names per network, valid only at the version they were read at', () => {
+    const cache = new UnameCache(10);
+    expect(cache.at('n1', 5)?.size).toBe(0);
+    cache.keep('n1', 5, [['aa', 'alice']]);
+    expect(cache.at('n1', 5)?.get('aa')).toBe('alice');
+    // Another version: the old entries are gone, for every reader.
+    expect(cache.at('n1', 6)?.get('aa')).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.at('n1', 5)?.get('aa')).toBeUndefined();
+  });
+
+  it('does not keep rows read for a version the network has moved on from', () => {
+    const cache = new UnameCache(10);
+    cache.at('n1', 1);
+    cache.at('n1', 2); // a newer request saw a newer version meanwhile
+    cache.keep('n1', 1, [['aa', 'stale']]);
+    expect(cache.at('n1', 2)?.has('aa')).toBe(false);
+    expect(cache.size).toBe(0);
+  });
+
+  it("is bounded across networks, evicting the largest network's oldest entries", () => {
+    const cache = new UnameCache(4);
+    cache.at('n1', 1);
+    cache.keep('n1', 1, [
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
+    cache.at('n2', 1);
+    cache.keep('n2', 1, [
+      ['d', '4'],
+      ['e', '5'],
+    ]);
+    expect(cache.size).toBe(4);
+    expect([...cache.at('n1', 1)!.keys()]).toEqual(['b', 'c']);
+    expect([...cache.at('n2', 1)!.keys()]).toEqual(['d', 'e']);
+    cache.keep('n2', 1, [['f', '6']]);
+    expect(cache.size).toBe(4);
+    expect([...cache.at('n1', 1)!.keys()]).toEqual(['c']);
+    expect([...cache.at('n2', 1)!.keys()]).toEqual(['d', 'e', 'f']);
+  });
+
+  it('is disabled with a capacity of 0', () => {
+    const cache = new UnameCache(0);
+    expect(cache.at('n1', 1)).toBeUndefined();
+    cache.keep('n1', 1, [['a', '1']]);
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe('networks.lookup_version (SQLite triggers)', () => {
+  let store: Store;
+  const version = async (id: string) =>
+    Number(
+      (
+        await store.db
+          .selectFrom('networks')
+          .select('lookup_version')
+          .where('network_id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).lookup_version,
+    );
+  const addNetwork = (id: string) =>
+    store.db
+      .insertInto('networks')
+      .values({
+        network_id: id,
+        account_id: '000000000000',
+        region: 'us-east-1',
+        network_name: 'n',
+        access_level: 'STANDARD',
+        encryption_key_arn: null,
+        standing: 1,
+        free_trial_expiration: null,
+        migration_state: 0,
+        uname_key: '00',
+        settings: '{}',
+        created_at: 0,
+      })
+      .execute();
+  const addMember = (network: string, username: string) =>
+    store.db
+      .insertInto('members')
+      .values(newMember({ network_id: network, uname_key: '00' }, 'user', username, 0))
+      .execute();
+
+  beforeEach(async () => {
+    store = await openStore('sqlite::memory:');
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('moves on every added, renamed or removed member, and on nothing else', async () => {
+    await addNetwork('10000001');
+    await addNetwork('10000002');
+    const start = await version('10000001');
+    const other = await version('10000002');
+    expect(start).not.toBe(other);
+
+    await addMember('10000001', 'alice');
+    const added = await version('10000001');
+    expect(added).not.toBe(start);
+
+    await sql`UPDATE members SET status = 2 WHERE username = 'alice'`.execute(store.db);
+    expect(await version('10000001')).toBe(added);
+
+    await sql`UPDATE members SET username = 'Alice' WHERE username = 'alice'`.execute(store.db);
+    const renamed = await version('10000001');
+    expect(renamed).not.toBe(added);
+
+    await sql`UPDATE members SET uname = 'u-other' WHERE username = 'Alice'`.execute(store.db);
+    const reUnamed = await version('10000001');
+    expect(reUnamed).not.toBe(renamed);
+
+    await sql`DELETE FROM members WHERE username = 'Alice'`.execute(store.db);
+    expect(await version('10000001')).not.toBe(reUnamed);
+    // The other network never moved.
+    expect(await version('10000002')).toBe(other);
+  });
+
+  it('never gives a network created again under its ID a version seen before', async () => {
+    await addNetwork('10000001');
+    await addMember('10000001', 'alice');
+    const seen = new Set([await version('10000001')]);
+    await sql`DELETE FROM networks WHERE network_id = '10000001'`.execute(store.db);
+    await addNetwork('10000001');
+    const again = await version('10000001');
+    expect(seen.has(again)).toBe(false);
+    await addMember('10000001', 'alice');
+    expect(seen.has(await version('10000001'))).toBe(false);
+  });
+});
