@@ -125,6 +125,8 @@ function knownValues(networkId, unameKey, groupId, i) {
     challenge_hash: null,
     pubkey: null,
     group_id: groupId,
+    // Kept by the member_groups triggers (migration 007) once the membership is inserted.
+    group_ids: '',
     last_login: u.lastLogin,
     last_activity: u.lastLogin,
     created_at: NOW - DAY,

@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import {
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   type SqliteDatabase,
   type SqliteStatement,
@@ -13,6 +14,10 @@ import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
 
 export type Engine = 'sqlite' | 'postgres';
+
+/** The engine behind a handle (a transaction's too), for the few statements that differ. */
+export const engineOf = (db: Kysely<Database>): Engine =>
+  db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
 
 export interface Store {
   db: Kysely<Database>;

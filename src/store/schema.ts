@@ -90,6 +90,8 @@ export interface MembersTable {
   pubkey: string | null;
   /** Bots: their single security group. */
   group_id: string | null;
+  /** Users: their security groups, comma-separated, in no order; kept by triggers (migration 007). */
+  group_ids: Generated<string>;
   last_login: number | null;
   last_activity: number | null;
   created_at: number;

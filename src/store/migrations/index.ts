@@ -7,6 +7,7 @@ import { guestsSso } from './003-guests-sso.js';
 import { outboxByMember } from './004-outbox-by-member.js';
 import { unameLookupCover } from './005-uname-lookup-cover.js';
 import { lookupVersion } from './006-lookup-version.js';
+import { userListCover } from './007-user-list-cover.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -17,6 +18,7 @@ const all: Record<string, MigrationFactory> = {
   '004-outbox-by-member': outboxByMember,
   '005-uname-lookup-cover': unameLookupCover,
   '006-lookup-version': lookupVersion,
+  '007-user-list-cover': userListCover,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
