@@ -32,7 +32,16 @@ import { postgresNetwork, query, seededUser, sqliteNetwork, TMP } from './lib/se
 import { ROOT, startServer, useServerCli } from './lib/server.mjs';
 import { call, CREDENTIALS, REGION, signRequest } from './lib/sign.mjs';
 
-const SCENARIOS = ['lookup', 'lookup-cold', 'list', 'reinvite', 'create', 'import', 'start'];
+const SCENARIOS = [
+  'lookup',
+  'lookup-cold',
+  'lookup-floor',
+  'list',
+  'reinvite',
+  'create',
+  'import',
+  'start',
+];
 const HELP = `Usage: npm run bench -- [options]
 
   --scenario <names|all>   ${SCENARIOS.join(', ')} (comma-separated; default all)
@@ -222,10 +231,11 @@ async function scratchNetwork(engine, size, name) {
 
 // ---------- measuring ----------
 
-async function withServer(net, fn, env = {}) {
+async function withServer(net, fn, env = {}, script = undefined) {
   const server = await startServer(net.url, {
     nodeArgs: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(TMP, 'profiles')}`] : [],
     env,
+    ...(script ? { script } : {}),
   });
   const before = new Set(
     opts.profile && existsSync(join(TMP, 'profiles')) ? readdirSync(join(TMP, 'profiles')) : [],
@@ -332,10 +342,13 @@ const conns = (dflt) => connOverride ?? dflt;
 // ---------- scenarios ----------
 
 /**
- * `cold`: the same requests with the server's uname cache off (WICKR_UNAME_CACHE_ENTRIES=0),
- * so every uname is read from the database: what a working set larger than the cache costs.
+ * Variants of the same requests: `cold`, the server's uname cache off
+ * (WICKR_UNAME_CACHE_ENTRIES=0), so every uname is read from the database (what a working set
+ * larger than the cache costs); `floor`, bench/floor-server.mjs, whose lookup handler answers at
+ * once (what the API costs before any work).
  */
-async function lookupScenario(engine, size, { cold = false } = {}) {
+async function lookupScenario(engine, size, variant = '') {
+  const name = variant ? `lookup-${variant}` : 'lookup';
   const net = await network(engine, size);
   const r = await withServer(
     net,
@@ -354,31 +367,29 @@ async function lookupScenario(engine, size, { cold = false } = {}) {
         });
       };
       const source = requestSource(make, { prepared: 1000 });
-      const m = await measure(
-        `${cold ? 'lookup-cold' : 'lookup'} ${engine} ${sizeLabel(size)}`,
-        server,
-        source,
-        {
-          connections: conns(32),
-          check: (out) => {
-            if (out.successful?.length !== BATCH)
-              throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
-          },
+      const m = await measure(`${name} ${engine} ${sizeLabel(size)}`, server, source, {
+        connections: conns(32),
+        check: (out) => {
+          if (out.successful?.length !== BATCH)
+            throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
         },
-      );
+      });
       return { ...m, peakRss: server.memory()?.hwm };
     },
-    cold ? { WICKR_UNAME_CACHE_ENTRIES: '0' } : {},
+    variant === 'cold' ? { WICKR_UNAME_CACHE_ENTRIES: '0' } : {},
+    variant === 'floor' ? join(ROOT, 'bench', 'floor-server.mjs') : undefined,
   );
   results.push({
-    scenario: cold ? 'lookup-cold' : 'lookup',
+    scenario: name,
     operation: 'BatchLookupUserUname',
     engine,
     size,
     ...r,
-    other: cold
-      ? '50 hits a request; uname cache off: every uname read from the database'
-      : '50 hits a request; 50,000 distinct unames, all in the uname cache after the warm-up',
+    other: {
+      cold: '50 hits a request; uname cache off: every uname read from the database',
+      floor: 'the same requests; the handler answers at once: the cost of the API before any work',
+      '': '50 hits a request; 50,000 distinct unames, all in the uname cache after the warm-up',
+    }[variant],
   });
 }
 
@@ -774,8 +785,8 @@ async function main() {
     if (scenarios.includes('start')) plan.push(['start', engine, big]);
     if (scenarios.includes('lookup'))
       for (const s of sizesFor(engine)) plan.push(['lookup', engine, s]);
-    if (scenarios.includes('lookup-cold') && engine === 'sqlite')
-      plan.push(['lookup-cold', engine, P]);
+    for (const variant of ['lookup-cold', 'lookup-floor'])
+      if (scenarios.includes(variant) && engine === 'sqlite') plan.push([variant, engine, P]);
     if (scenarios.includes('list')) plan.push(['list', engine, big]);
     // The write scenarios are SQLite's unless only PostgreSQL was asked for.
     if (engine === 'sqlite' || engines.length === 1) {
@@ -786,7 +797,8 @@ async function main() {
   }
   const run = {
     lookup: lookupScenario,
-    'lookup-cold': (engine, size) => lookupScenario(engine, size, { cold: true }),
+    'lookup-cold': (engine, size) => lookupScenario(engine, size, 'cold'),
+    'lookup-floor': (engine, size) => lookupScenario(engine, size, 'floor'),
     list: listScenario,
     reinvite: reinviteScenario,
     create: createScenario,

@@ -5,7 +5,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
 import type { Config } from './config.js';
 import { operations } from './contract/index.js';
-import type { Services } from './domain/context.js';
+import type { HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
 import { handlers, outsideTransaction } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
@@ -31,6 +31,8 @@ export interface RunningServer {
 export interface ServerOptions {
   logger?: Logger;
   now?: () => number;
+  /** Handlers to use instead of the domain's (e.g. the benchmark's no-op floor). */
+  handlers?: HandlerMap;
 }
 
 export async function startServer(
@@ -67,7 +69,7 @@ export async function startServer(
       services,
       authenticator,
       limiter,
-      handlers,
+      options.handlers ?? handlers,
       outsideTransaction,
     );
 

@@ -51,22 +51,13 @@ export function memoryOf(pid) {
  */
 export async function startServer(
   databaseUrl,
-  { extraArgs = [], env = {}, nodeArgs = [], timeoutMs = 60_000 } = {},
+  { extraArgs = [], env = {}, nodeArgs = [], timeoutMs = 60_000, script = serverCli } = {},
 ) {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [
-      ...nodeArgs,
-      serverCli,
-      'serve',
-      '--port',
-      String(port),
-      '--database',
-      databaseUrl,
-      ...extraArgs,
-    ],
+    [...nodeArgs, script, 'serve', '--port', String(port), '--database', databaseUrl, ...extraArgs],
     {
       cwd: ROOT,
       env: {
