@@ -1,5 +1,5 @@
 /** The one place that knows a member row's defaults: users and bots share the members table. */
-import type { NewMember } from '../store/schema.js';
+import type { MemberRow, NewMember } from '../store/schema.js';
 import { unameOf } from './invitations.js';
 
 type Identity = Pick<NewMember, 'network_id' | 'kind' | 'username'>;
@@ -46,4 +46,12 @@ export function newMember(
     modified: now,
     ...fields,
   };
+}
+
+/**
+ * A member's security groups, sorted, from `group_ids` (kept exact by the member_groups
+ * triggers of migration 007): no query of member_groups per member.
+ */
+export function groupIdsOf(m: Pick<MemberRow, 'group_ids'>): string[] {
+  return m.group_ids ? m.group_ids.split(',').sort() : [];
 }

@@ -46,12 +46,6 @@ export class UnameCache {
     }
   }
 
-  /** Forgets every network (e.g. after a restore under a running server). */
-  clear(): void {
-    this.networks.clear();
-    this.entries = 0;
-  }
-
   get size(): number {
     return this.entries;
   }

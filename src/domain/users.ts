@@ -17,7 +17,7 @@ import {
   sortKeyset,
 } from './common.js';
 import type { Ctx, Handler } from './context.js';
-import { newMember } from './members.js';
+import { groupIdsOf, newMember } from './members.js';
 import {
   DEFAULT_INVITE_TTL_DAYS,
   MAX_INVITE_TTL_DAYS,
@@ -36,24 +36,6 @@ export const MAX_USERNAME_LENGTH = 256;
 export const MAX_INVITE_CODE_LENGTH = 64;
 
 // ---------- reading ----------
-
-export async function groupsOf(ctx: Ctx, memberIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (memberIds.length === 0) return out;
-  const rows = await ctx.db
-    .selectFrom('member_groups')
-    .select(['member_id', 'group_id'])
-    .where('member_id', 'in', memberIds)
-    .orderBy('group_id')
-    .execute();
-  for (const r of rows) {
-    const id = Number(r.member_id);
-    const list = out.get(id) ?? [];
-    list.push(r.group_id);
-    out.set(id, list);
-  }
-  return out;
-}
 
 export function isInviteExpired(
   m: Pick<MemberRow, 'status' | 'invite_expires_at'>,
@@ -114,8 +96,7 @@ export function renderUser(m: UserRow, groups: string[], now: number): UserOut {
 
 export function renderUsers(ctx: Ctx, rows: UserRow[]): UserOut[] {
   const now = ctx.services.now();
-  // group_ids, kept by triggers, saves probing member_groups once per user of the page.
-  return rows.map((r) => renderUser(r, r.group_ids ? r.group_ids.split(',').sort() : [], now));
+  return rows.map((r) => renderUser(r, groupIdsOf(r), now));
 }
 
 export async function findUsers(
@@ -270,14 +251,10 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
     created.map((m) => invitationFor(network, m)),
     false,
   );
-  const byName = new Map(created.map((m) => [m.username_lc, m]));
-  const groupsById = new Map(
-    toCreate.map((u) => [
-      byName.get(u.username.toLowerCase())!.member_id,
-      distinct(u.securityGroupIds),
-    ]),
+  // The groups in the order they were given: insertUsers stored them so in group_ids.
+  const successful = created.map((m) =>
+    renderUser(m, m.group_ids ? m.group_ids.split(',') : [], now),
   );
-  const successful = created.map((m) => renderUser(m, groupsById.get(m.member_id) ?? [], now));
   return {
     message: batchMessage('created', successful.length, failed.length),
     successful,
@@ -314,7 +291,8 @@ export async function insertUsers(
   now: number,
 ): Promise<MemberRow[]> {
   if (items.length === 0) return [];
-  const values = items.map((u) => {
+  const groups = items.map((u) => distinct(u.securityGroupIds));
+  const values = items.map((u, i) => {
     const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
     return newMember(network, 'user', u.username, now, {
       first_name: u.firstName ?? null,
@@ -328,14 +306,14 @@ export async function insertUsers(
       code_validation: flag(u.codeValidation),
       group_id: u.securityGroupIds[0] ?? null,
       // What the member_groups triggers would set: stored now, they need not rewrite the row.
-      group_ids: distinct(u.securityGroupIds).join(','),
+      group_ids: groups[i]!.join(','),
     });
   });
   const rows = await ctx.db.insertInto('members').values(values).returningAll().execute();
   const byName = new Map(rows.map((r) => [r.username_lc, r]));
   const ordered = items.map((u) => byName.get(u.username.toLowerCase())!);
-  const memberships = items.flatMap((u, i) =>
-    distinct(u.securityGroupIds).map((g) => ({
+  const memberships = items.flatMap((_, i) =>
+    groups[i]!.map((g) => ({
       member_id: Number(ordered[i]!.member_id),
       network_id: network.network_id,
       group_id: g,
@@ -370,28 +348,28 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
     ctx.principal.region,
   );
   if (!network) throw notFound(`Network ${input.networkId} was not found.`);
-  const version = Number(network.lookup_version);
+  const version = network.lookup_version;
   const cache = ctx.services.unameCache;
   const cached = cache.at(input.networkId, version);
   // One pass: each distinct uname (as sent) with its answer, from the cache when it can.
   // Unames are hex, so any case finds the lower-case one the database holds.
   const answers = new Map<string, string | undefined>();
-  const missing: string[] = [];
+  const missing = new Set<string>();
   for (const uname of input.unames) {
     if (answers.has(uname)) continue;
     const key = uname.toLowerCase();
     const username = cached?.get(key);
     answers.set(uname, username);
-    if (username === undefined) missing.push(key);
+    if (username === undefined) missing.add(key);
   }
-  if (missing.length > 0) {
+  if (missing.size > 0) {
     // SQLite without statistics (a database never ANALYZEd) would rather scan the network in
     // the covering list index than seek the unique uname index once per uname: name it.
     const members =
       engineOf(ctx.db) === 'sqlite' ? sql`members INDEXED BY members_uname` : sql`members`;
     const { rows } = await sql<{ uname: string; username: string }>`
       SELECT uname, username FROM ${members}
-      WHERE network_id = ${input.networkId} AND uname IN (${sql.join([...new Set(missing)])})`.execute(
+      WHERE network_id = ${input.networkId} AND uname IN (${sql.join([...missing])})`.execute(
       ctx.db,
     );
     const found = new Map(rows.map((r) => [r.uname, r.username]));
@@ -526,7 +504,7 @@ export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) =>
 export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   const u = await requireUser(ctx, input.networkId, input.userId);
-  const groups = (await groupsOf(ctx, [Number(u.member_id)])).get(Number(u.member_id)) ?? [];
+  const groups = groupIdsOf(u);
   const inWindow = (t: number | null) =>
     t !== null &&
     (input.startTime === undefined || t >= input.startTime * 1000) &&
@@ -755,7 +733,7 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
     .where('member_id', '=', Number(user.member_id))
     .execute();
   const u = await requireUser(ctx, network.network_id, input.userId);
-  const groups = (await groupsOf(ctx, [Number(u.member_id)])).get(Number(u.member_id)) ?? [];
+  const groups = groupIdsOf(u);
   return {
     userId: String(u.member_id),
     networkId: network.network_id,
