@@ -16,7 +16,7 @@ import {
 import { cpus, totalmem } from 'node:os';
 import { join, relative, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { unameOf } from '../dist/domain/invitations.js';
+import { unameOf } from '../dist/domain/member-identity.js';
 import { startCeiling } from './lib/ceiling.mjs';
 import { requestSource, runLoad } from './lib/load.mjs';
 import { inclusive, summarize } from './lib/profile.mjs';
