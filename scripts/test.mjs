@@ -108,7 +108,8 @@ try {
     process.exit(interrupted ?? built);
   }
 
-  const env = { ...process.env };
+  // Every response the suites produce is checked against its operation's output shape.
+  const env = { ...process.env, WICKR_CHECK_RESPONSES: '1' };
   if (env.WICKR_TEST_POSTGRES_URL) {
     process.stdout.write('\nPostgreSQL: using WICKR_TEST_POSTGRES_URL from the environment.\n');
   } else {

@@ -21,6 +21,12 @@ export interface Config {
   unameCacheEntries: number;
   /** Write a generated root key as an AWS credentials file next to the SQLite file. */
   writeCredentialsFile: boolean;
+  /**
+   * Fail any response with a member its operation's output does not declare, or of the wrong
+   * type (WICKR_CHECK_RESPONSES=1; the test suites set it). Undeclared members are always
+   * left out of the JSON; this makes them an error.
+   */
+  checkResponses: boolean;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -65,5 +71,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheMs: num('WICKR_KEY_CACHE_MS', 1000),
     unameCacheEntries: Math.floor(num('WICKR_UNAME_CACHE_ENTRIES', 100_000)),
     writeCredentialsFile: true,
+    checkResponses: env['WICKR_CHECK_RESPONSES'] === '1',
   };
 }

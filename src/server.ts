@@ -5,11 +5,12 @@ import { Authenticator } from './auth/authenticator.js';
 import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
 import type { Config } from './config.js';
 import { operations } from './contract/index.js';
+import { sensitivePaths } from './contract/sensitive.js';
 import type { HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
 import { handlers } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
-import { Pager } from './pipeline/pagination.js';
+import { Pager } from './domain/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
 import { binderFor } from './protocol/binding.js';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Handlers to use instead of the domain's (e.g. the benchmark's no-op floor). */
   handlers?: HandlerMap;
+  /** Overrides config.checkResponses and WICKR_CHECK_RESPONSES (see Config). */
+  checkResponses?: boolean;
 }
 
 export async function startServer(
@@ -44,7 +47,9 @@ export async function startServer(
     options.logger ??
     pino({
       level: config.logLevel,
-      redact: ['req.headers.authorization', '*.secretAccessKey', '*.secret_access_key'],
+      // The request's credentials, and every member the contract marks sensitive wherever a
+      // log line carries an operation's input or output (under any one key).
+      redact: ['req.headers.authorization', ...sensitivePaths(operations).map((p) => `*.${p}`)],
     });
   const now = options.now ?? Date.now;
   const store = await openStore(config.databaseUrl);
@@ -71,6 +76,11 @@ export async function startServer(
       authenticator,
       limiter,
       options.handlers ?? handlers,
+      {
+        checkResponses:
+          options.checkResponses ??
+          (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
+      },
     );
 
     const worker = config.smtpUrl

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newMember } from '../src/domain/members.js';
+import { newMember } from '../src/domain/owners/members.js';
 import { USER_COLUMNS } from '../src/domain/users.js';
 import { openStore, type Store } from '../src/store/database.js';
 

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newMember } from '../src/domain/members.js';
+import { newMember } from '../src/domain/owners/members.js';
 import { UnameCache } from '../src/domain/uname-cache.js';
 import { openStore, type Store } from '../src/store/database.js';
 

@@ -3,7 +3,7 @@ import { contract } from '../src/contract/index.js';
 import { ApiError } from '../src/contract/errors.js';
 import { bindInput, planBinding } from '../src/protocol/binding.js';
 import { compileValidator, fieldPath } from '../src/pipeline/validate.js';
-import { Pager } from '../src/pipeline/pagination.js';
+import { Pager } from '../src/domain/pagination.js';
 
 function reasonsOf(fn: () => void) {
   try {

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { unauthorized } from '../contract/errors.js';
 import { findKey } from './keys.js';
-import type { Principal } from './policy.js';
+import type { Principal } from '../domain/context.js';
+import { compileActions } from './policy.js';
 import {
   deriveSigningKey,
   parseAuthorization,
@@ -62,6 +63,7 @@ export class Authenticator {
       this.keys.delete(id);
       return undefined;
     }
+    const actions = JSON.parse(row.actions) as string[];
     const entry: CachedKey = {
       secret: row.secret_access_key,
       revoked: row.revoked_at !== null,
@@ -69,7 +71,8 @@ export class Authenticator {
       principal: {
         accountId: row.account_id,
         accessKeyId: row.access_key_id,
-        actions: JSON.parse(row.actions) as string[],
+        actions,
+        actionPattern: compileActions(actions),
         ...(row.networks ? { networks: JSON.parse(row.networks) as string[] } : {}),
       },
     };

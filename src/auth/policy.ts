@@ -1,38 +1,22 @@
 /** Access-key policies: allowed actions (with `*` wildcards) and an optional network list. */
 import { forbidden } from '../contract/errors.js';
+import type { Principal } from '../domain/context.js';
 
-export interface Principal {
-  accountId: string;
-  region: string;
-  accessKeyId: string;
-  actions: readonly string[];
-  /** Network IDs the key is limited to; undefined means every network of the account. */
-  networks?: readonly string[];
-}
-
-const patternCache = new Map<string, RegExp>();
-
-function toRegExp(pattern: string): RegExp {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    const body = pattern
+/** A key's allowed actions as one pattern, compiled when the key is read (not per request). */
+export function compileActions(actions: readonly string[]): RegExp {
+  const alternatives = actions.map((pattern) =>
+    pattern
       .split('*')
       .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    // IAM action names match case-insensitively.
-    re = new RegExp(`^${body}$`, 'i');
-    patternCache.set(pattern, re);
-  }
-  return re;
-}
-
-export function actionAllowed(actions: readonly string[], action: string): boolean {
-  return actions.some((p) => toRegExp(p).test(action));
+      .join('.*'),
+  );
+  // IAM action names match case-insensitively.
+  return new RegExp(`^(?:${alternatives.join('|')})$`, 'i');
 }
 
 export function authorize(principal: Principal, operation: string, networkId?: string): void {
   const action = `wickr:${operation}`;
-  if (!actionAllowed(principal.actions, action)) {
+  if (!principal.actionPattern.test(action)) {
     throw forbidden(`Access key ${principal.accessKeyId} is not authorized to perform ${action}.`);
   }
   // A key limited to some networks may not create more (it could not use them anyway).

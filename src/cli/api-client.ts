@@ -371,7 +371,7 @@ function toApiError(res: Response, text: string): AdminApiError {
   let body: { message?: unknown; Message?: unknown; reasons?: unknown; __type?: unknown } = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
-    if (parsed && typeof parsed === 'object') body = parsed as typeof body;
+    if (parsed && typeof parsed === 'object') body = parsed;
   } catch {
     // Not JSON (a proxy's error page): the status and text still say something.
   }
@@ -388,7 +388,10 @@ function toApiError(res: Response, text: string): AdminApiError {
   const reasons = Array.isArray(body.reasons)
     ? body.reasons
         .filter((r): r is { field?: unknown; reason?: unknown } => !!r && typeof r === 'object')
-        .map((r) => ({ field: String(r.field ?? ''), reason: String(r.reason ?? '') }))
+        .map((r) => ({
+          field: typeof r.field === 'string' ? r.field : '',
+          reason: typeof r.reason === 'string' ? r.reason : '',
+        }))
     : undefined;
   return new AdminApiError(errorType, message, res.status, reasons, requestIdOf(res));
 }

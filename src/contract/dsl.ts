@@ -79,7 +79,9 @@ export function struct<P extends TProperties>(properties: P) {
   return Type.Object(properties);
 }
 
-export const optional = Type.Optional;
+export function optional<T extends TSchema>(schema: T) {
+  return Type.Optional(schema);
+}
 
 /** Binds a member to a URI label of the same name. */
 export function uri<T extends TSchema>(schema: T, name?: string): T {

@@ -15,15 +15,17 @@ import {
   type Reason,
 } from '../contract/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
+import { containsFolded, flag, listPage, requireStrings, sortKeyset } from './common.js';
 import {
-  containsFolded,
-  flag,
-  listPage,
-  requireNetwork,
-  requireStrings,
-  sortKeyset,
-} from './common.js';
-import { newMember } from './members.js';
+  MEMBER_STATUS,
+  countFailedAttempt,
+  deleteMembers,
+  insertMembers,
+  newMember,
+  patchMembers,
+  setBotGroup,
+  type MemberPatch,
+} from './owners/members.js';
 import type { Ctx, Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
 import { requireGroup } from './security-groups.js';
@@ -93,9 +95,10 @@ export async function verifyChallenge(challenge: string, stored: string | null):
 }
 
 // A hash to verify against when the bot does not exist, so that unknown usernames take as
-// long to refuse as wrong challenges (no username probing by timing).
-let decoyHash: Promise<string> | undefined;
-const decoy = () => (decoyHash ??= hashChallenge(randomBytes(16).toString('hex')));
+// long to refuse as wrong challenges (no username probing by timing). The hash of a random
+// password nobody kept, made with the SCRYPT parameters above (a test checks they match).
+export const DECOY_HASH =
+  'scrypt$16384$8$1$Zdl/FsA0oxBoT57XfOdibw==$+lHzLVVWfRtfhaMG3VbIjP5yUQlfm2KgHe0wqC3u9HQ=';
 
 // ---------- checks ----------
 
@@ -183,18 +186,16 @@ export interface NewBot {
 /** Inserts a pending bot; the caller has checked the username and the group. */
 export async function insertBot(ctx: Ctx, network: NetworkRow, b: NewBot): Promise<MemberRow> {
   const now = ctx.services.now();
-  const row = await ctx.db
-    .insertInto('members')
-    .values(
-      newMember(network, 'bot', b.username, now, {
+  const [row] = await insertMembers(ctx.db, [
+    {
+      row: newMember(network, 'bot', b.username, now, {
         display_name: b.displayName ?? null,
         challenge_hash: b.challengeHash,
         group_id: b.groupId,
       }),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { ...row, member_id: Number(row.member_id) };
+    },
+  ]);
+  return row!;
 }
 
 // ---------- operations ----------
@@ -206,7 +207,7 @@ export const CreateBot: Handler<'CreateBot'> = async (ctx, input) => {
   checkChallenge('challenge', input.challenge, reasons);
   if (reasons.length) throw validationError(reasons);
 
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   await requireGroup(ctx, network.network_id, input.groupId);
   const clash = await usernameHolder(ctx, network.network_id, input.username);
   if (clash) {
@@ -235,7 +236,6 @@ export const CreateBot: Handler<'CreateBot'> = async (ctx, input) => {
 };
 
 export const GetBot: Handler<'GetBot'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   return renderBot(await requireBot(ctx, input.networkId, input.botId));
 };
 
@@ -253,7 +253,6 @@ const BOT_SORTS = {
 };
 
 export const ListBots: Handler<'ListBots'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(input, BOT_SORTS, ['username'], 'member_id');
   let qb = ctx.db
     .selectFrom('members')
@@ -283,34 +282,30 @@ export const UpdateBot: Handler<'UpdateBot'> = async (ctx, input) => {
   if (input.challenge !== undefined) checkChallenge('challenge', input.challenge, reasons);
   if (reasons.length) throw validationError(reasons);
 
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const bot = await requireBot(ctx, network.network_id, input.botId);
   if (input.groupId !== undefined) await requireGroup(ctx, network.network_id, input.groupId);
-  const change: Record<string, unknown> = { modified: ctx.services.now() };
+  const change: MemberPatch = { modified: ctx.services.now() };
   const done: string[] = [];
   if (input.displayName !== undefined) {
-    change['display_name'] = input.displayName;
+    change.display_name = input.displayName;
     done.push('display name');
   }
   if (input.groupId !== undefined) {
-    change['group_id'] = input.groupId;
+    await setBotGroup(ctx.db, Number(bot.member_id), input.groupId);
     done.push('security group');
   }
   if (input.challenge !== undefined) {
-    change['challenge_hash'] = await hashChallenge(input.challenge);
+    change.challenge_hash = await hashChallenge(input.challenge);
     // A new password lifts a sign-in lockout.
-    change['challenge_failures'] = 0;
+    change.challenge_failures = 0;
     done.push('challenge');
   }
   if (input.suspend !== undefined) {
-    change['suspended'] = flag(input.suspend);
+    change.suspended = flag(input.suspend);
     done.push(input.suspend ? 'suspended' : 'unsuspended');
   }
-  await ctx.db
-    .updateTable('members')
-    .set(change)
-    .where('member_id', '=', Number(bot.member_id))
-    .execute();
+  await patchMembers(ctx.db, network, [Number(bot.member_id)], change);
   return {
     message:
       done.length > 0
@@ -320,19 +315,18 @@ export const UpdateBot: Handler<'UpdateBot'> = async (ctx, input) => {
 };
 
 export const DeleteBot: Handler<'DeleteBot'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const bot = await requireBot(ctx, network.network_id, input.botId);
   if (await isDataRetentionBot(ctx, network.network_id, Number(bot.member_id))) {
     throw badRequest(
       `Bot ${bot.member_id} is the network's data retention bot; delete it with DeleteDataRetentionBot.`,
     );
   }
-  await ctx.db.deleteFrom('members').where('member_id', '=', Number(bot.member_id)).execute();
+  await deleteMembers(ctx.db, [Number(bot.member_id)]);
   return { message: `Bot ${bot.member_id} deleted.` };
 };
 
 export const GetBotsCount: Handler<'GetBotsCount'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const rows = await ctx.db
     .selectFrom('members')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
@@ -343,7 +337,7 @@ export const GetBotsCount: Handler<'GetBotsCount'> = async (ctx, input) => {
   let pending = 0;
   let active = 0;
   for (const r of rows) {
-    if (r.status === 2) active += Number(r.n);
+    if (r.status === MEMBER_STATUS.ACTIVE) active += Number(r.n);
     else pending += Number(r.n);
   }
   return { pending, active, total: pending + active };
@@ -399,7 +393,7 @@ export async function botLogin(
     .where('username_lc', '=', input.username.toLowerCase())
     .executeTakeFirst();
   if (!bot) {
-    await verifyChallenge(input.challenge, await decoy());
+    await verifyChallenge(input.challenge, DECOY_HASH);
     throw badRequest(INVALID);
   }
   const memberId = Number(bot.member_id);
@@ -409,13 +403,7 @@ export async function botLogin(
       'This bot has no challenge (password) yet; an administrator must set one first.',
     );
   }
-  const reserved = await ctx.db
-    .updateTable('members')
-    .set((eb) => ({ challenge_failures: eb('challenge_failures', '+', 1) }))
-    .where('member_id', '=', memberId)
-    .where('challenge_failures', '<', lockout)
-    .executeTakeFirst();
-  if (Number(reserved.numUpdatedRows) === 0) {
+  if (!(await countFailedAttempt(ctx.db, memberId, lockout))) {
     throw forbidden(
       `Sign-in is locked after ${lockout} failed attempts; an administrator must set a new challenge with UpdateBot.`,
     );
@@ -424,18 +412,14 @@ export async function botLogin(
 
   const now = ctx.services.now();
   await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('members')
-      .set({
-        status: 2,
-        challenge_failures: 0,
-        last_login: now,
-        last_activity: now,
-        modified: now,
-        ...(input.pubkey !== undefined ? { pubkey: input.pubkey } : {}),
-      })
-      .where('member_id', '=', memberId)
-      .execute();
+    await patchMembers(trx, { network_id: networkId }, [memberId], {
+      status: MEMBER_STATUS.ACTIVE,
+      challenge_failures: 0,
+      last_login: now,
+      last_activity: now,
+      modified: now,
+      ...(input.pubkey !== undefined ? { pubkey: input.pubkey } : {}),
+    });
     // The data-retention bot is registered by its first sign-in.
     await trx
       .updateTable('data_retention')
@@ -444,5 +428,5 @@ export async function botLogin(
       .where('registered', '=', 0)
       .execute();
   });
-  return { botId: String(memberId), status: 2 };
+  return { botId: String(memberId), status: MEMBER_STATUS.ACTIVE };
 }

@@ -1,24 +1,11 @@
-/** Helpers every resource module uses: tenancy checks, sorting and paging, IDs. */
+/** Helpers every resource module uses: sorting and paging, IDs, batch messages. */
 import { randomInt } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
-import { badRequest, notFound, validationError } from '../contract/errors.js';
+import { badRequest, validationError } from '../contract/errors.js';
 import { isUniqueViolation } from '../store/transaction.js';
 import { fetchPage, type Keyset } from '../store/keyset.js';
-import type { Database, NetworkRow } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Ctx } from './context.js';
-
-/** The network, if it belongs to the caller's account and region; ResourceNotFoundError otherwise. */
-export async function requireNetwork(ctx: Ctx, networkId: string): Promise<NetworkRow> {
-  const row = await ctx.db
-    .selectFrom('networks')
-    .selectAll()
-    .where('network_id', '=', networkId)
-    .where('account_id', '=', ctx.principal.accountId)
-    .where('region', '=', ctx.principal.region)
-    .executeTakeFirst();
-  if (!row) throw notFound(`Network ${networkId} was not found.`);
-  return row;
-}
 
 export const DEFAULT_PAGE_SIZE = 10;
 
@@ -157,7 +144,7 @@ export function requireStrings<K extends string>(
   what: string,
 ): Record<K, string> & Record<string, unknown> {
   const b = (body ?? {}) as Record<string, unknown>;
-  const missing = names.filter((k) => typeof b[k] !== 'string' || (b[k] as string).length === 0);
+  const missing = names.filter((k) => typeof b[k] !== 'string' || b[k].length === 0);
   if (missing.length > 0)
     throw badRequest(`${what} needs the string members ${missing.join(', ')}.`);
   return b as Record<K, string> & Record<string, unknown>;

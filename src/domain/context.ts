@@ -1,11 +1,22 @@
 /** What every handler receives: the caller, a database handle (a transaction for writes), services. */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Principal } from '../auth/policy.js';
 import type { Contract, InputOf, OperationName, OutputOf } from '../contract/index.js';
-import type { Pager } from '../pipeline/pagination.js';
-import type { Database } from '../store/schema.js';
+import type { Pager } from './pagination.js';
+import type { Database, NetworkRow } from '../store/schema.js';
 import type { UnameCache } from './uname-cache.js';
+
+/** The caller: an access key of an account, signing for a region. */
+export interface Principal {
+  accountId: string;
+  region: string;
+  accessKeyId: string;
+  actions: readonly string[];
+  /** `actions` compiled (auth/policy.ts compileActions). */
+  actionPattern: RegExp;
+  /** Network IDs the key is limited to; undefined means every network of the account. */
+  networks?: readonly string[];
+}
 
 export interface DomainConfig {
   /** Base URL put in invitation links. */
@@ -32,10 +43,25 @@ export interface Ctx {
   principal: Principal;
   requestId: string;
   services: Services;
+  /** The operation's network, checked by the pipeline's tenancy step (see NetworkCtx). */
+  network?: NetworkRow;
 }
 
+/**
+ * The context of an operation with a `networkId` label: the pipeline's tenancy step has found
+ * the network in the caller's account and region (and the key may use it) before the handler.
+ */
+export interface NetworkCtx extends Ctx {
+  network: NetworkRow;
+}
+
+/** Whether an operation is network-scoped is read from its input, as the pipeline does. */
+export type CtxOf<N extends OperationName> = 'networkId' extends keyof InputOf<Contract[N]>
+  ? NetworkCtx
+  : Ctx;
+
 export type Handler<N extends OperationName> = (
-  ctx: Ctx,
+  ctx: CtxOf<N>,
   input: InputOf<Contract[N]>,
 ) => Promise<OutputOf<Contract[N]>>;
 

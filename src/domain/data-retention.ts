@@ -18,7 +18,7 @@ import { badRequest, notFound } from '../contract/errors.js';
 import type { DataRetentionRow, NetworkRow } from '../store/schema.js';
 import { hashChallenge, insertBot } from './bots.js';
 import { usernameHolder } from './member-identity.js';
-import { requireNetwork } from './common.js';
+import { MEMBER_STATUS, deleteMembers, patchMembers } from './owners/members.js';
 import type { Ctx, Handler } from './context.js';
 import { readSettings, writeSettings } from './network-settings.js';
 import { defaultGroupId } from './security-groups.js';
@@ -82,8 +82,8 @@ async function enableBlocker(ctx: Ctx, dr: DataRetentionRow): Promise<string | u
   return undefined;
 }
 
-export const CreateDataRetentionBot: Handler<'CreateDataRetentionBot'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+export const CreateDataRetentionBot: Handler<'CreateDataRetentionBot'> = async (ctx) => {
+  const network = ctx.network;
   const existing = await findDataRetention(ctx, network.network_id);
   if (existing) {
     throw badRequest(
@@ -130,18 +130,17 @@ export const CreateDataRetentionBot: Handler<'CreateDataRetentionBot'> = async (
 
 export const CreateDataRetentionBotChallenge: Handler<'CreateDataRetentionBotChallenge'> = async (
   ctx,
-  input,
 ) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const dr = await requireDataRetention(ctx, network.network_id);
   // 32 random bytes: a password for a machine, returned only here.
   const challenge = randomBytes(32).toString('base64url');
   const now = ctx.services.now();
-  await ctx.db
-    .updateTable('members')
-    .set({ challenge_hash: await hashChallenge(challenge), challenge_failures: 0, modified: now })
-    .where('member_id', '=', Number(dr.member_id))
-    .execute();
+  await patchMembers(ctx.db, network, [Number(dr.member_id)], {
+    challenge_hash: await hashChallenge(challenge),
+    challenge_failures: 0,
+    modified: now,
+  });
   await ctx.db
     .updateTable('data_retention')
     .set({ challenge_issued_at: now, modified: now })
@@ -150,8 +149,8 @@ export const CreateDataRetentionBotChallenge: Handler<'CreateDataRetentionBotCha
   return { challenge };
 };
 
-export const GetDataRetentionBot: Handler<'GetDataRetentionBot'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+export const GetDataRetentionBot: Handler<'GetDataRetentionBot'> = async (ctx) => {
+  const network = ctx.network;
   const dr = await findDataRetention(ctx, network.network_id);
   if (!dr) {
     return {
@@ -166,7 +165,7 @@ export const GetDataRetentionBot: Handler<'GetDataRetentionBot'> = async (ctx, i
   return {
     botName: dr.bot_name,
     botExists: true,
-    isBotActive: bot.status === 2 && bot.suspended === 0,
+    isBotActive: bot.status === MEMBER_STATUS.ACTIVE && bot.suspended === 0,
     isDataRetentionBotRegistered: dr.registered === 1,
     isDataRetentionServiceEnabled: dr.service_enabled === 1,
     isPubkeyMsgAcked: dr.pubkey_msg_acked === 1,
@@ -174,7 +173,7 @@ export const GetDataRetentionBot: Handler<'GetDataRetentionBot'> = async (ctx, i
 };
 
 export const UpdateDataRetention: Handler<'UpdateDataRetention'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const dr = await requireDataRetention(ctx, network.network_id);
   const now = ctx.services.now();
   switch (input.actionType) {
@@ -215,13 +214,13 @@ export const UpdateDataRetention: Handler<'UpdateDataRetention'> = async (ctx, i
   }
 };
 
-export const DeleteDataRetentionBot: Handler<'DeleteDataRetentionBot'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+export const DeleteDataRetentionBot: Handler<'DeleteDataRetentionBot'> = async (ctx) => {
+  const network = ctx.network;
   const dr = await requireDataRetention(ctx, network.network_id);
   const wasEnabled = dr.service_enabled === 1;
   await setService(ctx, network, false);
   await ctx.db.deleteFrom('data_retention').where('network_id', '=', network.network_id).execute();
-  await ctx.db.deleteFrom('members').where('member_id', '=', Number(dr.member_id)).execute();
+  await deleteMembers(ctx.db, [Number(dr.member_id)]);
   return {
     message: `Data retention bot ${dr.bot_name} and its data deleted${wasEnabled ? '; data retention is now disabled' : ''}.`,
   };

@@ -1,35 +1,9 @@
 /** Devices: created when a user registers with an invite code; listed and reset by admins. */
-import { randomBytes } from 'node:crypto';
 import type { DeviceRow } from '../store/schema.js';
-import { batchMessage, distinct, listPage, requireNetwork, sortKeyset } from './common.js';
-import type { Ctx, Handler } from './context.js';
+import { batchMessage, distinct, listPage, sortKeyset } from './common.js';
+import type { Handler } from './context.js';
+import { resetDevices } from './owners/devices.js';
 import { requireUser } from './users.js';
-
-export const DEVICE_ACTIVE = 'Active';
-export const DEVICE_RESET = 'Reset';
-
-export async function createDevice(
-  ctx: Pick<Ctx, 'db' | 'services'>,
-  d: { memberId: number; networkId: string; deviceName: string; platform: string },
-): Promise<string> {
-  const appId = randomBytes(16).toString('hex');
-  const now = ctx.services.now();
-  await ctx.db
-    .insertInto('devices')
-    .values({
-      app_id: appId,
-      member_id: d.memberId,
-      network_id: d.networkId,
-      device_name: d.deviceName,
-      platform: d.platform,
-      status_text: DEVICE_ACTIVE,
-      suspended: 0,
-      created_at: now,
-      last_login: now,
-    })
-    .execute();
-  return appId;
-}
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
@@ -45,7 +19,6 @@ function render(d: DeviceRow) {
 }
 
 export const ListDevicesForUser: Handler<'ListDevicesForUser'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const user = await requireUser(ctx, input.networkId, input.userId);
   const keyset = sortKeyset(
     input,
@@ -71,7 +44,6 @@ export const ListDevicesForUser: Handler<'ListDevicesForUser'> = async (ctx, inp
 };
 
 export const BatchResetDevicesForUser: Handler<'BatchResetDevicesForUser'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const user = await requireUser(ctx, input.networkId, input.userId);
   const appIds = distinct(input.appIds);
   const rows = await ctx.db
@@ -83,13 +55,7 @@ export const BatchResetDevicesForUser: Handler<'BatchResetDevicesForUser'> = asy
   const known = new Set(rows.map((r) => r.app_id));
   const found = appIds.filter((a) => known.has(a));
   if (found.length > 0) {
-    // A reset device is signed out: it keeps its record, marked Reset, until it signs in again.
-    await ctx.db
-      .updateTable('devices')
-      .set({ status_text: DEVICE_RESET })
-      .where('member_id', '=', Number(user.member_id))
-      .where('app_id', 'in', found)
-      .execute();
+    await resetDevices(ctx.db, Number(user.member_id), found);
   }
   const failed = appIds
     .filter((a) => !known.has(a))

@@ -6,7 +6,7 @@
  * of the lowercased username (the same function as a member's uname).
  */
 import { badRequest, forbidden, notFound, validationError } from '../contract/errors.js';
-import { containsFolded, listPage, requireNetwork, sortKeyset } from './common.js';
+import { containsFolded, listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
 import { MAX_USERNAME_LENGTH, unameOf } from './member-identity.js';
@@ -123,7 +123,6 @@ export const ListGuestUsers: Handler<'ListGuestUsers'> = async (ctx, input) => {
       { field: 'billingPeriod', reason: 'must be a month in the form YYYY-MM, e.g. 2024-01' },
     ]);
   }
-  await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(
     input,
     { username: 'username_lc', billingPeriod: 'billing_period' },
@@ -150,7 +149,6 @@ export const ListGuestUsers: Handler<'ListGuestUsers'> = async (ctx, input) => {
 };
 
 export const GetGuestUserHistoryCount: Handler<'GetGuestUserHistoryCount'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const now = ctx.services.now();
   const periods = periodsBetween(now - HISTORY_DAYS * DAY_MS, now);
   const counts = await ctx.db
@@ -171,7 +169,6 @@ export const GetGuestUserHistoryCount: Handler<'GetGuestUserHistoryCount'> = asy
 };
 
 export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const guest = await ctx.db
     .selectFrom('guest_users')
     .select(['username', 'username_lc'])
@@ -216,7 +213,6 @@ export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) =>
 };
 
 export const ListBlockedGuestUsers: Handler<'ListBlockedGuestUsers'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(
     input,
     { username: 'username_lc', admin: 'admin', modified: 'modified' },

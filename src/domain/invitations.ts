@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type { Reason } from '../contract/errors.js';
 import type { Ctx } from './context.js';
+import { enqueue, supersede } from './owners/outbox.js';
 
 export const DEFAULT_INVITE_TTL_DAYS = 7;
 export const MAX_INVITE_TTL_DAYS = 365;
@@ -88,42 +89,26 @@ export async function queueInvitations(
 ): Promise<void> {
   if (invitations.length === 0) return;
   const now = ctx.services.now();
-  if (reinvite) {
-    // Older invitations not yet sent carry a code that no longer works: never send them.
-    await ctx.db
-      .updateTable('outbox')
-      .set({ status: 'superseded' })
-      .where('status', '=', 'pending')
-      .where(
-        'member_id',
-        'in',
-        invitations.map((i) => i.memberId),
-      )
-      .execute();
-  }
-  const rows = invitations.map((i) => {
-    const m = invitationMessage(ctx.services.config.publicUrl, i, reinvite);
-    return {
-      network_id: i.networkId,
-      member_id: i.memberId,
-      kind: reinvite ? 'reinvite' : 'invite',
-      recipient: i.username,
-      subject: m.subject,
-      body_text: m.body,
-      status: 'pending' as const,
-      attempts: 0,
-      next_attempt_at: now,
-      created_at: now,
-      sent_at: null,
-      last_error: null,
-    };
-  });
-  // Kept well under both engines' bound-parameter limits.
-  for (let i = 0; i < rows.length; i += 100) {
-    await ctx.db
-      .insertInto('outbox')
-      .values(rows.slice(i, i + 100))
-      .execute();
-  }
+  // Older invitations not yet sent carry a code that no longer works: never send them.
+  if (reinvite)
+    await supersede(
+      ctx.db,
+      invitations.map((i) => i.memberId),
+    );
+  await enqueue(
+    ctx.db,
+    invitations.map((i) => {
+      const m = invitationMessage(ctx.services.config.publicUrl, i, reinvite);
+      return {
+        network_id: i.networkId,
+        member_id: i.memberId,
+        kind: reinvite ? 'reinvite' : 'invite',
+        recipient: i.username,
+        subject: m.subject,
+        body_text: m.body,
+      };
+    }),
+    ctx.services.now(),
+  );
   ctx.services.mailQueued();
 }

@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import type { UpdateNetworkSettings as UpdateNetworkSettingsOp } from '../contract/networks.js';
 import type { NetworkRow } from '../store/schema.js';
 import type { Ctx } from './context.js';
+import { patchNetwork } from './owners/networks.js';
 
 type SettingsInput = Static<(typeof UpdateNetworkSettingsOp)['input']>['settings'];
 
@@ -35,11 +36,7 @@ export function settingsList(s: NetworkSettings) {
 }
 
 export async function writeSettings(ctx: Ctx, networkId: string, s: NetworkSettings) {
-  await ctx.db
-    .updateTable('networks')
-    .set({ settings: JSON.stringify(s) })
-    .where('network_id', '=', networkId)
-    .execute();
+  await patchNetwork(ctx.db, networkId, { settings: JSON.stringify(s) });
 }
 
 export function mergeSettings(current: NetworkSettings, change: SettingsInput): NetworkSettings {

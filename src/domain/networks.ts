@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type { NetworkRow } from '../store/schema.js';
 import { validationError } from '../contract/errors.js';
-import { allocateId, digits, listPage, requireNetwork, sortKeyset } from './common.js';
+import { allocateId, digits, listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
+import { deleteNetwork, insertNetwork, patchNetwork } from './owners/networks.js';
 import { syncDataRetentionSetting } from './data-retention.js';
 import {
   DEFAULT_NETWORK_SETTINGS,
@@ -52,25 +53,20 @@ export const CreateNetwork: Handler<'CreateNetwork'> = async (ctx, input) => {
   checkKmsArn(input.encryptionKeyArn);
   const now = ctx.services.now();
   const networkId = await allocateId(ctx.db, 'network', digits(8));
-  await ctx.db
-    .insertInto('networks')
-    .values({
-      network_id: networkId,
-      account_id: ctx.principal.accountId,
-      region: ctx.principal.region,
-      network_name: input.networkName,
-      access_level: input.accessLevel,
-      encryption_key_arn: input.encryptionKeyArn ?? null,
-      standing: 1,
-      free_trial_expiration: input.enablePremiumFreeTrial
-        ? now + FREE_TRIAL_DAYS * 86_400_000
-        : null,
-      migration_state: 0,
-      uname_key: randomBytes(32).toString('hex'),
-      settings: JSON.stringify(DEFAULT_NETWORK_SETTINGS),
-      created_at: now,
-    })
-    .execute();
+  await insertNetwork(ctx.db, {
+    network_id: networkId,
+    account_id: ctx.principal.accountId,
+    region: ctx.principal.region,
+    network_name: input.networkName,
+    access_level: input.accessLevel,
+    encryption_key_arn: input.encryptionKeyArn ?? null,
+    standing: 1,
+    free_trial_expiration: input.enablePremiumFreeTrial ? now + FREE_TRIAL_DAYS * 86_400_000 : null,
+    migration_state: 0,
+    uname_key: randomBytes(32).toString('hex'),
+    settings: JSON.stringify(DEFAULT_NETWORK_SETTINGS),
+    created_at: now,
+  });
   await createDefaultGroup(ctx, networkId);
   return {
     networkId,
@@ -79,8 +75,7 @@ export const CreateNetwork: Handler<'CreateNetwork'> = async (ctx, input) => {
   };
 };
 
-export const GetNetwork: Handler<'GetNetwork'> = async (ctx, input) =>
-  describe(await requireNetwork(ctx, input.networkId));
+export const GetNetwork: Handler<'GetNetwork'> = (ctx) => Promise.resolve(describe(ctx.network));
 
 export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
   const keyset = sortKeyset(
@@ -105,37 +100,24 @@ export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
 
 export const UpdateNetwork: Handler<'UpdateNetwork'> = async (ctx, input) => {
   checkKmsArn(input.encryptionKeyArn);
-  await requireNetwork(ctx, input.networkId);
-  await ctx.db
-    .updateTable('networks')
-    .set({
-      network_name: input.networkName,
-      ...(input.encryptionKeyArn !== undefined
-        ? { encryption_key_arn: input.encryptionKeyArn }
-        : {}),
-    })
-    .where('network_id', '=', input.networkId)
-    .execute();
+  await patchNetwork(ctx.db, input.networkId, {
+    network_name: input.networkName,
+    ...(input.encryptionKeyArn !== undefined ? { encryption_key_arn: input.encryptionKeyArn } : {}),
+  });
   return { message: `Network ${input.networkId} updated.` };
 };
 
 export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
-  // Security groups, users, bots, devices and memberships go with it (ON DELETE CASCADE).
-  await ctx.db.deleteFrom('member_groups').where('network_id', '=', input.networkId).execute();
-  // The outbox has no foreign key: its messages, unsent invitations included, go too.
-  await ctx.db.deleteFrom('outbox').where('network_id', '=', input.networkId).execute();
-  await ctx.db.deleteFrom('networks').where('network_id', '=', input.networkId).execute();
+  await deleteNetwork(ctx.db, input.networkId);
   return { message: `Network ${input.networkId} deleted.` };
 };
 
-export const GetNetworkSettings: Handler<'GetNetworkSettings'> = async (ctx, input) => ({
-  settings: settingsList(readSettings(await requireNetwork(ctx, input.networkId))),
-});
+export const GetNetworkSettings: Handler<'GetNetworkSettings'> = (ctx) =>
+  Promise.resolve({ settings: settingsList(readSettings(ctx.network)) });
 
 /** `dataRetention` goes through the data-retention bot's rules first (syncDataRetentionSetting). */
 export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   await syncDataRetentionSetting(ctx, network, input.settings.dataRetention);
   const next = mergeSettings(readSettings(network), input.settings);
   await writeSettings(ctx, input.networkId, next);

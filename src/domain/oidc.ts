@@ -16,7 +16,6 @@ import {
   pkceChallenge,
 } from '../integrations/oidc-client.js';
 import type { OidcConfigRow } from '../store/schema.js';
-import { requireNetwork } from './common.js';
 import type { Ctx, Handler } from './context.js';
 
 type ConfigInfo = Static<typeof OidcConfigInfo>;
@@ -91,7 +90,7 @@ const nonEmpty = (s: string | undefined) => (s !== undefined && s.trim() !== '' 
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const strList = (v: unknown) =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -164,7 +163,6 @@ export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (
   const certificate = nonEmpty(input.certificate);
   checkCertificate('certificate', certificate, reasons);
   if (reasons.length) throw validationError(reasons);
-  await requireNetwork(ctx, input.networkId);
   const { metadata: m } = await discoverOrRefuse(
     issuer!,
     'wickr-oidc-test',
@@ -199,7 +197,7 @@ export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (
     tokenEndpointAuthMethodsSupported: strList(m.token_endpoint_auth_methods_supported),
     microsoftMultiRefreshToken:
       typeof raw['microsoft_multi_refresh_token'] === 'boolean'
-        ? (raw['microsoft_multi_refresh_token'] as boolean)
+        ? raw['microsoft_multi_refresh_token']
         : undefined,
   });
 };
@@ -220,7 +218,7 @@ export const RegisterOidcConfig: Handler<'RegisterOidcConfig'> = async (ctx, inp
   if (buffer < 0) reasons.push({ field: 'ssoTokenBufferMinutes', reason: 'must not be negative' });
   if (reasons.length) throw validationError(reasons);
 
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const existing = await findConfig(ctx, input.networkId);
   const issuerKey = input.issuer.trim();
   const certificate =
@@ -274,7 +272,6 @@ function tokenTypeName(t: string | undefined): string | undefined {
 }
 
 export const GetOidcInfo: Handler<'GetOidcInfo'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const row = await findConfig(ctx, input.networkId);
   if (!row) {
     throw notFound(

@@ -6,7 +6,6 @@
  */
 import { notFound, validationError, type Reason } from '../contract/errors.js';
 import type { OpentdfConfigRow } from '../store/schema.js';
-import { requireNetwork } from './common.js';
 import type { Handler } from './context.js';
 import { maskSecret } from './oidc.js';
 
@@ -54,7 +53,6 @@ export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ct
     reasons.push({ field: 'clientSecret', reason: 'must not be empty' });
   if (reasons.length) throw validationError(reasons);
 
-  await requireNetwork(ctx, input.networkId);
   const values = { client_id: input.clientId, client_secret: input.clientSecret, domain, provider };
   if (input.dryRun) return describe(values);
 
@@ -68,7 +66,6 @@ export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ct
 };
 
 export const GetOpentdfConfig: Handler<'GetOpentdfConfig'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const row = await ctx.db
     .selectFrom('opentdf_configs')
     .selectAll()

@@ -6,7 +6,14 @@ import { ApiError, badRequest, forbidden } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
 import { requireStrings } from './common.js';
 import type { Ctx } from './context.js';
-import { createDevice } from './devices.js';
+import { insertDevice } from './owners/devices.js';
+import {
+  MEMBER_STATUS,
+  countFailedAttempt,
+  patchMembers,
+  type MemberPatch,
+} from './owners/members.js';
+import { supersede } from './owners/outbox.js';
 
 export interface RegistrationInput {
   username: string;
@@ -37,11 +44,12 @@ async function redeem<T>(
   networkId: string,
   username: string,
   inviteCode: string,
-  change: (now: number, user: MemberRow) => Record<string, unknown>,
+  change: (now: number, user: MemberRow) => MemberPatch,
   after: (trx: SystemCtx['db'], r: Redeemed) => Promise<T>,
 ): Promise<T> {
   const lockout = ctx.services.config.registrationLockout;
-  const outcome = await ctx.db.transaction().execute(async (trx) => {
+  type Outcome = { error: ApiError } | { ok: T };
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<Outcome> => {
     const user = await trx
       .selectFrom('members')
       .selectAll()
@@ -62,7 +70,8 @@ async function redeem<T>(
     }
     const now = ctx.services.now();
     let error: ApiError | undefined;
-    if (user.status !== 1 || user.invite_code === null) error = badRequest(USED);
+    if (user.status !== MEMBER_STATUS.PENDING || user.invite_code === null)
+      error = badRequest(USED);
     else if (user.invite_declined_at !== null) {
       error = badRequest('The invitation was declined; ask an administrator to reinvite you.');
     } else if (user.invite_code !== inviteCode) error = badRequest(INVALID);
@@ -70,28 +79,23 @@ async function redeem<T>(
       error = badRequest('The invite code has expired; ask an administrator to reinvite you.');
     }
     if (error) {
-      await trx
-        .updateTable('members')
-        .set((eb) => ({ challenge_failures: eb('challenge_failures', '+', 1) }))
-        .where('member_id', '=', user.member_id)
-        .execute();
+      await countFailedAttempt(trx, Number(user.member_id));
       return { error };
     }
-    const claimed = await trx
-      .updateTable('members')
-      .set({
+    const claimed = await patchMembers(
+      trx,
+      { network_id: networkId },
+      [Number(user.member_id)],
+      {
         invite_code: null,
         invite_expires_at: null,
         challenge_failures: 0,
         modified: now,
         ...change(now, user),
-      })
-      .where('member_id', '=', user.member_id)
-      .where('status', '=', 1)
-      .where('suspended', '=', 0)
-      .where('invite_code', '=', inviteCode)
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) return { error: badRequest(USED) };
+      },
+      { status: MEMBER_STATUS.PENDING, suspended: 0, inviteCode },
+    );
+    if (claimed !== 1) return { error: badRequest(USED) };
     return { ok: await after(trx, { userId: Number(user.member_id), now }) };
   });
   if ('error' in outcome) throw outcome.error;
@@ -110,13 +114,19 @@ export async function register(
     networkId,
     input.username,
     input.inviteCode,
-    (now) => ({ status: 2, last_login: now, last_activity: now, invite_declined_at: null }),
+    (now) => ({
+      status: MEMBER_STATUS.ACTIVE,
+      last_login: now,
+      last_activity: now,
+      invite_declined_at: null,
+    }),
     async (trx, r) => {
-      const appId = await createDevice(
-        { db: trx, services: ctx.services },
+      const appId = await insertDevice(
+        trx,
         { memberId: r.userId, networkId, deviceName: input.deviceName, platform: input.platform },
+        r.now,
       );
-      return { userId: String(r.userId), appId, status: 2 };
+      return { userId: String(r.userId), appId, status: MEMBER_STATUS.ACTIVE };
     },
   );
 }
@@ -142,13 +152,8 @@ export async function decline(
       ...(user.invite_code_custom === 1 ? { invite_code: user.invite_code } : {}),
     }),
     async (trx, r) => {
-      await trx
-        .updateTable('outbox')
-        .set({ status: 'superseded' })
-        .where('member_id', '=', r.userId)
-        .where('status', '=', 'pending')
-        .execute();
-      return { userId: String(r.userId), status: 1, declined: true as const };
+      await supersede(trx, [r.userId]);
+      return { userId: String(r.userId), status: MEMBER_STATUS.PENDING, declined: true as const };
     },
   );
 }

@@ -3,15 +3,9 @@ import type { Static } from '@sinclair/typebox';
 import type { SecurityGroup, SecurityGroupSettings } from '../contract/security-groups.js';
 import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
 import type { SecurityGroupRow } from '../store/schema.js';
-import {
-  allocateId,
-  epochSeconds,
-  listPage,
-  opaqueId,
-  requireNetwork,
-  sortKeyset,
-} from './common.js';
+import { allocateId, epochSeconds, listPage, opaqueId, sortKeyset } from './common.js';
 import type { Ctx, Handler } from './context.js';
+import * as groupsTable from './owners/security-groups.js';
 import { USER_COLUMNS, USER_SORTS, renderUsers } from './users.js';
 
 export type Settings = Static<typeof SecurityGroupSettings>;
@@ -70,7 +64,7 @@ export function mergeGroupSettings(current: Settings, change: Partial<Settings>)
       ? { ...(current[k as (typeof NESTED)[number]] ?? {}), ...(v as object) }
       : v;
   }
-  return next as Settings;
+  return next;
 }
 
 /** Meaningful ranges the model leaves to documentation. */
@@ -108,19 +102,16 @@ async function insertGroup(
 ): Promise<string> {
   const now = ctx.services.now();
   const groupId = await allocateId(ctx.db, 'security-group', opaqueId(8));
-  await ctx.db
-    .insertInto('security_groups')
-    .values({
-      network_id: networkId,
-      group_id: groupId,
-      name,
-      is_default: isDefault ? 1 : 0,
-      settings: JSON.stringify(settings),
-      active_directory_guid: null,
-      created_at: now,
-      modified: now,
-    })
-    .execute();
+  await groupsTable.insertGroup(ctx.db, {
+    network_id: networkId,
+    group_id: groupId,
+    name,
+    is_default: isDefault ? 1 : 0,
+    settings: JSON.stringify(settings),
+    active_directory_guid: null,
+    created_at: now,
+    modified: now,
+  });
   return groupId;
 }
 
@@ -195,7 +186,6 @@ function checkName(name: string | undefined): void {
 }
 
 export const CreateSecurityGroup: Handler<'CreateSecurityGroup'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   checkName(input.name);
   checkSettings(input.securityGroupSettings);
   const settings = mergeGroupSettings(DEFAULT_SECURITY_GROUP_SETTINGS, input.securityGroupSettings);
@@ -205,13 +195,11 @@ export const CreateSecurityGroup: Handler<'CreateSecurityGroup'> = async (ctx, i
 };
 
 export const GetSecurityGroup: Handler<'GetSecurityGroup'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const [group] = await describe(ctx, [await requireGroup(ctx, input.networkId, input.groupId)]);
   return { securityGroup: group! };
 };
 
 export const ListSecurityGroups: Handler<'ListSecurityGroups'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(input, { id: 'group_id', name: 'name' }, ['id'], 'group_id');
   const qb = ctx.db
     .selectFrom('security_groups')
@@ -225,7 +213,6 @@ export const ListSecurityGroups: Handler<'ListSecurityGroups'> = async (ctx, inp
 };
 
 export const UpdateSecurityGroup: Handler<'UpdateSecurityGroup'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const row = await requireGroup(ctx, input.networkId, input.groupId);
   checkName(input.name);
   if (input.securityGroupSettings) checkSettings(input.securityGroupSettings);
@@ -233,22 +220,16 @@ export const UpdateSecurityGroup: Handler<'UpdateSecurityGroup'> = async (ctx, i
     { ...DEFAULT_SECURITY_GROUP_SETTINGS, ...(JSON.parse(row.settings) as Settings) },
     input.securityGroupSettings ?? {},
   );
-  await ctx.db
-    .updateTable('security_groups')
-    .set({
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      settings: JSON.stringify(settings),
-      modified: ctx.services.now(),
-    })
-    .where('network_id', '=', input.networkId)
-    .where('group_id', '=', input.groupId)
-    .execute();
+  await groupsTable.patchGroup(ctx.db, input.networkId, input.groupId, {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    settings: JSON.stringify(settings),
+    modified: ctx.services.now(),
+  });
   const [group] = await describe(ctx, [await requireGroup(ctx, input.networkId, input.groupId)]);
   return { securityGroup: group! };
 };
 
 export const DeleteSecurityGroup: Handler<'DeleteSecurityGroup'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const row = await requireGroup(ctx, input.networkId, input.groupId);
   if (row.is_default === 1) {
     throw badRequest(
@@ -257,51 +238,7 @@ export const DeleteSecurityGroup: Handler<'DeleteSecurityGroup'> = async (ctx, i
   }
   const fallback = await defaultGroupId(ctx, input.networkId);
   // Members left without any group move to the default group; bots move there too.
-  const orphans = await ctx.db
-    .selectFrom('member_groups as mg')
-    .select('mg.member_id')
-    .where('mg.network_id', '=', input.networkId)
-    .where('mg.group_id', '=', input.groupId)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('member_groups as other')
-            .select('other.member_id')
-            .whereRef('other.member_id', '=', 'mg.member_id')
-            .where('other.group_id', '!=', input.groupId),
-        ),
-      ),
-    )
-    .execute();
-  await ctx.db
-    .deleteFrom('member_groups')
-    .where('network_id', '=', input.networkId)
-    .where('group_id', '=', input.groupId)
-    .execute();
-  if (orphans.length > 0) {
-    await ctx.db
-      .insertInto('member_groups')
-      .values(
-        orphans.map((o) => ({
-          member_id: o.member_id,
-          network_id: input.networkId,
-          group_id: fallback,
-        })),
-      )
-      .execute();
-  }
-  await ctx.db
-    .updateTable('members')
-    .set({ group_id: fallback })
-    .where('network_id', '=', input.networkId)
-    .where('group_id', '=', input.groupId)
-    .execute();
-  await ctx.db
-    .deleteFrom('security_groups')
-    .where('network_id', '=', input.networkId)
-    .where('group_id', '=', input.groupId)
-    .execute();
+  await groupsTable.deleteGroup(ctx.db, input.networkId, input.groupId, fallback);
   return {
     message: `Security group ${input.groupId} deleted.`,
     networkId: input.networkId,
@@ -326,7 +263,6 @@ export async function existingGroups(
 }
 
 export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   await requireGroup(ctx, input.networkId, input.groupId);
   const keyset = sortKeyset(
     input,

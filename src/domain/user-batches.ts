@@ -1,7 +1,7 @@
 /** The users' batch operations: create (and invite), reinvite, suspend or unsuspend, delete. */
 import { validationError, type Reason } from '../contract/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
-import { batchMessage, distinct, flag, requireNetwork } from './common.js';
+import { batchMessage, distinct, flag } from './common.js';
 import type { Ctx, Handler } from './context.js';
 import {
   DEFAULT_INVITE_TTL_DAYS,
@@ -11,8 +11,15 @@ import {
   queueInvitations,
   type Invitation,
 } from './invitations.js';
-import { checkUsername, lowerOrNull, takenUsernames } from './member-identity.js';
-import { newMember } from './members.js';
+import { checkUsername, takenUsernames } from './member-identity.js';
+import {
+  MEMBER_STATUS,
+  deleteMembers,
+  insertMembers,
+  newMember,
+  patchMembers,
+} from './owners/members.js';
+import { withdraw } from './owners/outbox.js';
 import { existingGroups } from './security-groups.js';
 import { findUsers, renderUser } from './users.js';
 
@@ -43,7 +50,7 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
   });
   if (reasons.length) throw validationError(reasons);
 
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const items = distinct(input.users, (u) => u.username.toLowerCase());
   const taken = await takenUsernames(
     ctx,
@@ -119,46 +126,28 @@ export async function insertUsers(
   items: CreateItem[],
   now: number,
 ): Promise<MemberRow[]> {
-  if (items.length === 0) return [];
-  const groups = items.map((u) => distinct(u.securityGroupIds));
-  const values = items.map((u, i) => {
-    const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
-    return newMember(network, 'user', u.username, now, {
-      first_name: u.firstName ?? null,
-      last_name: u.lastName ?? null,
-      first_name_lc: lowerOrNull(u.firstName),
-      last_name_lc: lowerOrNull(u.lastName),
-      invite_code: u.inviteCode ?? generateInviteCode(),
-      invite_code_custom: flag(u.inviteCode !== undefined),
-      invite_expires_at: inviteExpiry(now, ttl),
-      invite_ttl_days: ttl,
-      code_validation: flag(u.codeValidation),
-      group_id: u.securityGroupIds[0] ?? null,
-      // What the member_groups triggers would set: stored now, they need not rewrite the row.
-      group_ids: groups[i]!.join(','),
-    });
-  });
-  const rows = await ctx.db.insertInto('members').values(values).returningAll().execute();
-  const byName = new Map(rows.map((r) => [r.username_lc, r]));
-  const ordered = items.map((u) => byName.get(u.username.toLowerCase())!);
-  const memberships = items.flatMap((_, i) =>
-    groups[i]!.map((g) => ({
-      member_id: Number(ordered[i]!.member_id),
-      network_id: network.network_id,
-      group_id: g,
-    })),
+  return insertMembers(
+    ctx.db,
+    items.map((u) => {
+      const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
+      return {
+        row: newMember(network, 'user', u.username, now, {
+          first_name: u.firstName ?? null,
+          last_name: u.lastName ?? null,
+          invite_code: u.inviteCode ?? generateInviteCode(),
+          invite_code_custom: flag(u.inviteCode !== undefined),
+          invite_expires_at: inviteExpiry(now, ttl),
+          invite_ttl_days: ttl,
+          code_validation: flag(u.codeValidation),
+        }),
+        groups: u.securityGroupIds,
+      };
+    }),
   );
-  for (let i = 0; i < memberships.length; i += 300) {
-    await ctx.db
-      .insertInto('member_groups')
-      .values(memberships.slice(i, i + 300))
-      .execute();
-  }
-  return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
 }
 
 export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const ids = distinct(input.userIds.map((id) => String(Number(id))));
   const users = await findUsers(ctx, network.network_id, ids);
   const now = ctx.services.now();
@@ -171,16 +160,18 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
     if (!u) fail(`User ${id} was not found in network ${network.network_id}.`);
     else if (u.suspended === 1)
       fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
-    else if (u.status !== 1)
+    else if (u.status !== MEMBER_STATUS.PENDING)
       fail(`User ${id} is already active (registered); only pending users can be reinvited.`);
     else {
       // A custom code is re-sent as it is; a generated one is replaced, so the old one stops working.
       const code =
         u.invite_code_custom === 1 && u.invite_code ? u.invite_code : generateInviteCode();
       const expires = inviteExpiry(now, u.invite_ttl_days);
-      const updated = await ctx.db
-        .updateTable('members')
-        .set({
+      const updated = await patchMembers(
+        ctx.db,
+        network,
+        [u.member_id],
+        {
           invite_code: code,
           invite_expires_at: expires,
           // An administrator's reinvite also lifts a registration lockout and renews a
@@ -188,13 +179,11 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
           challenge_failures: 0,
           invite_declined_at: null,
           modified: now,
-        })
-        .where('member_id', '=', u.member_id)
-        .where('status', '=', 1)
-        .where('suspended', '=', 0)
-        .executeTakeFirst();
+        },
+        { status: MEMBER_STATUS.PENDING, suspended: 0 },
+      );
       // Deleted, registered or suspended by a concurrent request since it was read.
-      if (Number(updated.numUpdatedRows) !== 1) {
+      if (updated !== 1) {
         fail(
           `User ${id} changed while being reinvited (deleted, registered or suspended); try again.`,
         );
@@ -218,18 +207,16 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
   ctx,
   input,
 ) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const ids = distinct(input.userIds.map((id) => String(Number(id))));
   const users = await findUsers(ctx, network.network_id, ids);
   const failed = unknownUsers(ids, users, network.network_id);
   const found = ids.filter((id) => users.has(id));
   if (found.length > 0) {
-    await ctx.db
-      .updateTable('members')
-      .set({ suspended: flag(input.suspend), modified: ctx.services.now() })
-      .where('network_id', '=', network.network_id)
-      .where('member_id', 'in', found.map(Number))
-      .execute();
+    await patchMembers(ctx.db, network, found.map(Number), {
+      suspended: flag(input.suspend),
+      modified: ctx.services.now(),
+    });
   }
   return {
     message: batchMessage(input.suspend ? 'suspended' : 'unsuspended', found.length, failed.length),
@@ -239,7 +226,7 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
 };
 
 export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const ids = distinct(input.userIds.map((id) => String(Number(id))));
   const users = await findUsers(ctx, network.network_id, ids);
   const failed = unknownUsers(ids, users, network.network_id);
@@ -247,12 +234,8 @@ export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) =>
   if (found.length > 0) {
     // Members first: on PostgreSQL this waits for a concurrent reinvite holding the rows, so
     // the invitations it queued are visible to, and withdrawn by, the next statement.
-    await ctx.db.deleteFrom('members').where('member_id', 'in', found).execute();
-    await ctx.db
-      .deleteFrom('outbox')
-      .where('member_id', 'in', found)
-      .where('status', '=', 'pending')
-      .execute();
+    await deleteMembers(ctx.db, found);
+    await withdraw(ctx.db, found);
   }
   return {
     message: batchMessage('deleted', found.length, failed.length),

@@ -2,22 +2,14 @@
  * BatchLookupUserUname, the API's hot path: unames to usernames, from the in-process uname
  * cache when it can (see uname-cache.ts), else from the database.
  */
-import { notFound } from '../contract/errors.js';
-import { lookupVersionOf, usernamesByUname } from '../store/uname-lookup.js';
+import { usernamesByUname } from '../store/uname-lookup.js';
 import { batchMessage } from './common.js';
 import type { Handler } from './context.js';
 
 export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
-  // The tenancy check also reads the version the cache's entries must match; it comes
-  // first, so names read below are never older than the version they are kept under.
-  const [network] = await lookupVersionOf(
-    ctx.db,
-    input.networkId,
-    ctx.principal.accountId,
-    ctx.principal.region,
-  );
-  if (!network) throw notFound(`Network ${input.networkId} was not found.`);
-  const version = network.lookup_version;
+  // The tenancy step read the network, and with it the version the cache's entries must
+  // match, before this: names read below are never older than the version they are kept under.
+  const version = ctx.network.lookup_version;
   const cache = ctx.services.unameCache;
   const cached = cache.at(input.networkId, version);
   // One pass: each distinct uname (as sent) with its answer, from the cache when it can.

@@ -3,19 +3,17 @@ import type { Static } from '@sinclair/typebox';
 import type { User } from '../contract/users.js';
 import { notFound, validationError, type Reason } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
-import {
-  containsFolded,
-  distinct,
-  epochSeconds,
-  flag,
-  listPage,
-  requireNetwork,
-  sortKeyset,
-} from './common.js';
+import { containsFolded, distinct, epochSeconds, flag, listPage, sortKeyset } from './common.js';
 import type { Ctx, Handler } from './context.js';
 import { checkInvite, inviteExpiry } from './invitations.js';
-import { checkUsername, lowerOrNull, takenUsernames, unameOf } from './member-identity.js';
-import { groupIdsOf } from './members.js';
+import { checkUsername, takenUsernames } from './member-identity.js';
+import {
+  MEMBER_STATUS,
+  groupIdsOf,
+  patchMembers,
+  setUserGroups,
+  type MemberPatch,
+} from './owners/members.js';
 import { existingGroups } from './security-groups.js';
 
 type UserOut = Static<typeof User>;
@@ -26,7 +24,11 @@ export function isInviteExpired(
   m: Pick<MemberRow, 'status' | 'invite_expires_at'>,
   now: number,
 ): boolean {
-  return m.status === 1 && m.invite_expires_at !== null && Number(m.invite_expires_at) < now;
+  return (
+    m.status === MEMBER_STATUS.PENDING &&
+    m.invite_expires_at !== null &&
+    Number(m.invite_expires_at) < now
+  );
 }
 
 /** The columns a User is rendered from (lists select only these). */
@@ -71,7 +73,11 @@ export function renderUser(m: UserRow, groups: string[], now: number): UserOut {
   u.isInviteExpired = isInviteExpired(m, now);
   u.isUser = true;
   // A declined invitation's (custom) code is kept for the next reinvite, but not shown.
-  if (m.status === 1 && m.invite_code !== null && m.invite_declined_at === null) {
+  if (
+    m.status === MEMBER_STATUS.PENDING &&
+    m.invite_code !== null &&
+    m.invite_declined_at === null
+  ) {
     u.inviteCode = m.invite_code;
   }
   u.codeValidation = m.code_validation === 1;
@@ -118,7 +124,6 @@ export const USER_SORTS = {
 // ---------- operations ----------
 
 export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const u = await requireUser(ctx, input.networkId, input.userId);
   const groups = groupIdsOf(u);
   const inWindow = (t: number | null) =>
@@ -141,7 +146,6 @@ export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
 };
 
 export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const rows = await ctx.db
     .selectFrom('members')
     .select((eb) => [
@@ -158,7 +162,7 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
   let rejected = 0;
   for (const r of rows) {
     const n = Number(r.n);
-    if (r.status === 2) active += n;
+    if (r.status === MEMBER_STATUS.ACTIVE) active += n;
     else if (Number(r.declined) === 1) rejected += n;
     else pending += n;
   }
@@ -174,7 +178,6 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
 };
 
 export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(input, USER_SORTS, ['username'], 'member_id');
   let qb = ctx.db
     .selectFrom('members')
@@ -224,18 +227,12 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
   }
   if (reasons.length) throw validationError(reasons);
 
-  const network = await requireNetwork(ctx, input.networkId);
+  const network = ctx.network;
   const user = await requireUser(ctx, network.network_id, input.userId);
   const now = ctx.services.now();
-  const change: Record<string, unknown> = { modified: now };
-  if (d.firstName !== undefined) {
-    change['first_name'] = d.firstName;
-    change['first_name_lc'] = lowerOrNull(d.firstName);
-  }
-  if (d.lastName !== undefined) {
-    change['last_name'] = d.lastName;
-    change['last_name_lc'] = lowerOrNull(d.lastName);
-  }
+  const change: MemberPatch = { modified: now };
+  if (d.firstName !== undefined) change.first_name = d.firstName;
+  if (d.lastName !== undefined) change.last_name = d.lastName;
   if (d.username !== undefined && d.username !== user.username) {
     const clash = (await takenUsernames(ctx, network.network_id, [d.username.toLowerCase()])).get(
       d.username.toLowerCase(),
@@ -245,9 +242,7 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
         { field: 'userDetails.username', reason: `${d.username} is already taken in this network` },
       ]);
     }
-    change['username'] = d.username;
-    change['username_lc'] = d.username.toLowerCase();
-    change['uname'] = unameOf(network.uname_key, d.username);
+    change.username = d.username;
   }
   if (d.securityGroupIds !== undefined) {
     const wanted = distinct(d.securityGroupIds);
@@ -258,25 +253,11 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
         `Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`,
       );
     }
-    await ctx.db
-      .deleteFrom('member_groups')
-      .where('member_id', '=', Number(user.member_id))
-      .execute();
-    await ctx.db
-      .insertInto('member_groups')
-      .values(
-        wanted.map((g) => ({
-          member_id: Number(user.member_id),
-          network_id: network.network_id,
-          group_id: g,
-        })),
-      )
-      .execute();
-    change['group_id'] = wanted[0];
+    await setUserGroups(ctx.db, network.network_id, Number(user.member_id), wanted);
   }
-  if (d.codeValidation !== undefined) change['code_validation'] = flag(d.codeValidation);
+  if (d.codeValidation !== undefined) change.code_validation = flag(d.codeValidation);
   if (d.inviteCode !== undefined || d.inviteCodeTtl !== undefined) {
-    if (user.status !== 1) {
+    if (user.status !== MEMBER_STATUS.PENDING) {
       throw validationError([
         {
           field: 'userDetails.inviteCode',
@@ -285,18 +266,14 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
       ]);
     }
     const ttl = d.inviteCodeTtl ?? user.invite_ttl_days;
-    change['invite_ttl_days'] = ttl;
-    change['invite_expires_at'] = inviteExpiry(now, ttl);
+    change.invite_ttl_days = ttl;
+    change.invite_expires_at = inviteExpiry(now, ttl);
     if (d.inviteCode !== undefined) {
-      change['invite_code'] = d.inviteCode;
-      change['invite_code_custom'] = 1;
+      change.invite_code = d.inviteCode;
+      change.invite_code_custom = 1;
     }
   }
-  await ctx.db
-    .updateTable('members')
-    .set(change)
-    .where('member_id', '=', Number(user.member_id))
-    .execute();
+  await patchMembers(ctx.db, network, [Number(user.member_id)], change);
   const u = await requireUser(ctx, network.network_id, input.userId);
   const groups = groupIdsOf(u);
   return {
@@ -308,8 +285,10 @@ export const UpdateUser: Handler<'UpdateUser'> = async (ctx, input) => {
     suspended: u.suspended === 1,
     modified: epochSeconds(Number(u.modified)),
     status: u.status,
-    ...(u.status === 1 && u.invite_code !== null ? { inviteCode: u.invite_code } : {}),
-    ...(u.status === 1 && u.invite_expires_at !== null
+    ...(u.status === MEMBER_STATUS.PENDING && u.invite_code !== null
+      ? { inviteCode: u.invite_code }
+      : {}),
+    ...(u.status === MEMBER_STATUS.PENDING && u.invite_expires_at !== null
       ? { inviteExpiration: epochSeconds(Number(u.invite_expires_at)) }
       : {}),
     codeValidation: u.code_validation === 1,

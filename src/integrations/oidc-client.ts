@@ -75,7 +75,7 @@ function providerFetch(certificate: string | undefined): client.CustomFetch {
                 }),
               );
             } catch (e) {
-              reject(e as Error);
+              reject(e instanceof Error ? e : new Error(String(e)));
             }
           });
         },

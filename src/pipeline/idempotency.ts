@@ -36,7 +36,8 @@ function canonicalJson(v: unknown): string {
 export async function runIdempotent(
   db: Kysely<Database>,
   key: { accountId: string; token: string; operation: string; fingerprint: string },
-  execute: (trx: Transaction<Database>) => Promise<unknown>,
+  /** Runs the operation and returns its response JSON. */
+  execute: (trx: Transaction<Database>) => Promise<string>,
   now: () => number,
 ): Promise<string> {
   return inTransaction(db, async (trx) => {
@@ -66,7 +67,7 @@ export async function runIdempotent(
         created_at: now(),
       })
       .execute();
-    const json = JSON.stringify(await execute(trx));
+    const json = await execute(trx);
     await trx
       .updateTable('idempotency')
       .set({ response: json })

@@ -1,8 +1,9 @@
 /**
- * Queries compiled once per database handle and run with fresh parameters. Kysely builds and
- * compiles a query on every call (immutable nodes, a visitor pass): for the API's hottest
- * statements that was a tenth of a request, so they are compiled on first use and reused.
- * Only for fixed-shape queries: the builder's placeholder values fix the parameter order.
+ * Queries compiled once and run with fresh parameters. Kysely builds and compiles a query on
+ * every call (immutable nodes, a visitor pass): for the API's hottest statements that was a
+ * tenth of a request, so their owner compiles them once (when it is made) and reuses them,
+ * on the database handle or any transaction of it. Only for fixed-shape queries: the
+ * builder's placeholder values fix the parameter order.
  */
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -11,17 +12,18 @@ interface Compilable<R> {
   compile(): CompiledQuery<R>;
 }
 
-export function compiledQuery<P extends readonly unknown[], R>(
+export type Prepared<P extends readonly unknown[], R> = (
+  db: Kysely<Database>,
+  ...params: P
+) => Promise<R[]>;
+
+export function prepare<P extends readonly unknown[], R>(
+  db: Kysely<Database>,
   build: (db: Kysely<Database>) => Compilable<R>,
-): (db: Kysely<Database>, ...params: P) => Promise<R[]> {
-  const byDb = new WeakMap<Kysely<Database>, CompiledQuery<R>>();
-  return async (db, ...params) => {
-    let query = byDb.get(db);
-    if (!query) {
-      query = build(db).compile();
-      byDb.set(db, query);
-    }
-    const { rows } = await db.executeQuery<R>({ ...query, parameters: params });
+): Prepared<P, R> {
+  const query = build(db).compile();
+  return async (on, ...params) => {
+    const { rows } = await on.executeQuery<R>({ ...query, parameters: params });
     return rows;
   };
 }

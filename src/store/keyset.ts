@@ -19,7 +19,7 @@ export async function fetchPage<DB, TB extends keyof DB, O>(
   const refs = keyset.exprs.map((e) => sql.raw(e));
   let q = qb as unknown as SelectQueryBuilder<DB, TB, Record<string, unknown>>;
   keyset.exprs.forEach((e, i) => {
-    q = q.select(sql.raw(e).as(`k${i}`)) as typeof q;
+    q = q.select(sql.raw(e).as(`k${i}`));
   });
   if (after) {
     const op = sql.raw(keyset.direction === 'asc' ? '>' : '<');

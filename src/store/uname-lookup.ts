@@ -1,24 +1,7 @@
-/**
- * The queries of BatchLookupUserUname, the API's hot path: the network's lookup version
- * (read with the tenancy check) and the usernames of a set of unames.
- */
+/** The usernames BatchLookupUserUname reads when its cache cannot answer (the API's hot path). */
 import { sql, type Kysely } from 'kysely';
-import { compiledQuery } from './compiled.js';
 import { engineOf } from './database.js';
 import type { Database } from './schema.js';
-
-/** The network's lookup_version, when it belongs to the account and region (compiled once). */
-export const lookupVersionOf = compiledQuery<
-  [networkId: string, accountId: string, region: string],
-  { lookup_version: number }
->((db) =>
-  db
-    .selectFrom('networks')
-    .select('lookup_version')
-    .where('network_id', '=', '')
-    .where('account_id', '=', '')
-    .where('region', '=', ''),
-);
 
 /** The members of a network holding these (lowercase) unames. */
 export async function usernamesByUname(

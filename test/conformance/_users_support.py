@@ -254,19 +254,20 @@ def user_row(client, network: str, user_id: str) -> dict[str, Any]:
 
 
 def seed_devices(db_url: str, network: str, user_id: str, devices: list[dict[str, Any]]) -> list[str]:
-    """White-box: adds devices to a user through the project's own createDevice (registration
+    """White-box: adds devices to a user through the project's devices owner (registration
     makes only one device per user, so lists of several need seeding). Each device:
     {"name", "platform", "at" (epoch ms: its created/lastLogin time)}. Returns the appIds."""
     script = """
 const [url, network, member, spec] = process.argv.slice(1);
 const { openStore } = await import('./dist/store/database.js');
-const { createDevice } = await import('./dist/domain/devices.js');
+const { insertDevice } = await import('./dist/domain/owners/devices.js');
 const store = await openStore(url, { migrate: false });
 const ids = [];
 try {
   for (const d of JSON.parse(spec)) {
-    ids.push(await createDevice({ db: store.db, services: { now: () => d.at } },
-      { memberId: Number(member), networkId: network, deviceName: d.name, platform: d.platform }));
+    ids.push(await insertDevice(store.db,
+      { memberId: Number(member), networkId: network, deviceName: d.name, platform: d.platform },
+      d.at));
   }
 } finally { await store.close(); }
 process.stdout.write(JSON.stringify(ids));

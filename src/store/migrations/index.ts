@@ -23,13 +23,17 @@ const all: Record<string, MigrationFactory> = {
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
   const provider: MigrationProvider = {
-    getMigrations: async () =>
-      Object.fromEntries(Object.entries(all).map(([name, make]) => [name, make(engine)])),
+    getMigrations: () =>
+      Promise.resolve(
+        Object.fromEntries(Object.entries(all).map(([name, make]) => [name, make(engine)])),
+      ),
   };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    throw new Error(
+      `Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+    );
   }
 }

@@ -1,0 +1,48 @@
+/**
+ * Responses against the operation's output shape. Every response is written by a serializer
+ * compiled from the output schema (fast-json-stringify), so members the contract does not
+ * declare never reach the wire. With `strict` (the test suites set WICKR_CHECK_RESPONSES=1),
+ * a response is first validated against the shape closed to undeclared members, and any
+ * mismatch is an internal error: every response the suites produce is checked.
+ */
+import { Ajv } from 'ajv';
+import fastJson from 'fast-json-stringify';
+import { ANNOTATIONS, type OperationSpec } from '../contract/dsl.js';
+
+export type Serializer = (output: unknown) => string;
+
+/** The strict check's Ajv (unlike the input's, it removes nothing: it reports). */
+export function responseAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, unicodeRegExp: true });
+  ajv.addVocabulary([...ANNOTATIONS]);
+  return ajv;
+}
+
+/** The operation's response writer; `strictAjv` (from responseAjv) turns the check on. */
+export function compileSerializer(op: OperationSpec, strictAjv?: Ajv): Serializer {
+  const write = fastJson(op.output as object) as Serializer;
+  if (!strictAjv) return write;
+  const ajv = strictAjv;
+  const check = ajv.compile(closed(op.output));
+  return (output) => {
+    if (!check(output)) {
+      throw new Error(
+        `${op.name}'s response does not match its output shape: ${ajv.errorsText(check.errors)}`,
+      );
+    }
+    return write(output);
+  };
+}
+
+/** A copy of the schema in which no object admits members it does not declare. */
+function closed(schema: unknown): object {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== 'object') return schema as object;
+  const s = schema as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) out[k] = closed(v);
+  if (s['type'] === 'object' && s['additionalProperties'] === undefined) {
+    out['additionalProperties'] = false;
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+/**
+ * The tenancy query: a network by ID, only if it belongs to the account and region. Run once
+ * per network-scoped request (with lookup_version, which the uname cache checks), so it is
+ * compiled once per database handle.
+ */
+import type { Kysely } from 'kysely';
+import { prepare, type Prepared } from './compiled.js';
+import type { Database, NetworkRow } from './schema.js';
+
+export type NetworkOfAccount = Prepared<
+  [networkId: string, accountId: string, region: string],
+  NetworkRow
+>;
+
+export function prepareNetworkOfAccount(db: Kysely<Database>): NetworkOfAccount {
+  return prepare(db, (d) =>
+    d
+      .selectFrom('networks')
+      .selectAll()
+      .where('network_id', '=', '')
+      .where('account_id', '=', '')
+      .where('region', '=', ''),
+  );
+}

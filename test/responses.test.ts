@@ -1,0 +1,89 @@
+/**
+ * Responses against the operation's output shape: a member the contract does not declare
+ * never reaches the wire, and with the strict check (WICKR_CHECK_RESPONSES=1, set by
+ * `npm test` for every suite) it is an internal error.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAccessKeyId } from '../src/auth/keys.js';
+import { DECOY_HASH, hashChallenge, verifyChallenge } from '../src/domain/bots.js';
+import { handlers } from '../src/domain/handlers.js';
+import { configFromEnv, startServer, type RunningServer } from '../src/index.js';
+import type { EmbeddedServer } from '../src/index.js';
+import { adminCall } from './support/admin-call.js';
+
+async function serve(checkResponses: boolean): Promise<EmbeddedServer> {
+  const accessKeyId = generateAccessKeyId();
+  const secretAccessKey = randomBytes(30).toString('base64url');
+  const config = {
+    ...configFromEnv({}),
+    port: 0,
+    databaseUrl: 'sqlite::memory:',
+    logLevel: 'silent',
+    rootAccessKeyId: accessKeyId,
+    rootSecretAccessKey: secretAccessKey,
+    writeCredentialsFile: false,
+  };
+  const server: RunningServer = await startServer(config, {
+    checkResponses,
+    handlers: {
+      ...handlers,
+      // A handler that says more than the contract declares, at the top and inside an item.
+      GetNetworkSettings: async (ctx, input) => {
+        const out = await handlers.GetNetworkSettings(ctx, input);
+        return {
+          ...out,
+          settings: out.settings.map((s) => ({ ...s, internal: 1 })),
+          uname_key: ctx.network.uname_key,
+        } as typeof out;
+      },
+    },
+  });
+  return {
+    endpoint: server.endpoint,
+    credentials: { accessKeyId, secretAccessKey, accountId: config.accountId, region: 'us-east-1' },
+    server,
+    close: () => server.close(),
+  };
+}
+
+describe('responses against the output shape', () => {
+  let loose: EmbeddedServer;
+  let strict: EmbeddedServer;
+  beforeAll(async () => {
+    [loose, strict] = await Promise.all([serve(false), serve(true)]);
+  });
+  afterAll(async () => {
+    await Promise.all([loose.close(), strict.close()]);
+  });
+
+  it('leaves undeclared members off the wire', async () => {
+    const { networkId } = await adminCall(loose, 'POST', '/networks', {
+      networkName: 'shape',
+      accessLevel: 'STANDARD',
+    });
+    const out = await adminCall(loose, 'GET', `/networks/${String(networkId)}/settings`);
+    expect(out).not.toHaveProperty('uname_key');
+    const settings = out['settings'] as Record<string, unknown>[];
+    expect(settings.length).toBeGreaterThan(0);
+    for (const s of settings) expect(s).not.toHaveProperty('internal');
+  });
+
+  it('fails a response with an undeclared member when the check is strict', async () => {
+    const { networkId } = await adminCall(strict, 'POST', '/networks', {
+      networkName: 'shape',
+      accessLevel: 'STANDARD',
+    });
+    await expect(
+      adminCall(strict, 'GET', `/networks/${String(networkId)}/settings`),
+    ).rejects.toThrow(/500 .*InternalServerError|500/);
+  });
+});
+
+describe('bot sign-in decoy', () => {
+  it('is a hash made with the parameters new hashes use', async () => {
+    const fresh = await hashChallenge('some challenge');
+    expect(DECOY_HASH.split('$').slice(0, 4)).toEqual(fresh.split('$').slice(0, 4));
+    expect(await verifyChallenge('some challenge', DECOY_HASH)).toBe(false);
+  });
+});
