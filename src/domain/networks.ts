@@ -8,7 +8,14 @@ import { allocateId, digits, listPage, requireNetwork, sortKeyset } from './comm
 import type { Ctx, Handler } from './context.js';
 import { createDefaultGroup } from './security-groups.js';
 
-const FREE_TRIAL_DAYS = 30;
+/** AWS Wickr's free trial of Premium: three months, for up to 30 users. */
+const FREE_TRIAL_DAYS = 90;
+export const FREE_TRIAL_MAX_USERS = 30;
+
+/** "The network starts with premium features for a limited trial period." */
+export function inPremiumTrial(n: NetworkRow, now: number): boolean {
+  return n.free_trial_expiration !== null && Number(n.free_trial_expiration) > now;
+}
 
 type SettingsInput = Static<(typeof UpdateNetworkSettingsOp)['input']>['settings'];
 
@@ -20,13 +27,22 @@ export interface NetworkSettings {
   consentPopup: { enabled: boolean; header?: string; content?: string; closeButtonLabel?: string };
 }
 
+/** "Defaults to "Acknowledge" if not provided" (an empty label counts as not provided). */
+export const DEFAULT_CLOSE_BUTTON_LABEL = 'Acknowledge';
+
 export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = {
   enableClientMetrics: false,
   readReceiptConfig: { status: 'DISABLED' },
   dataRetention: false,
   enableTrustedDataFormat: false,
-  consentPopup: { enabled: false },
+  consentPopup: { enabled: false, closeButtonLabel: DEFAULT_CLOSE_BUTTON_LABEL },
 };
+
+function withCloseButtonLabel(s: NetworkSettings): NetworkSettings {
+  return s.consentPopup.closeButtonLabel
+    ? s
+    : { ...s, consentPopup: { ...s.consentPopup, closeButtonLabel: DEFAULT_CLOSE_BUTTON_LABEL } };
+}
 
 const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 
@@ -44,11 +60,12 @@ function checkKmsArn(arn: string | undefined): void {
 export const networkArn = (n: NetworkRow) =>
   `arn:aws:wickr:${n.region}:${n.account_id}:network/${n.network_id}`;
 
-function describe(n: NetworkRow) {
+function describe(n: NetworkRow, now: number) {
   return {
     networkId: n.network_id,
     networkName: n.network_name,
-    accessLevel: n.access_level as 'STANDARD' | 'PREMIUM',
+    // During the trial the network has premium features; afterwards, the level it was created at.
+    accessLevel: inPremiumTrial(n, now) ? 'PREMIUM' : (n.access_level as 'STANDARD' | 'PREMIUM'),
     awsAccountId: n.account_id,
     networkArn: networkArn(n),
     standing: n.standing,
@@ -92,7 +109,7 @@ export const CreateNetwork: Handler<'CreateNetwork'> = async (ctx, input) => {
 };
 
 export const GetNetwork: Handler<'GetNetwork'> = async (ctx, input) =>
-  describe(await requireNetwork(ctx, input.networkId));
+  describe(await requireNetwork(ctx, input.networkId), ctx.services.now());
 
 export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
   const keyset = sortKeyset(
@@ -110,7 +127,7 @@ export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
   if (ctx.principal.networks) qb = qb.where('network_id', 'in', [...ctx.principal.networks, '']);
   const page = await listPage(ctx, 'ListNetworks', qb, keyset, input);
   return {
-    networks: page.rows.map(describe),
+    networks: page.rows.map((n) => describe(n, ctx.services.now())),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),
   };
 };
@@ -142,7 +159,10 @@ export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
 };
 
 export function readSettings(n: NetworkRow): NetworkSettings {
-  return { ...DEFAULT_NETWORK_SETTINGS, ...(JSON.parse(n.settings) as Partial<NetworkSettings>) };
+  return withCloseButtonLabel({
+    ...DEFAULT_NETWORK_SETTINGS,
+    ...(JSON.parse(n.settings) as Partial<NetworkSettings>),
+  });
 }
 
 function settingsList(s: NetworkSettings) {
@@ -166,7 +186,7 @@ export async function writeSettings(ctx: Ctx, networkId: string, s: NetworkSetti
 }
 
 export function mergeSettings(current: NetworkSettings, change: SettingsInput): NetworkSettings {
-  return {
+  return withCloseButtonLabel({
     ...current,
     ...(change.enableClientMetrics !== undefined
       ? { enableClientMetrics: change.enableClientMetrics }
@@ -181,7 +201,7 @@ export function mergeSettings(current: NetworkSettings, change: SettingsInput): 
     ...(change.consentPopup !== undefined
       ? { consentPopup: { ...current.consentPopup, ...change.consentPopup } }
       : {}),
-  };
+  });
 }
 
 export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ctx, input) => {

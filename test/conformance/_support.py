@@ -237,9 +237,12 @@ class ServerHandle:
         account: str | None = None,
         actions: str | None = None,
         networks: list[str] | str | None = None,
+        user: str | None = None,
     ) -> Creds:
         """`wickr-admin keys create` against this server's database."""
         args = ["keys", "create", "--account", account or self.creds.account_id]
+        if user:
+            args += ["--user", user]
         if actions:
             args += ["--actions", actions]
         if networks:
