@@ -61,12 +61,13 @@ export const handlers: HandlerMap = {
 
 /**
  * Non-GET operations that run without a request-long transaction (unless a client token is
- * given): one that writes nothing, and those that wait on an identity provider over the
- * network and then write once, atomically. On SQLite a transaction holds the only
+ * given): one that writes nothing, and those that wait on an identity provider or an OpenTDF
+ * platform over the network and then write once, atomically. On SQLite a transaction holds the only
  * connection, so a slow issuer must not be awaited inside one.
  */
 export const outsideTransaction: ReadonlySet<OperationName> = new Set<OperationName>([
   'BatchLookupUserUname',
   'RegisterOidcConfigTest',
   'RegisterOidcConfig',
+  'RegisterOpentdfConfig',
 ]);

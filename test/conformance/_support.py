@@ -274,6 +274,10 @@ class ServerHandle:
                     self._pool.append(Creds.from_json(json.loads(out.strip().splitlines()[-1])))
             return self._pool.pop()
 
+    def list_keys(self) -> list[dict[str, Any]]:
+        """`wickr-admin keys list` against this server's database."""
+        return json.loads(run_cli(["keys", "list", "--database", self.db_url]))
+
     def revoke_key(self, access_key_id: str) -> str:
         return run_cli(["keys", "revoke", access_key_id, "--database", self.db_url])
 
