@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_TYPES, deviceType } from '../src/domain/device-types.js';
-import { DEFAULT_NETWORK_SETTINGS } from '../src/domain/networks.js';
+import { DEFAULT_NETWORK_SETTINGS } from '../src/domain/network-settings.js';
 import {
   AUTO_DOWNLOAD_SIZES,
   SECURITY_GROUP_RULES,

@@ -4,8 +4,8 @@
  * identity provider, the client credentials) and answers without saving. The client secret is
  * stored but, as for OIDC, only ever returned masked.
  */
+import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
 import { OpentdfConnectionError, testConnection } from '../integrations/opentdf-client.js';
-import { badRequest, notFound, validationError, type Reason } from '../protocol/errors.js';
 import type { OpentdfConfigRow } from '../store/schema.js';
 import { requireNetwork } from './common.js';
 import type { Handler } from './context.js';
@@ -76,7 +76,7 @@ export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ct
   await requireNetwork(ctx, input.networkId);
   const values = { client_id: input.clientId, client_secret: input.clientSecret, domain, provider };
   if (input.dryRun) {
-    // Runs outside a request transaction (see handlers.ts): it waits on remote servers.
+    // Runs outside a request transaction (see the contract): it waits on remote servers.
     try {
       await testConnection(
         { platformUrl: url!, clientId: input.clientId, clientSecret: input.clientSecret },

@@ -9,7 +9,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { SecurityGroupSettings } from '../contract/security-groups.js';
-import type { Reason } from '../protocol/errors.js';
+import type { Reason } from '../contract/errors.js';
 
 type Settings = Static<typeof SecurityGroupSettings>;
 

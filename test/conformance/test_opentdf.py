@@ -176,8 +176,8 @@ def test_dry_run_connects_to_the_platform(root, network, platform):
 @pytest.mark.parametrize(
     "mode,kw,words",
     [
-        ("ok", {"domain": "closed"}, ["could not be read", "ECONNREFUSED"]),
-        ("down", {}, ["could not be read", "HTTP 503"]),
+        ("ok", {"domain": "closed"}, ["could not be used", "ECONNREFUSED"]),
+        ("down", {}, ["could not be used", "HTTP 503"]),
         ("not-json", {}, ["not JSON"]),
         ("no-issuer", {}, ["platform_issuer"]),
         ("ok", {"clientSecret": "wrong-secret-0000"}, ["refused the client credentials", "invalid_client"]),
