@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus
@@ -15,6 +14,7 @@ from urllib.parse import parse_qs, unquote_plus
 import pytest
 
 from _support import assert_client_error, assert_reasons, strip_meta
+from test_oidc import closed_port_url
 
 SECRET = "tdf-client-secret-abcdef-9876"
 CLIENT_ID = "wickr-tdf-client"
@@ -107,11 +107,7 @@ def platform():
 
 
 def closed_port_domain() -> str:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return f"127.0.0.1:{port}"
+    return closed_port_url().removeprefix("http://")
 
 
 def register(root, network, **kw):
