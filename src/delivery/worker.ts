@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { isEmailAddress } from '../domain/invitations.js';
+import { htmlOfText } from './html.js';
 
 export interface WorkerOptions {
   smtpUrl: string;
@@ -125,6 +126,7 @@ export class DeliveryWorker {
         to: m.recipient,
         subject: m.subject,
         text: m.body_text,
+        html: htmlOfText(m.body_text, m.subject),
         messageId: `<outbox-${m.id}.${m.network_id}@wickr-admin.local>`,
       });
       await this.finish(m, 'sent', null);

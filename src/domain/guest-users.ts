@@ -10,7 +10,6 @@ import { containsFolded, listPage, requireNetwork, sortKeyset } from './common.j
 import type { Handler } from './context.js';
 import { unameOf } from './invitations.js';
 import type { SystemCtx } from './registration.js';
-import { MAX_USERNAME_LENGTH } from './users.js';
 
 const DAY_MS = 86_400_000;
 /** GetGuestUserHistoryCount covers the months that overlap the last 90 days. */
@@ -48,18 +47,6 @@ export interface GuestActivity {
   username: string;
   usernameHash: string;
   billingPeriod: string;
-}
-
-export function parseGuestActivity(body: unknown): { username: string } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const username = b['username'];
-  if (typeof username !== 'string' || username.trim().length === 0) {
-    throw badRequest('Guest activity needs the string member username.');
-  }
-  if (username.length > MAX_USERNAME_LENGTH) {
-    throw badRequest(`The username must be at most ${MAX_USERNAME_LENGTH} characters long.`);
-  }
-  return { username };
 }
 
 /** Counts a guest in the current billing period, unless the network has blocked it. */
