@@ -4,7 +4,8 @@
  * breaks, links made clickable), with everything escaped.
  */
 
-const esc = (s: string) =>
+/** Text as HTML: the five characters that could open markup or end an attribute, escaped. */
+export const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
@@ -17,10 +18,11 @@ function line(text: string): string {
   let last = 0;
   for (const m of text.matchAll(URL_RE)) {
     const url = m[0];
-    out += esc(text.slice(last, m.index)) + `<a href="${esc(url)}">${esc(url)}</a>`;
+    out +=
+      escapeHtml(text.slice(last, m.index)) + `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
     last = m.index + url.length;
   }
-  return out + esc(text.slice(last));
+  return out + escapeHtml(text.slice(last));
 }
 
 export function htmlOfText(text: string, title = ''): string {
@@ -31,7 +33,7 @@ export function htmlOfText(text: string, title = ''): string {
     .filter(Boolean)
     .map((p) => `<p>${p.split('\n').map(line).join('<br>\n')}</p>`);
   return (
-    `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
     `<body style="font-family:system-ui,sans-serif;font-size:16px;line-height:1.5;color:#1d2330">\n` +
     `${paragraphs.join('\n')}\n</body></html>\n`
   );

@@ -15,14 +15,9 @@ import {
   type InvitationView,
   type SystemCtx,
 } from '../../domain/registration.js';
+import { escapeHtml as esc } from '../../delivery/html.js';
 import type { ApiError } from '../../protocol/errors.js';
 import type { InvitationForm, InvitationQuery } from './schemas.js';
-
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 /** Quality of a media type in an Accept header (0 when not listed by name). */
 function quality(accept: string, type: string): number {
