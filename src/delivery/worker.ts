@@ -8,8 +8,9 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
-import { isEmailAddress } from '../domain/invitations.js';
 import { htmlOfText } from './html.js';
+
+const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 
 export interface WorkerOptions {
   smtpUrl: string;

@@ -8,7 +8,7 @@
  * declined): the code is the secret, and a valid code reveals its own user.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError, badRequest, forbidden } from '../protocol/errors.js';
+import { ApiError, badRequest, forbidden } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
 import type { Ctx } from './context.js';
 import { createDevice } from './devices.js';

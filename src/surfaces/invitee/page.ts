@@ -16,7 +16,7 @@ import {
   type SystemCtx,
 } from '../../domain/registration.js';
 import { escapeHtml as esc } from '../../delivery/html.js';
-import type { ApiError } from '../../protocol/errors.js';
+import type { ApiError } from '../../contract/errors.js';
 import type { InvitationForm, InvitationQuery } from './schemas.js';
 
 /** Quality of a media type in an Accept header (0 when not listed by name). */

@@ -12,7 +12,7 @@ import { botLogin } from '../../domain/bots.js';
 import { recordGuestActivity } from '../../domain/guest-users.js';
 import { decline, register, RegistrationRefused } from '../../domain/registration.js';
 import type { RateLimiter } from '../../pipeline/rate-limit.js';
-import { ApiError, badRequest } from '../../protocol/errors.js';
+import { ApiError, badRequest } from '../../contract/errors.js';
 import { sendError } from '../../protocol/http.js';
 import type { Database } from '../../store/schema.js';
 import { invitationJson, invitationPage, invitationFormPost, wantsHtml } from './page.js';

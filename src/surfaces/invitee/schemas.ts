@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TString } from '@sinclair/typebox';
 import { MAX_CHALLENGE_LENGTH, MAX_PUBKEY_LENGTH } from '../../domain/bots.js';
-import { MAX_USERNAME_LENGTH } from '../../domain/users.js';
+import { MAX_USERNAME_LENGTH } from '../../domain/member-identity.js';
 
 /** Longest device name, platform or invite code accepted (they are free text otherwise). */
 export const MAX_TEXT_LENGTH = 256;
