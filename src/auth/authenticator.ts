@@ -71,6 +71,7 @@ export class Authenticator {
       principal: {
         accountId: row.account_id,
         accessKeyId: row.access_key_id,
+        userName: row.user_name,
         actions,
         actionPattern: compileActions(actions),
         ...(row.networks ? { networks: JSON.parse(row.networks) as string[] } : {}),

@@ -11,6 +11,8 @@ export interface Principal {
   accountId: string;
   region: string;
   accessKeyId: string;
+  /** The key owner's name ("root" for account-level keys): who acted, in lists and audits. */
+  userName: string;
   actions: readonly string[];
   /** `actions` compiled (auth/policy.ts compileActions). */
   actionPattern: RegExp;

@@ -2,6 +2,7 @@
 import type { DeviceRow } from '../store/schema.js';
 import { batchMessage, distinct, listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
+import { deviceType } from './device-types.js';
 import { resetDevices } from './owners/devices.js';
 import { requireUser } from './users.js';
 
@@ -14,7 +15,7 @@ function render(d: DeviceRow) {
     lastLogin: iso(d.last_login),
     statusText: d.status_text,
     suspend: d.suspended === 1,
-    type: d.platform,
+    type: deviceType(d.platform),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type MemberPatch,
 } from './owners/members.js';
 import { existingGroups } from './security-groups.js';
+import { FREE_TRIAL_MAX_USERS, inPremiumTrial } from './networks.js';
 
 type UserOut = Static<typeof User>;
 
@@ -146,6 +147,7 @@ export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
 };
 
 export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
+  const network = ctx.network;
   const rows = await ctx.db
     .selectFrom('members')
     .select((eb) => [
@@ -168,11 +170,17 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
   }
   // As documented: total is active and pending combined (declined invitations are apart).
   const total = pending + active;
+  // "Users that can be added while maintaining premium free trial eligibility": during the
+  // trial, up to the trial's limit; otherwise up to the server's limit per network.
+  const cap = ctx.services.config.maxUsersPerNetwork;
+  const limit = inPremiumTrial(network, ctx.services.now())
+    ? Math.min(cap, FREE_TRIAL_MAX_USERS)
+    : cap;
   return {
     pending,
     active,
     rejected,
-    remaining: Math.max(0, ctx.services.config.maxUsersPerNetwork - total),
+    remaining: Math.max(0, limit - total),
     total,
   };
 };

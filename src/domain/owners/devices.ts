@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
+import { deviceType } from '../device-types.js';
 
 /** devices.status_text */
 export const DEVICE_STATUS = { ACTIVE: 'Active', RESET: 'Reset' } as const;
@@ -31,7 +32,8 @@ export async function insertDevice(
       member_id: d.memberId,
       network_id: d.networkId,
       device_name: d.deviceName,
-      platform: d.platform,
+      // Stored as the documented operating system name, so lists sort by what they show.
+      platform: deviceType(d.platform),
       status_text: d.status ?? DEVICE_STATUS.ACTIVE,
       suspended: 0,
       created_at: now,

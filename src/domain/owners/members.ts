@@ -120,6 +120,8 @@ export interface MemberGuard {
   status?: MemberStatus;
   suspended?: 0 | 1;
   inviteCode?: string;
+  /** Only while the invitation has not been declined. */
+  notDeclined?: true;
 }
 
 /**
@@ -150,6 +152,7 @@ export async function patchMembers(
   if (guard.status !== undefined) q = q.where('status', '=', guard.status);
   if (guard.suspended !== undefined) q = q.where('suspended', '=', guard.suspended);
   if (guard.inviteCode !== undefined) q = q.where('invite_code', '=', guard.inviteCode);
+  if (guard.notDeclined) q = q.where('invite_declined_at', 'is', null);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
