@@ -108,7 +108,7 @@ export async function queueInvitations(
         body_text: m.body,
       };
     }),
-    ctx.services.now(),
+    now,
   );
   ctx.services.mailQueued();
 }

@@ -1,9 +1,10 @@
 /**
  * Responses against the operation's output shape. Every response is written by a serializer
  * compiled from the output schema (fast-json-stringify), so members the contract does not
- * declare never reach the wire. With `strict` (the test suites set WICKR_CHECK_RESPONSES=1),
- * a response is first validated against the shape closed to undeclared members, and any
- * mismatch is an internal error: every response the suites produce is checked.
+ * declare never reach the wire. With the strict check (the test suites set
+ * WICKR_CHECK_RESPONSES=1), a response is first validated against its shape closed to
+ * undeclared members, and any mismatch is an internal error: every response the suites
+ * produce is checked.
  */
 import { Ajv } from 'ajv';
 import fastJson from 'fast-json-stringify';
@@ -34,13 +35,33 @@ export function compileSerializer(op: OperationSpec, strictAjv?: Ajv): Serialize
   };
 }
 
-/** A copy of the schema in which no object admits members it does not declare. */
+/**
+ * What a response must not get wrong, checked in tests: the schema's structure (member types,
+ * required members, enums) with no object admitting members it does not declare. Value
+ * constraints written for input (lengths, patterns, ranges) are left out: the model's output
+ * shapes reuse input shapes, and a refused item names no ID (`userId: ""`) as AWS does.
+ */
+const INPUT_CONSTRAINTS = new Set([
+  'pattern',
+  'x-pattern',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'minimum',
+  'maximum',
+]);
+
 function closed(schema: unknown): object {
   if (Array.isArray(schema)) return schema.map(closed);
   if (!schema || typeof schema !== 'object') return schema as object;
   const s = schema as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) out[k] = closed(v);
+  for (const [k, v] of Object.entries(s)) {
+    // `properties` maps member names to schemas: a member may be called "pattern".
+    if (INPUT_CONSTRAINTS.has(k) && typeof v !== 'object') continue;
+    out[k] = closed(v);
+  }
   if (s['type'] === 'object' && s['additionalProperties'] === undefined) {
     out['additionalProperties'] = false;
   }

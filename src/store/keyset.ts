@@ -25,7 +25,7 @@ export async function fetchPage<DB, TB extends keyof DB, O>(
     const op = sql.raw(keyset.direction === 'asc' ? '>' : '<');
     q = q.where(
       sql<boolean>`(${sql.join(refs)}) ${op} (${sql.join(after.map((v) => sql.val(v)))})`,
-    ) as typeof q;
+    );
   }
   for (const r of refs) q = q.orderBy(r, keyset.direction);
   const rows = (await q.limit(limit + 1).execute()) as Record<string, unknown>[];
