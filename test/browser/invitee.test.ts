@@ -3,11 +3,9 @@
  * invitation e-mail caught by a real SMTP server, its link opened, the person registers, and
  * the Admin API sees the user active with the browser's device. Any console error fails.
  */
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAccessKeyId } from '../../src/auth/keys.js';
-import { configFromEnv, startServer, type EmbeddedServer } from '../../src/index.js';
+import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
 import { adminCall } from '../support/admin-call.js';
 import { consoleErrors, launchChromium, screenshot } from '../support/chromium.js';
 import { startMailSink, type MailSink } from '../support/mail-sink.js';
@@ -34,28 +32,7 @@ async function inviteAndCatchLink(username: string) {
 
 beforeAll(async () => {
   sink = await startMailSink();
-  const config = {
-    ...configFromEnv({}),
-    port: 0,
-    databaseUrl: 'sqlite::memory:',
-    logLevel: 'silent',
-    rootAccessKeyId: generateAccessKeyId(),
-    rootSecretAccessKey: randomBytes(30).toString('base64url'),
-    writeCredentialsFile: false,
-    smtpUrl: sink.url,
-  };
-  const running = await startServer(config);
-  server = {
-    endpoint: running.endpoint,
-    credentials: {
-      accessKeyId: config.rootAccessKeyId,
-      secretAccessKey: config.rootSecretAccessKey,
-      accountId: config.accountId,
-      region: 'us-east-1',
-    },
-    server: running,
-    close: () => running.close(),
-  };
+  server = await startEmbedded({ smtpUrl: sink.url });
   networkId = String(
     (await admin('POST', '/networks', { networkName: 'Browser team', accessLevel: 'STANDARD' }))[
       'networkId'
