@@ -188,7 +188,7 @@ export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) =>
         username_hash: input.usernameHash,
         username: guest.username,
         username_lc: guest.username_lc,
-        admin: ctx.principal.accessKeyId,
+        admin: ctx.principal.userName,
         modified: ctx.services.now(),
       })
       .execute();
