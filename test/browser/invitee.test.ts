@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
+import { deviceType } from '../../src/domain/device-types.js';
 import { adminCall } from '../support/admin-call.js';
 import { consoleErrors, launchChromium, screenshot } from '../support/chromium.js';
 import { startMailSink, type MailSink } from '../support/mail-sink.js';
@@ -79,7 +80,7 @@ describe('the invitation page in a browser', () => {
     const devices = (await admin('GET', `/networks/${networkId}/users/${userId}/devices`))[
       'devices'
     ] as { type: string }[];
-    expect(devices.map((d) => d.type)).toEqual([platform]);
+    expect(devices.map((d) => d.type)).toEqual([deviceType(platform)]);
 
     // The link again: already used, said at once.
     await page.goto(link);
