@@ -202,7 +202,7 @@ describe('the invitation page', () => {
     const devices = (await admin('GET', `/networks/${networkId}/users/${u.userId}/devices`))[
       'devices'
     ] as { type: string }[];
-    // Stored as the documented device type ("Linux x86_64" is a Linux).
+    // Reported as the documented operating system name (docs/api.md, rule device-type).
     expect(devices.map((d) => d.type)).toEqual(['Linux']);
 
     const again = await page(pageUrl('form-register@example.com', u.inviteCode));
