@@ -21,6 +21,16 @@ export interface Config {
   unameCacheEntries: number;
   /** Write a generated root key as an AWS credentials file next to the SQLite file. */
   writeCredentialsFile: boolean;
+  /** The test controls under /_wickr/ (docs/test-controls.md). */
+  testControls: boolean;
+  /** Bearer token of the test controls; required when they listen beyond loopback. */
+  testControlsToken?: string;
+  /** Bearer token of GET /metrics; without one the metrics are open. */
+  metricsToken?: string;
+  /** A fixture loaded at start, idempotently (networks that exist are left alone). */
+  seedFile?: string;
+  /** Days audit records are kept; 0 keeps them for ever. */
+  auditRetentionDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -65,5 +75,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheMs: num('WICKR_KEY_CACHE_MS', 1000),
     unameCacheEntries: Math.floor(num('WICKR_UNAME_CACHE_ENTRIES', 100_000)),
     writeCredentialsFile: true,
+    testControls: ['1', 'true', 'yes', 'on'].includes(
+      (env['WICKR_TEST_CONTROLS'] ?? '').toLowerCase(),
+    ),
+    ...(env['WICKR_TEST_CONTROLS_TOKEN']
+      ? { testControlsToken: env['WICKR_TEST_CONTROLS_TOKEN'] }
+      : {}),
+    ...(env['WICKR_METRICS_TOKEN'] ? { metricsToken: env['WICKR_METRICS_TOKEN'] } : {}),
+    ...(env['WICKR_SEED'] ? { seedFile: env['WICKR_SEED'] } : {}),
+    auditRetentionDays: num('WICKR_AUDIT_RETENTION_DAYS', 90),
   };
 }

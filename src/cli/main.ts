@@ -37,47 +37,65 @@ databaseOption(
     .command('serve')
     .description('Run the API server')
     .option('--host <host>', 'address to listen on (env WICKR_HOST, default 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (env WICKR_PORT, default 9425)', port),
-).action(async (opts: { host?: string; port?: number; database?: string }) => {
-  const config = configFromEnv();
-  if (opts.host) config.host = opts.host;
-  if (opts.port !== undefined) config.port = opts.port;
-  if (opts.database) config.databaseUrl = opts.database;
-  const server = await startServer(config);
-  const created = server.rootCredentials && !config.rootAccessKeyId;
-  if (created && server.rootCredentials) {
-    // Printed once: the only time the generated secret is shown.
-    process.stdout.write(
-      `\nCreated a root access key for account ${server.rootCredentials.accountId}:\n` +
-        `  aws_access_key_id     = ${server.rootCredentials.accessKeyId}\n` +
-        `  aws_secret_access_key = ${server.rootCredentials.secretAccessKey}\n` +
-        (server.credentialsFile
-          ? `Written to ${server.credentialsFile} as profile "${CREDENTIALS_PROFILE}" ` +
-            `(use AWS_SHARED_CREDENTIALS_FILE=${server.credentialsFile} AWS_PROFILE=${CREDENTIALS_PROFILE}).\n`
-          : '') +
-        '\n',
+    .option('--port <port>', 'port to listen on (env WICKR_PORT, default 9425)', port)
+    .option(
+      '--test-controls',
+      'serve the test controls under /_wickr/ (env WICKR_TEST_CONTROLS=1; beyond loopback they need WICKR_TEST_CONTROLS_TOKEN)',
+    )
+    .option(
+      '--seed <file>',
+      'load this fixture at start, keeping networks that exist (env WICKR_SEED)',
+    ),
+).action(
+  async (opts: {
+    host?: string;
+    port?: number;
+    database?: string;
+    testControls?: boolean;
+    seed?: string;
+  }) => {
+    const config = configFromEnv();
+    if (opts.testControls) config.testControls = true;
+    if (opts.seed) config.seedFile = opts.seed;
+    if (opts.host) config.host = opts.host;
+    if (opts.port !== undefined) config.port = opts.port;
+    if (opts.database) config.databaseUrl = opts.database;
+    const server = await startServer(config);
+    const created = server.rootCredentials && !config.rootAccessKeyId;
+    if (created && server.rootCredentials) {
+      // Printed once: the only time the generated secret is shown.
+      process.stdout.write(
+        `\nCreated a root access key for account ${server.rootCredentials.accountId}:\n` +
+          `  aws_access_key_id     = ${server.rootCredentials.accessKeyId}\n` +
+          `  aws_secret_access_key = ${server.rootCredentials.secretAccessKey}\n` +
+          (server.credentialsFile
+            ? `Written to ${server.credentialsFile} as profile "${CREDENTIALS_PROFILE}" ` +
+              `(use AWS_SHARED_CREDENTIALS_FILE=${server.credentialsFile} AWS_PROFILE=${CREDENTIALS_PROFILE}).\n`
+            : '') +
+          '\n',
+      );
+    }
+    server.log.info(
+      { endpoint: server.endpoint, database: redactUrl(config.databaseUrl) },
+      'listening',
     );
-  }
-  server.log.info(
-    { endpoint: server.endpoint, database: redactUrl(config.databaseUrl) },
-    'listening',
-  );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.log.info({ signal }, 'shutting down');
-    server
-      .close()
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        server.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-});
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.log.info({ signal }, 'shutting down');
+      server
+        .close()
+        .then(() => process.exit(0))
+        .catch((err: unknown) => {
+          server.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  },
+);
 
 const keys = program.command('keys').description('Manage access keys');
 

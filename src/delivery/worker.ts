@@ -18,6 +18,8 @@ export interface WorkerOptions {
   pollMs?: number;
   maxAttempts?: number;
   leaseMs?: number;
+  /** Told of each delivery attempt's outcome (metrics). */
+  onAttempt?: (outcome: 'sent' | 'retry' | 'failed') => void;
 }
 
 export const MAX_BACKOFF_MS = 15 * 60 * 1000;
@@ -113,6 +115,7 @@ export class DeliveryWorker {
     const log = this.options.log;
     if (!isEmailAddress(m.recipient)) {
       await this.finish(m, 'failed', `"${m.recipient}" is not an e-mail address`);
+      this.options.onAttempt?.('failed');
       log.warn(
         { outboxId: m.id, networkId: m.network_id },
         'invitation not sent: username is not an e-mail address',
@@ -128,11 +131,13 @@ export class DeliveryWorker {
         messageId: `<outbox-${m.id}.${m.network_id}@wickr-admin.local>`,
       });
       await this.finish(m, 'sent', null);
+      this.options.onAttempt?.('sent');
       log.info({ outboxId: m.id, networkId: m.network_id, kind: m.kind }, 'invitation sent');
     } catch (err) {
       const attempts = m.attempts + 1;
       const max = this.options.maxAttempts ?? 10;
       const message = err instanceof Error ? err.message : String(err);
+      this.options.onAttempt?.(attempts >= max ? 'failed' : 'retry');
       if (attempts >= max) {
         await this.finish(m, 'failed', message);
         log.error({ outboxId: m.id, attempts, err: message }, 'invitation delivery gave up');

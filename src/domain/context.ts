@@ -25,6 +25,8 @@ export interface Services {
   unameCache: UnameCache;
   /** Wakes the delivery worker after a commit that queued mail. */
   mailQueued(): void;
+  /** Told when failed invite codes lock a user out of registration (metrics). */
+  onLockout?(): void;
 }
 
 export interface Ctx {

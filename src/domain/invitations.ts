@@ -100,11 +100,28 @@ export async function queueInvitations(
     };
   });
   // Kept well under both engines' bound-parameter limits.
+  const log = ctx.services.log;
+  const logging = log.isLevelEnabled('info');
   for (let i = 0; i < rows.length; i += 100) {
-    await ctx.db
-      .insertInto('outbox')
-      .values(rows.slice(i, i + 100))
-      .execute();
+    const chunk = rows.slice(i, i + 100);
+    const q = ctx.db.insertInto('outbox').values(chunk);
+    if (!logging) {
+      await q.execute();
+      continue;
+    }
+    // One line per invitation, naming the message but never its code.
+    const ids = await q.returning('id').execute();
+    ids.forEach((r, j) =>
+      log.info(
+        {
+          reqId: ctx.requestId,
+          networkId: chunk[j]!.network_id,
+          outboxId: Number(r.id),
+          kind: chunk[j]!.kind,
+        },
+        'invitation queued',
+      ),
+    );
   }
   ctx.services.mailQueued();
 }

@@ -75,6 +75,7 @@ async function redeem<T>(
         .set((eb) => ({ challenge_failures: eb('challenge_failures', '+', 1) }))
         .where('member_id', '=', user.member_id)
         .execute();
+      if (user.challenge_failures + 1 === lockout) ctx.services.onLockout?.();
       return { error };
     }
     const claimed = await trx

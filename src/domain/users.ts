@@ -362,6 +362,8 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
     answers.set(uname, username);
     if (username === undefined) missing.add(key);
   }
+  cache.hits += answers.size - missing.size;
+  cache.misses += missing.size;
   if (missing.size > 0) {
     // SQLite without statistics (a database never ANALYZEd) would rather scan the network in
     // the covering list index than seek the unique uname index once per uname: name it.

@@ -10,6 +10,9 @@ import type { Ctx, HandlerMap, Services } from '../domain/context.js';
 import { bindInput, planBinding, type RawRequest } from '../protocol/binding.js';
 import { badRequest } from '../protocol/errors.js';
 import type { Database } from '../store/schema.js';
+import type { AuditEntry } from '../audit/record.js';
+import { hasSensitive, maskSensitive } from '../audit/mask.js';
+import { ApiError } from '../protocol/errors.js';
 import { fingerprint, inTransaction, runIdempotent } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
 import { compileValidator } from './validate.js';
@@ -18,7 +21,22 @@ export interface PipelineRequest extends RawRequest {
   method: string;
   url: string;
   requestId: string;
+  sourceIp?: string;
 }
+
+/** Optional steps the server plugs in (none of them on the lookup's hot path unless enabled). */
+export interface PipelineHooks {
+  /** Test controls' fault rules: may wait, throw a modelled error or drop the connection. */
+  faults?: {
+    readonly active: boolean;
+    apply(operation: string, accessKeyId: string, networkId: string | undefined): Promise<void>;
+  };
+  /** Writes an audit record with `db` (the change's own transaction, for a change). */
+  audit?: (db: Kysely<Database>, entry: AuditEntry) => Promise<void>;
+}
+
+/** Operations that change nothing (a POST lookup included): their successes are not audited. */
+const READS = /^(Get|List|BatchLookup)/;
 
 export interface PipelineResult {
   json: string;
@@ -41,6 +59,7 @@ export class Pipeline {
     private readonly handlers: HandlerMap,
     /** Non-GET operations whose handlers manage their own writes (see domain/handlers.ts). */
     private readonly outsideTransaction: ReadonlySet<string> = new Set(),
+    private readonly hooks: PipelineHooks = {},
   ) {}
 
   compile(spec: OperationSpec): CompiledOperation {
@@ -52,49 +71,120 @@ export class Pipeline {
     )?.[0];
     const readOnly = spec.method === 'GET' || this.outsideTransaction.has(spec.name);
 
+    const audit = this.hooks.audit;
+    const audited = audit && spec.method !== 'GET' && !READS.test(spec.name);
+    const sensitive = hasSensitive(spec.input);
+    const now = this.services.now;
+    const auditEntry = (
+      req: PipelineRequest,
+      principal: Principal | undefined,
+      input: Record<string, unknown> | undefined,
+      error?: ApiError,
+    ): AuditEntry => {
+      const ua = req.headers['user-agent'];
+      const networkId = input?.['networkId'];
+      return {
+        at: now(),
+        source: 'admin-api',
+        operation: spec.name,
+        outcome: error
+          ? error.status === 401 || error.status === 403
+            ? 'refused'
+            : 'error'
+          : 'success',
+        status: error ? error.status : 200,
+        requestId: req.requestId,
+        ...(principal
+          ? {
+              accessKeyId: principal.accessKeyId,
+              accountId: principal.accountId,
+              region: principal.region,
+            }
+          : claimedKey(req.headers['authorization'])),
+        ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+        ...(typeof networkId === 'string' ? { networkId } : {}),
+        ...(input ? { parameters: sensitive ? maskSensitive(spec.input, input) : input } : {}),
+        ...(error ? { errorName: error.errorName, errorMessage: error.message } : {}),
+      };
+    };
+
     const run = async (req: PipelineRequest): Promise<PipelineResult> => {
-      const principal = await this.authenticator.authenticate({
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: req.body ?? Buffer.alloc(0),
-      });
-      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      const input = bindInput(plan, req);
-      validate(input);
-      authorize(principal, spec.name, input['networkId'] as string | undefined);
+      let principal: Principal | undefined;
+      let input: Record<string, unknown> | undefined;
+      try {
+        principal = await this.authenticator.authenticate({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: req.body ?? Buffer.alloc(0),
+        });
+        this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+        input = bindInput(plan, req);
+        validate(input);
+        authorize(principal, spec.name, input['networkId'] as string | undefined);
+      } catch (e) {
+        // A refusal is recorded on its own: there is no change for it to join.
+        if (audit && e instanceof ApiError && (e.status === 401 || e.status === 403))
+          await audit(this.db, auditEntry(req, principal, input, e));
+        throw e;
+      }
+      const caller = principal;
+      const args = input;
       if (!handler) {
         throw badRequest(
           `${spec.name} is not available yet on this server; see the project's API notes for the operations it implements.`,
         );
       }
+      const faults = this.hooks.faults;
+      if (faults?.active)
+        await faults.apply(spec.name, caller.accessKeyId, args['networkId'] as string | undefined);
       const ctxFor = (db: Kysely<Database>): Ctx => ({
         db,
-        principal,
+        principal: caller,
         requestId: req.requestId,
         services: this.services,
       });
-      const token = tokenMember ? (input[tokenMember] as string | undefined) : undefined;
+      // The change and its audit record commit together, or neither does.
+      const execute = audited
+        ? async (db: Kysely<Database>) => {
+            const out = await handler(ctxFor(db), args);
+            await audit(db, auditEntry(req, caller, args));
+            return out;
+          }
+        : (db: Kysely<Database>) => handler(ctxFor(db), args);
+      const token = tokenMember ? (args[tokenMember] as string | undefined) : undefined;
       let json: string;
       if (token !== undefined) {
         json = await runIdempotent(
           this.db,
           {
-            accountId: principal.accountId,
+            accountId: caller.accountId,
             token,
             operation: spec.name,
-            fingerprint: fingerprint(spec.name, input),
+            fingerprint: fingerprint(spec.name, args),
           },
-          (trx) => handler(ctxFor(trx), input),
+          execute,
           this.services.now,
         );
       } else if (readOnly) {
-        json = JSON.stringify(await handler(ctxFor(this.db), input));
+        // Operations outside a transaction that change state (OIDC registration) write once,
+        // atomically; their record follows that write.
+        json = JSON.stringify(await execute(this.db));
       } else {
-        json = JSON.stringify(await inTransaction(this.db, (trx) => handler(ctxFor(trx), input)));
+        json = JSON.stringify(await inTransaction(this.db, execute));
       }
-      return { json, principal };
+      return { json, principal: caller };
     };
     return { spec, run };
   }
+}
+
+/** The access key a refused request claims to be signed with (its signature is not trusted). */
+function claimedKey(authorization: string | string[] | undefined): { accessKeyId?: string } {
+  const m =
+    typeof authorization === 'string'
+      ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization)
+      : null;
+  return m ? { accessKeyId: m[1]! } : {};
 }

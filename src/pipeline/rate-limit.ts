@@ -17,7 +17,14 @@ export class RateLimiter {
   constructor(
     readonly options: BucketOptions,
     private readonly now: () => number = Date.now,
+    /** Told of each refusal (metrics). */
+    private readonly onRefuse?: () => void,
   ) {}
+
+  /** Forgets every bucket (test controls' reset). */
+  clear(): void {
+    this.buckets.clear();
+  }
 
   /** Takes one token, or returns the seconds to wait for the next. */
   take(key: string): number {
@@ -44,6 +51,7 @@ export class RateLimiter {
   enforce(key: string, what: string): void {
     const wait = this.take(key);
     if (wait > 0) {
+      this.onRefuse?.();
       throw new ApiError(
         'RateLimitError',
         `Rate exceeded for ${what}; retry after ${wait} second${wait === 1 ? '' : 's'}.`,

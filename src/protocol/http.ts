@@ -75,7 +75,17 @@ export function routePath(spec: OperationSpec): string {
   return spec.path.replace(/\{(\w+)\+?\}/g, ':$1');
 }
 
-export function registerOperation(app: FastifyInstance, op: CompiledOperation): void {
+/** Told of each request's outcome and duration (metrics); one per operation. */
+export interface OperationObserver {
+  ok(seconds: number): void;
+  failed(status: number, errorName: string, seconds: number): void;
+}
+
+export function registerOperation(
+  app: FastifyInstance,
+  op: CompiledOperation,
+  observer?: OperationObserver,
+): void {
   app.route({
     method: op.spec.method,
     url: routePath(op.spec),
@@ -87,11 +97,13 @@ export function registerOperation(app: FastifyInstance, op: CompiledOperation): 
           method: req.method,
           url: req.url,
           requestId: req.id,
+          sourceIp: req.ip,
           params: req.params as Record<string, string>,
           query: q === -1 ? '' : req.url.slice(q + 1),
           headers: req.headers,
           body: req.body as Buffer | undefined,
         });
+        observer?.ok((performance.now() - started) / 1000);
         if (req.log.level !== 'silent' && infoOn(req.log.level)) {
           req.log.info(
             {
@@ -106,6 +118,20 @@ export function registerOperation(app: FastifyInstance, op: CompiledOperation): 
         }
         return reply.type('application/json').send(result.json);
       } catch (e) {
+        // A fault rule's dropped connection: no answer at all.
+        if ((e as { dropConnection?: boolean }).dropConnection) {
+          reply.hijack();
+          req.raw.socket.destroy();
+          return;
+        }
+        if (observer) {
+          const api = e instanceof ApiError;
+          observer.failed(
+            api ? e.status : 500,
+            api ? e.errorName : 'InternalServerError',
+            (performance.now() - started) / 1000,
+          );
+        }
         if (e instanceof ApiError && req.log.level !== 'silent' && infoOn(req.log.level)) {
           req.log.info(
             {

@@ -223,6 +223,29 @@ export interface OpentdfConfigsTable {
   modified: number;
 }
 
+/** Migration 010: the audit trail (src/audit/). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  request_id: string | null;
+  /** What was called: 'admin-api', 'console' or 'invitee'. */
+  source: string;
+  access_key_id: string | null;
+  account_id: string | null;
+  region: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  operation: string;
+  network_id: string | null;
+  /** The request's parameters as JSON, sensitive members masked. */
+  parameters: string | null;
+  /** 'success', 'refused' or 'error'. */
+  outcome: string;
+  status: number;
+  error_name: string | null;
+  error_message: string | null;
+}
+
 export interface Database {
   access_keys: AccessKeysTable;
   id_registry: IdRegistryTable;
@@ -240,6 +263,7 @@ export interface Database {
   oidc_configs: OidcConfigsTable;
   oidc_ca_certificates: OidcCaCertificatesTable;
   opentdf_configs: OpentdfConfigsTable;
+  audit_log: AuditLogTable;
 }
 
 export type AccessKeyRow = Selectable<AccessKeysTable>;

@@ -1,0 +1,39 @@
+/** Masks the members a contract marks `x-sensitive` before a request is written to the audit trail. */
+import type { TSchema } from '@sinclair/typebox';
+
+export const MASK = '***';
+
+/** Members the model does not mark but that are secrets all the same (a custom invite code). */
+const SECRET_NAMES = new Set(['inviteCode']);
+
+/** A copy of `value` with every member whose schema carries `x-sensitive` replaced by "***". */
+export function maskSensitive(schema: TSchema | undefined, value: unknown): unknown {
+  if (value === undefined || value === null || !schema) return value;
+  const s = schema as Record<string, unknown>;
+  if (s['x-sensitive']) return MASK;
+  if (Array.isArray(value)) {
+    const items = s['items'] as TSchema | undefined;
+    return value.map((v) => maskSensitive(items, v));
+  }
+  if (typeof value === 'object') {
+    const props = (s['properties'] ?? {}) as Record<string, TSchema>;
+    const extra = s['additionalProperties'];
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const sub = props[k] ?? (typeof extra === 'object' ? (extra as TSchema) : undefined);
+      out[k] = SECRET_NAMES.has(k) && v !== undefined ? MASK : maskSensitive(sub, v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** True when a schema marks anything sensitive: only such requests need the walk above. */
+export function hasSensitive(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  if ((schema as Record<string, unknown>)['x-sensitive']) return true;
+  const props = (schema as Record<string, unknown>)['properties'];
+  if (props && typeof props === 'object' && Object.keys(props).some((k) => SECRET_NAMES.has(k)))
+    return true;
+  return Object.values(schema as Record<string, unknown>).some(hasSensitive);
+}
