@@ -65,10 +65,11 @@ export class Clock {
   }
 
   state(): ClockState {
-    const now = this.now();
+    const real = this.source();
+    const now = this.frozenAt ?? real + this.offset;
     return {
       now: new Date(now).toISOString(),
-      offsetMs: now - this.source(),
+      offsetMs: now - real,
       frozen: this.frozenAt !== undefined,
       signatures: this.followSignatures,
     };

@@ -139,15 +139,18 @@ export async function startServer(
           );
 
     const app = createHttpApp(log);
-    registerClientApi(app, { db: store.db, services, perAddress, perUser });
-    // Registration attempts by outcome, counted from the answers the endpoint gives.
-    app.addHook('onResponse', async (req, reply) => {
-      if (req.routeOptions.url !== '/client/v1/networks/:networkId/register') return;
-      const s = reply.statusCode;
-      metrics.registrations
-        .labels(s < 300 ? 'success' : s === 429 ? 'limited' : s >= 500 ? 'error' : 'refused')
-        .inc();
+    // Registration attempts by outcome, from the answers the endpoint gives (counted before
+    // the answer leaves; a hook sees only the routes added after it).
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (req.routeOptions.url === '/client/v1/networks/:networkId/register') {
+        const s = reply.statusCode;
+        metrics.registrations
+          .labels(s < 300 ? 'success' : s === 429 ? 'limited' : s >= 500 ? 'error' : 'refused')
+          .inc();
+      }
+      return payload;
     });
+    registerClientApi(app, { db: store.db, services, perAddress, perUser });
     for (const spec of operations)
       registerOperation(app, pipeline.compile(spec), metrics.forOperation(spec.name));
     await app.register(metricsPlugin, {

@@ -8,6 +8,7 @@ import { CREDENTIALS_PROFILE } from '../bootstrap.js';
 import { listOutbox } from '../delivery/outbox.js';
 import { registerUserCommands } from './users.js';
 import { registerFixtureCommands } from './fixtures.js';
+import { registerAuditCommands } from './audit.js';
 
 const program = new Command();
 program
@@ -168,6 +169,7 @@ databaseOption(
 });
 
 registerFixtureCommands(program);
+registerAuditCommands(program);
 
 function split(s: string): string[] {
   return s

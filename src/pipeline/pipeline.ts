@@ -80,9 +80,11 @@ export class Pipeline {
       principal: Principal | undefined,
       input: Record<string, unknown> | undefined,
       error?: ApiError,
+      output?: unknown,
     ): AuditEntry => {
       const ua = req.headers['user-agent'];
-      const networkId = input?.['networkId'];
+      // CreateNetwork names its network only in the answer.
+      const networkId = input?.['networkId'] ?? (output as { networkId?: unknown })?.networkId;
       return {
         at: now(),
         source: 'admin-api',
@@ -149,7 +151,7 @@ export class Pipeline {
       const execute = audited
         ? async (db: Kysely<Database>) => {
             const out = await handler(ctxFor(db), args);
-            await audit(db, auditEntry(req, caller, args));
+            await audit(db, auditEntry(req, caller, args, undefined, out));
             return out;
           }
         : (db: Kysely<Database>) => handler(ctxFor(db), args);

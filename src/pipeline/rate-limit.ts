@@ -37,7 +37,8 @@ export class RateLimiter {
       b = { tokens: burst, at: now };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
+      // A clock set back (the test controls) refills nothing, and takes nothing either.
+      b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * ratePerSecond);
       b.at = now;
     }
     if (b.tokens >= 1) {
