@@ -7,11 +7,12 @@ import type { Config } from './config.js';
 import { operations } from './contract/index.js';
 import type { HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
-import { handlers, outsideTransaction } from './domain/handlers.js';
+import { handlers } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './pipeline/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
+import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { registerClientApi } from './client-api/routes.js';
@@ -117,7 +118,6 @@ export async function startServer(
       authenticator,
       limiter,
       options.handlers ?? handlers,
-      outsideTransaction,
       { faults, audit: recordAudit },
     );
 
@@ -152,7 +152,11 @@ export async function startServer(
     });
     registerClientApi(app, { db: store.db, services, perAddress, perUser });
     for (const spec of operations)
-      registerOperation(app, pipeline.compile(spec), metrics.forOperation(spec.name));
+      registerOperation(
+        app,
+        pipeline.compile(spec, binderFor(spec)),
+        metrics.forOperation(spec.name),
+      );
     await app.register(metricsPlugin, {
       metrics,
       ...(config.metricsToken ? { token: config.metricsToken } : {}),

@@ -7,7 +7,7 @@ import { signRequest } from '../src/auth/sigv4.js';
 import { createKey } from '../src/auth/keys.js';
 import { configFromEnv } from '../src/config.js';
 import { handlers } from '../src/domain/handlers.js';
-import { ApiError } from '../src/protocol/errors.js';
+import { ApiError } from '../src/contract/errors.js';
 import { startEmbedded, startServer, type EmbeddedServer } from '../src/index.js';
 import { parsePrometheus } from './support/prometheus.js';
 

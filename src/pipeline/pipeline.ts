@@ -7,20 +7,26 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authorize, type Principal } from '../auth/policy.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { Ctx, HandlerMap, Services } from '../domain/context.js';
-import { bindInput, planBinding, type RawRequest } from '../protocol/binding.js';
-import { badRequest } from '../protocol/errors.js';
 import type { Database } from '../store/schema.js';
 import type { AuditEntry } from '../audit/record.js';
 import { hasSensitive, maskSensitive } from '../audit/mask.js';
-import { ApiError } from '../protocol/errors.js';
-import { fingerprint, inTransaction, runIdempotent } from './idempotency.js';
+import { ApiError } from '../contract/errors.js';
+import { inTransaction } from '../store/transaction.js';
+import { fingerprint, runIdempotent } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
 import { compileValidator } from './validate.js';
 
-export interface PipelineRequest extends RawRequest {
+/** A request as the protocol layer hands it over: raw, not yet authenticated or bound. */
+export interface PipelineRequest {
   method: string;
   url: string;
   requestId: string;
+  /** URI labels by wire name. */
+  params: Record<string, string>;
+  /** The raw query string, without '?'. */
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
   sourceIp?: string;
 }
 
@@ -37,6 +43,13 @@ export interface PipelineHooks {
 
 /** Operations that change nothing (a POST lookup included): their successes are not audited. */
 const READS = /^(Get|List|BatchLookup)/;
+
+/**
+ * The protocol's binding of one operation: the request's labels, query, headers and body as
+ * one input object. Supplied by the protocol layer; run only after authentication, so an
+ * unsigned request never learns how its body was parsed.
+ */
+export type Binder = (req: PipelineRequest) => Record<string, unknown>;
 
 export interface PipelineResult {
   json: string;
@@ -57,19 +70,18 @@ export class Pipeline {
     private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly handlers: HandlerMap,
-    /** Non-GET operations whose handlers manage their own writes (see domain/handlers.ts). */
-    private readonly outsideTransaction: ReadonlySet<string> = new Set(),
     private readonly hooks: PipelineHooks = {},
   ) {}
 
-  compile(spec: OperationSpec): CompiledOperation {
-    const plan = planBinding(spec);
+  compile(spec: OperationSpec, bind: Binder): CompiledOperation {
     const validate = compileValidator(spec);
     const handler = this.handlers[spec.name as keyof HandlerMap] as AnyHandler | undefined;
+    // The map is total for the contract's operations; a spec from elsewhere is a wiring bug.
+    if (!handler) throw new Error(`No handler for operation ${spec.name}`);
     const tokenMember = Object.entries(spec.input.properties).find(
       ([, s]) => (s as Record<string, unknown>)['x-idempotency'],
     )?.[0];
-    const readOnly = spec.method === 'GET' || this.outsideTransaction.has(spec.name);
+    const readOnly = spec.method === 'GET' || spec.outsideTransaction === true;
 
     const audit = this.hooks.audit;
     const audited = audit && spec.method !== 'GET' && !READS.test(spec.name);
@@ -122,7 +134,7 @@ export class Pipeline {
           body: req.body ?? Buffer.alloc(0),
         });
         this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-        input = bindInput(plan, req);
+        input = bind(req);
         validate(input);
         authorize(principal, spec.name, input['networkId'] as string | undefined);
       } catch (e) {
@@ -133,11 +145,6 @@ export class Pipeline {
       }
       const caller = principal;
       const args = input;
-      if (!handler) {
-        throw badRequest(
-          `${spec.name} is not available yet on this server; see the project's API notes for the operations it implements.`,
-        );
-      }
       const faults = this.hooks.faults;
       if (faults?.active)
         await faults.apply(spec.name, caller.accessKeyId, args['networkId'] as string | undefined);

@@ -1,7 +1,7 @@
 /** Bearer-token checks of the operator surfaces (/_wickr/, /metrics). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { unauthorized } from '../protocol/errors.js';
+import { unauthorized } from '../contract/errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -11,7 +11,7 @@ import type { FixtureDoc } from '../../fixtures/format.js';
 import { seed, type SeedSummary } from '../../fixtures/seed.js';
 import type { Store } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
-import { badRequest } from '../../protocol/errors.js';
+import { badRequest } from '../../contract/errors.js';
 import type { FaultInjector, FaultRule, FaultRuleInput } from './faults.js';
 
 export interface ResetOptions {

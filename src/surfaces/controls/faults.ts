@@ -3,8 +3,8 @@
  * Checked by the pipeline after authentication, binding and authorization and before the
  * handler, so a faulted call changes nothing.
  */
-import { ERROR_STATUS, type ErrorName } from '../../contract/dsl.js';
-import { ApiError, badRequest } from '../../protocol/errors.js';
+import { ERROR_STATUS, type ErrorName } from '../../contract/errors.js';
+import { ApiError, badRequest } from '../../contract/errors.js';
 
 export interface FaultRuleInput {
   /** An operation name, or "*" (the default) for every operation. */

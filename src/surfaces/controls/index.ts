@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseTime } from '../../audit/list.js';
 import { formatFixture, parseFixture } from '../../fixtures/format.js';
-import { badRequest, notFound } from '../../protocol/errors.js';
+import { badRequest, notFound } from '../../contract/errors.js';
 import { requireBearer } from '../bearer.js';
 import type { Controls, ResetOptions } from './controls.js';
 import type { FaultRuleInput } from './faults.js';
