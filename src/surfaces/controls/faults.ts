@@ -4,6 +4,7 @@
  * handler, so a faulted call changes nothing.
  */
 import { ERROR_STATUS, type ErrorName } from '../../contract/errors.js';
+import { seededRandom } from '../../random.js';
 import { ApiError, badRequest } from '../../contract/errors.js';
 
 export interface FaultRuleInput {
@@ -44,18 +45,6 @@ export class DroppedConnection extends Error {
   constructor() {
     super('connection dropped by a fault rule');
   }
-}
-
-/** mulberry32: a small seedable generator, enough for fault probabilities. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
