@@ -15,7 +15,7 @@ import { RateLimiter } from './pipeline/rate-limit.js';
 import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
-import { registerClientApi } from './client-api/routes.js';
+import { inviteeSurface } from './surfaces/invitee/plugin.js';
 import { recordAudit } from './audit/record.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
@@ -150,7 +150,7 @@ export async function startServer(
       }
       return payload;
     });
-    registerClientApi(app, { db: store.db, services, perAddress, perUser });
+    await app.register(inviteeSurface, { db: store.db, services, perAddress, perUser });
     for (const spec of operations)
       registerOperation(
         app,

@@ -4,7 +4,7 @@ import type { EmbeddedServer } from '../../src/index.js';
 
 /** Sends a SigV4-signed JSON request (signed at `now`, if given); throws on a non-2xx answer. */
 export async function adminCall(
-  server: EmbeddedServer,
+  server: Pick<EmbeddedServer, 'endpoint' | 'credentials'>,
   method: string,
   path: string,
   body?: unknown,
