@@ -1,5 +1,6 @@
 /** Embedding API: start a server in-process, e.g. from a test suite. */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import { configFromEnv, type Config } from './config.js';
 import { generateAccessKeyId } from './auth/keys.js';
 import type { AuditFilter, AuditRecord } from './audit/list.js';
@@ -55,6 +56,8 @@ export interface EmbedOptions extends Partial<Config> {
    * the environment. Options given here win over both.
    */
   env?: NodeJS.ProcessEnv;
+  /** A pino logger to use instead of one made from `logLevel` (e.g. to read the logs in a test). */
+  logger?: Logger;
 }
 
 /**
@@ -62,7 +65,7 @@ export interface EmbedOptions extends Partial<Config> {
  * otherwise: a free loopback port, an in-memory database, no logs and a fresh root key.
  */
 export async function startEmbedded(options: EmbedOptions = {}): Promise<EmbeddedServer> {
-  const { region, now, fixture, env = process.env, ...overrides } = options;
+  const { region, now, fixture, logger, env = process.env, ...overrides } = options;
   const base = configFromEnv(env);
   const set = (name: string) => Boolean(env[name]);
   const config: Config = {
@@ -81,7 +84,10 @@ export async function startEmbedded(options: EmbedOptions = {}): Promise<Embedde
     testControls: true,
   };
   if (typeof fixture === 'string') config.seedFile = fixture;
-  const server = await startServer(config, now ? { now } : {});
+  const server = await startServer(config, {
+    ...(now ? { now } : {}),
+    ...(logger ? { logger } : {}),
+  });
   const controls = server.controls as Controls;
   try {
     if (fixture && typeof fixture !== 'string')
