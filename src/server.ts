@@ -15,6 +15,7 @@ import { RateLimiter } from './pipeline/rate-limit.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { registerClientApi } from './client-api/routes.js';
+import { consolePlugin } from './surfaces/console/plugin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -102,7 +103,16 @@ export async function startServer(
         now,
       ),
     });
-    for (const spec of operations) registerOperation(app, pipeline.compile(spec));
+    const compiled = new Map(operations.map((spec) => [spec.name, pipeline.compile(spec)]));
+    for (const op of compiled.values()) registerOperation(app, op);
+    await app.register(consolePlugin, {
+      db: store.db,
+      log,
+      now,
+      operations: compiled,
+      limiter,
+      publicUrl: config.publicUrl,
+    });
     app.get('/health', async (_req, reply) => {
       await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
       return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));
