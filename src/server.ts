@@ -7,11 +7,12 @@ import type { Config } from './config.js';
 import { operations } from './contract/index.js';
 import type { HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
-import { handlers, outsideTransaction } from './domain/handlers.js';
+import { handlers } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './pipeline/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
+import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { registerClientApi } from './client-api/routes.js';
@@ -71,7 +72,6 @@ export async function startServer(
       authenticator,
       limiter,
       options.handlers ?? handlers,
-      outsideTransaction,
     );
 
     const worker = config.smtpUrl
@@ -103,7 +103,9 @@ export async function startServer(
         now,
       ),
     });
-    const compiled = new Map(operations.map((spec) => [spec.name, pipeline.compile(spec)]));
+    const compiled = new Map(
+      operations.map((spec) => [spec.name, pipeline.compile(spec, binderFor(spec))]),
+    );
     for (const op of compiled.values()) registerOperation(app, op);
     await app.register(consolePlugin, {
       db: store.db,

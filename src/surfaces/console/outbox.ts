@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../auth/policy.js';
-import { notFound, validationError } from '../../protocol/errors.js';
+import { notFound, validationError } from '../../contract/errors.js';
 import type { Database, OutboxRow } from '../../store/schema.js';
 
 const STATUSES = ['pending', 'sent', 'failed', 'superseded'] as const;

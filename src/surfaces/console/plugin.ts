@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { CompiledOperation } from '../../pipeline/pipeline.js';
 import type { RateLimiter } from '../../pipeline/rate-limit.js';
-import { ApiError, badRequest, forbidden, validationError } from '../../protocol/errors.js';
+import { ApiError, badRequest, forbidden, validationError } from '../../contract/errors.js';
 import { sendError } from '../../protocol/http.js';
 import type { Database } from '../../store/schema.js';
 import { networkOutbox, type OutboxQuery } from './outbox.js';
