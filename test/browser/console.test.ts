@@ -236,6 +236,34 @@ describe('the web console in a browser', () => {
   );
 
   it(
+    'registers from an invitation link in a caught e-mail, and the user shows as active',
+    async () => {
+      const link = await eventually(() => {
+        const mail = caughtMail(mailFile)
+          .filter((m) => m.to.includes('bob@example.com'))
+          .pop();
+        const text = mail?.data.replace(/=\r?\n/g, '').replace(/=3D/gi, '=');
+        return /https?:\/\/[^\s"<>]+\/invitation\?[^\s"<>]+/.exec(text ?? '')?.[0];
+      }, "bob's invitation link");
+      const invitee = await context.newPage();
+      const inviteeGuard = new ConsoleGuard(invitee);
+      await invitee.goto(link.replace(/&amp;/g, '&'));
+      await invitee.getByLabel('Device name').fill('Work laptop');
+      await invitee.getByRole('button', { name: 'Register' }).click();
+      await invitee.getByText('You are registered').first().waitFor();
+      expect(inviteeGuard.take()).toEqual([]);
+      await invitee.close();
+      await page.reload();
+      await expect
+        .poll(() =>
+          usersTable().getByRole('row', { name: /bob@/ }).getByRole('cell').nth(4).innerText(),
+        )
+        .toBe('Active');
+    },
+    STEP,
+  );
+
+  it(
     'opens a user detail panel and edits the user',
     async () => {
       await usersTable().getByRole('button', { name: 'alice@example.com' }).click();

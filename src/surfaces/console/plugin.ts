@@ -270,7 +270,14 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     );
   }
 
-  app.get('/', async (_req, reply) => reply.redirect('/console/', 302));
+  // A browser at the root goes to the console; a signed API call to `/` still gets the
+  // Admin API's own answer (ResourceNotFoundError), as before the console existed.
+  app.get('/', async (req, reply) => {
+    if (req.headers.authorization || /[?&]X-Amz-Signature=/i.test(req.url)) {
+      return reply.callNotFound();
+    }
+    return reply.redirect('/console/', 302);
+  });
 
   const headers = (reply: FastifyReply) =>
     reply

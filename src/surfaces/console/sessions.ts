@@ -32,12 +32,19 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function principalOf(
-  row: { account_id: string; access_key_id: string; actions: string; networks: string | null },
+  row: {
+    account_id: string;
+    access_key_id: string;
+    user_name: string;
+    actions: string;
+    networks: string | null;
+  },
   region: string,
 ): Principal {
   return {
     accountId: row.account_id,
     accessKeyId: row.access_key_id,
+    userName: row.user_name,
     region,
     actions: JSON.parse(row.actions) as string[],
     ...(row.networks ? { networks: JSON.parse(row.networks) as string[] } : {}),
@@ -96,6 +103,7 @@ export class SessionStore {
         's.expires_at',
         'k.access_key_id',
         'k.account_id',
+        'k.user_name',
         'k.actions',
         'k.networks',
         'k.revoked_at',
