@@ -27,6 +27,7 @@ import { controlsPlugin } from './surfaces/controls/index.js';
 import { metricsPlugin } from './surfaces/metrics/index.js';
 import { ServerMetrics } from './surfaces/metrics/metrics.js';
 import { readFileSync } from 'node:fs';
+import { consolePlugin } from './surfaces/console/plugin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -151,12 +152,19 @@ export async function startServer(
       return payload;
     });
     await app.register(inviteeSurface, { db: store.db, services, perAddress, perUser });
-    for (const spec of operations)
-      registerOperation(
-        app,
-        pipeline.compile(spec, binderFor(spec)),
-        metrics.forOperation(spec.name),
-      );
+    const compiled = new Map(
+      operations.map((spec) => [spec.name, pipeline.compile(spec, binderFor(spec))]),
+    );
+    for (const op of compiled.values())
+      registerOperation(app, op, metrics.forOperation(op.spec.name));
+    await app.register(consolePlugin, {
+      db: store.db,
+      log,
+      now,
+      operations: compiled,
+      limiter,
+      publicUrl: config.publicUrl,
+    });
     await app.register(metricsPlugin, {
       metrics,
       ...(config.metricsToken ? { token: config.metricsToken } : {}),

@@ -30,18 +30,15 @@ export interface PipelineRequest {
   sourceIp?: string;
 }
 
-/** Optional steps the server plugs in (none of them on the lookup's hot path unless enabled). */
+/** Optional steps the server plugs in. */
 export interface PipelineHooks {
-  /** Test controls' fault rules: may wait, throw a modelled error or drop the connection. */
   faults?: {
     readonly active: boolean;
     apply(operation: string, accessKeyId: string, networkId: string | undefined): Promise<void>;
   };
-  /** Writes an audit record with `db` (the change's own transaction, for a change). */
   audit?: (db: Kysely<Database>, entry: AuditEntry) => Promise<void>;
 }
 
-/** Operations that change nothing (a POST lookup included): their successes are not audited. */
 const READS = /^(Get|List|BatchLookup)/;
 
 /**
@@ -61,6 +58,12 @@ type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>
 export interface CompiledOperation {
   spec: OperationSpec;
   run(req: PipelineRequest): Promise<PipelineResult>;
+  /**
+   * The same pipeline after authentication and binding, for a surface that authenticated the
+   * principal itself (the console's session) and holds the input as a bound object:
+   * rate-limit → validate → authorize → idempotency → handler.
+   */
+  runAs(principal: Principal, input: Record<string, unknown>, requestId: string): Promise<string>;
 }
 
 export class Pipeline {
@@ -88,14 +91,12 @@ export class Pipeline {
     const sensitive = hasSensitive(spec.input);
     const now = this.services.now;
     const auditEntry = (
-      req: PipelineRequest,
+      meta: Meta,
       principal: Principal | undefined,
       input: Record<string, unknown> | undefined,
       error?: ApiError,
       output?: unknown,
     ): AuditEntry => {
-      const ua = req.headers['user-agent'];
-      // CreateNetwork names its network only in the answer.
       const networkId = input?.['networkId'] ?? (output as { networkId?: unknown })?.networkId;
       return {
         at: now(),
@@ -107,25 +108,98 @@ export class Pipeline {
             : 'error'
           : 'success',
         status: error ? error.status : 200,
-        requestId: req.requestId,
+        requestId: meta.requestId,
         ...(principal
           ? {
               accessKeyId: principal.accessKeyId,
               accountId: principal.accountId,
               region: principal.region,
             }
-          : claimedKey(req.headers['authorization'])),
-        ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
-        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+          : claimedKey(meta.authorization)),
+        ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}),
+        ...(typeof meta.userAgent === 'string' ? { userAgent: meta.userAgent } : {}),
         ...(typeof networkId === 'string' ? { networkId } : {}),
         ...(input ? { parameters: sensitive ? maskSensitive(spec.input, input) : input } : {}),
         ...(error ? { errorName: error.errorName, errorMessage: error.message } : {}),
       };
     };
+    const refused = async (
+      meta: Meta,
+      principal?: Principal,
+      input?: Record<string, unknown>,
+      e?: unknown,
+    ) => {
+      if (audit && e instanceof ApiError && (e.status === 401 || e.status === 403))
+        await audit(this.db, auditEntry(meta, principal, input, e));
+    };
+
+    const afterLimit = async (
+      principal: Principal,
+      input: Record<string, unknown>,
+      requestId: string,
+      meta: Meta = { requestId },
+    ): Promise<string> => {
+      try {
+        validate(input);
+        authorize(principal, spec.name, input['networkId'] as string | undefined);
+      } catch (e) {
+        await refused(meta, principal, input, e);
+        throw e;
+      }
+      const faults = this.hooks.faults;
+      if (faults?.active)
+        await faults.apply(
+          spec.name,
+          principal.accessKeyId,
+          input['networkId'] as string | undefined,
+        );
+      const ctxFor = (db: Kysely<Database>): Ctx => ({
+        db,
+        principal,
+        requestId,
+        services: this.services,
+      });
+      // The change and its audit record commit together, or neither does.
+      const execute = audited
+        ? async (db: Kysely<Database>) => {
+            const out = await handler(ctxFor(db), input);
+            await audit(db, auditEntry(meta, principal, input, undefined, out));
+            return out;
+          }
+        : (db: Kysely<Database>) => handler(ctxFor(db), input);
+      const token = tokenMember ? (input[tokenMember] as string | undefined) : undefined;
+      if (token !== undefined) {
+        return runIdempotent(
+          this.db,
+          {
+            accountId: principal.accountId,
+            token,
+            operation: spec.name,
+            fingerprint: fingerprint(spec.name, input),
+          },
+          execute,
+          this.services.now,
+        );
+      }
+      if (readOnly) return JSON.stringify(await execute(this.db));
+      return JSON.stringify(await inTransaction(this.db, execute));
+    };
+
+    const runAs = (principal: Principal, input: Record<string, unknown>, requestId: string) => {
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      return afterLimit(principal, input, requestId);
+    };
 
     const run = async (req: PipelineRequest): Promise<PipelineResult> => {
-      let principal: Principal | undefined;
-      let input: Record<string, unknown> | undefined;
+      const ua = req.headers['user-agent'];
+      const auth = req.headers['authorization'];
+      const meta: Meta = {
+        requestId: req.requestId,
+        ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+        ...(typeof auth === 'string' ? { authorization: auth } : {}),
+      };
+      let principal: Principal;
       try {
         principal = await this.authenticator.authenticate({
           method: req.method,
@@ -133,67 +207,27 @@ export class Pipeline {
           headers: req.headers,
           body: req.body ?? Buffer.alloc(0),
         });
-        this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-        input = bind(req);
-        validate(input);
-        authorize(principal, spec.name, input['networkId'] as string | undefined);
       } catch (e) {
-        // A refusal is recorded on its own: there is no change for it to join.
-        if (audit && e instanceof ApiError && (e.status === 401 || e.status === 403))
-          await audit(this.db, auditEntry(req, principal, input, e));
+        await refused(meta, undefined, undefined, e);
         throw e;
       }
-      const caller = principal;
-      const args = input;
-      const faults = this.hooks.faults;
-      if (faults?.active)
-        await faults.apply(spec.name, caller.accessKeyId, args['networkId'] as string | undefined);
-      const ctxFor = (db: Kysely<Database>): Ctx => ({
-        db,
-        principal: caller,
-        requestId: req.requestId,
-        services: this.services,
-      });
-      // The change and its audit record commit together, or neither does.
-      const execute = audited
-        ? async (db: Kysely<Database>) => {
-            const out = await handler(ctxFor(db), args);
-            await audit(db, auditEntry(req, caller, args, undefined, out));
-            return out;
-          }
-        : (db: Kysely<Database>) => handler(ctxFor(db), args);
-      const token = tokenMember ? (args[tokenMember] as string | undefined) : undefined;
-      let json: string;
-      if (token !== undefined) {
-        json = await runIdempotent(
-          this.db,
-          {
-            accountId: caller.accountId,
-            token,
-            operation: spec.name,
-            fingerprint: fingerprint(spec.name, args),
-          },
-          execute,
-          this.services.now,
-        );
-      } else if (readOnly) {
-        // Operations outside a transaction that change state (OIDC registration) write once,
-        // atomically; their record follows that write.
-        json = JSON.stringify(await execute(this.db));
-      } else {
-        json = JSON.stringify(await inTransaction(this.db, execute));
-      }
-      return { json, principal: caller };
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      const input = bind(req);
+      return { json: await afterLimit(principal, input, req.requestId, meta), principal };
     };
-    return { spec, run };
+    return { spec, run, runAs };
   }
 }
 
+interface Meta {
+  requestId: string;
+  sourceIp?: string;
+  userAgent?: string;
+  authorization?: string;
+}
+
 /** The access key a refused request claims to be signed with (its signature is not trusted). */
-function claimedKey(authorization: string | string[] | undefined): { accessKeyId?: string } {
-  const m =
-    typeof authorization === 'string'
-      ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization)
-      : null;
+function claimedKey(authorization: string | undefined): { accessKeyId?: string } {
+  const m = authorization ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization) : null;
   return m ? { accessKeyId: m[1]! } : {};
 }
