@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import {
   AdminApiError,
@@ -20,6 +20,9 @@ import {
 import { parseAuthorization, verifySignature, deriveSigningKey } from '../src/auth/sigv4.js';
 import { adminClient } from './support/admin-call.js';
 import { CsvError, parseCsv, parseCsvTable } from '../src/cli/csv.js';
+
+// Each test runs the CLI (a Node start-up each) several times: slow on a loaded machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'wickr-admin');

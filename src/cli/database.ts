@@ -17,8 +17,8 @@ export interface DatabaseOptions {
 
 export const DATABASE_HELP = `sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db (env WICKR_DATABASE_URL, default ${DEFAULT_DATABASE_URL})`;
 
-/** --database, and --create for the commands that must not create a database by accident. */
-export function databaseOptions(cmd: Command, { create = true } = {}): Command {
+/** --database; --create for the commands that may make a new database on purpose. */
+export function databaseOptions(cmd: Command, { create = false } = {}): Command {
   cmd.option('--database <url>', DATABASE_HELP);
   if (create) cmd.option('--create', 'create the SQLite database file if it does not exist');
   return cmd;
@@ -51,6 +51,13 @@ const CONNECTION_CODES = new Set([
 ]);
 
 function connectionCode(err: unknown): string | undefined {
+  // The migrator reports a failed connection in its message only ("... failed: Error: connect
+  // ECONNREFUSED ..."), so the message is read as well as the codes.
+  const named =
+    /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(
+      err instanceof Error ? err.message : '',
+    );
+  if (named) return named[1];
   const seen = new Set<unknown>();
   const stack = [err];
   while (stack.length) {

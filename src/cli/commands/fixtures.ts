@@ -22,6 +22,7 @@ export function registerFixtureCommands(program: Command): void {
       )
       .option('--region <region>', 'region for a fixture that names none', 'us-east-1')
       .option('--replace', 'replace networks whose IDs already exist'),
+    { create: true },
   ).action(
     async (
       file: string,
@@ -50,7 +51,6 @@ export function registerFixtureCommands(program: Command): void {
         return v;
       })
       .option('--output <file>', 'write to this file instead of standard output'),
-    { create: false },
   ).action(
     async (opts: DatabaseOptions & { network: string; format?: string; output?: string }) => {
       await withStore(opts, async ({ db }) => {

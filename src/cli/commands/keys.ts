@@ -35,6 +35,7 @@ export function registerKeys(program: Command): void {
       .option('--actions <list>', 'comma-separated allowed actions (default wickr:*)')
       .option('--networks <list>', 'comma-separated network IDs the key is limited to')
       .option('--label <text>', 'a note to recognise the key by'),
+    { create: true },
   ).action(
     async (
       opts: DatabaseOptions & {

@@ -22,7 +22,6 @@ export function registerServe(program: Command): void {
       .description('Run the API server')
       .option('--host <host>', 'address to listen on (env WICKR_HOST, default 127.0.0.1)')
       .option('--port <port>', 'port to listen on (env WICKR_PORT, default 9425)', port),
-    { create: false },
   ).action(async (opts: { host?: string; port?: number; database?: string }) => {
     const config = configFromEnv();
     if (opts.host) config.host = opts.host;
