@@ -53,5 +53,5 @@ export { configFromEnv, type Config } from './config.js';
 // The generic signed Admin API client (the CLI, the tests and the benchmark use it).
 export * from './client/index.js';
 // For the benchmark's seeding and its floor server: the server's own uname function and handlers.
-export { unameOf } from './domain/invitations.js';
+export { unameOf } from './domain/member-identity.js';
 export { handlers } from './domain/handlers.js';

@@ -8,7 +8,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
-import { isEmailAddress } from '../domain/invitations.js';
+
+const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 
 export interface WorkerOptions {
   smtpUrl: string;

@@ -1,13 +1,9 @@
-/** Users: invited by admins, registered by people, looked up by uname, suspended, deleted. */
+/** Users: read, listed, counted and updated (the batch operations are in user-batches.ts). */
 import type { Static } from '@sinclair/typebox';
-import { sql } from 'kysely';
 import type { User } from '../contract/users.js';
-import { notFound, validationError, type Reason } from '../protocol/errors.js';
-import type { MemberRow, NetworkRow } from '../store/schema.js';
-import { compiledQuery } from '../store/compiled.js';
-import { engineOf } from '../store/database.js';
+import { notFound, validationError, type Reason } from '../contract/errors.js';
+import type { MemberRow } from '../store/schema.js';
 import {
-  batchMessage,
   containsFolded,
   distinct,
   epochSeconds,
@@ -17,23 +13,12 @@ import {
   sortKeyset,
 } from './common.js';
 import type { Ctx, Handler } from './context.js';
-import { groupIdsOf, newMember } from './members.js';
-import {
-  DEFAULT_INVITE_TTL_DAYS,
-  MAX_INVITE_TTL_DAYS,
-  generateInviteCode,
-  inviteExpiry,
-  queueInvitations,
-  unameOf,
-  type Invitation,
-} from './invitations.js';
-import { requireGroup } from './security-groups.js';
+import { checkInvite, inviteExpiry } from './invitations.js';
+import { checkUsername, lowerOrNull, takenUsernames, unameOf } from './member-identity.js';
+import { groupIdsOf } from './members.js';
+import { existingGroups } from './security-groups.js';
 
 type UserOut = Static<typeof User>;
-type Failure = { userId: string; field: string; reason: string };
-
-export const MAX_USERNAME_LENGTH = 256;
-export const MAX_INVITE_CODE_LENGTH = 64;
 
 // ---------- reading ----------
 
@@ -122,384 +107,15 @@ export async function requireUser(ctx: Ctx, networkId: string, userId: string): 
   return user;
 }
 
-/** Missing security groups among `ids`, for per-item failures. */
-async function existingGroups(ctx: Ctx, networkId: string, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await ctx.db
-    .selectFrom('security_groups')
-    .select('group_id')
-    .where('network_id', '=', networkId)
-    .where('group_id', 'in', ids)
-    .execute();
-  return new Set(rows.map((r) => r.group_id));
-}
-
-/** Users and bots holding any of these usernames (lowercased), by lowercased username. */
-export async function takenUsernames(
-  ctx: Ctx,
-  networkId: string,
-  lowercased: string[],
-): Promise<Map<string, { member_id: number; kind: string }>> {
-  if (lowercased.length === 0) return new Map();
-  const rows = await ctx.db
-    .selectFrom('members')
-    .select(['member_id', 'kind', 'username_lc'])
-    .where('network_id', '=', networkId)
-    .where('username_lc', 'in', lowercased)
-    .execute();
-  return new Map(
-    rows.map((r) => [r.username_lc, { member_id: Number(r.member_id), kind: r.kind }]),
-  );
-}
-
-// ---------- shared checks ----------
-
-function checkUsername(field: string, username: string, reasons: Reason[]): void {
-  if (username.trim().length === 0) reasons.push({ field, reason: 'must not be empty' });
-  else if (username !== username.trim()) {
-    reasons.push({ field, reason: 'must not start or end with white space' });
-  } else if (username.length > MAX_USERNAME_LENGTH) {
-    reasons.push({ field, reason: `must be at most ${MAX_USERNAME_LENGTH} characters long` });
-  }
-}
-
-function checkInvite(
-  prefix: string,
-  item: { inviteCode?: string; inviteCodeTtl?: number },
-  reasons: Reason[],
-): void {
-  if (item.inviteCode !== undefined) {
-    if (!/^\S{4,}$/.test(item.inviteCode) || item.inviteCode.length > MAX_INVITE_CODE_LENGTH) {
-      reasons.push({
-        field: `${prefix}inviteCode`,
-        reason: `must be 4 to ${MAX_INVITE_CODE_LENGTH} characters without white space`,
-      });
-    }
-  }
-  if (
-    item.inviteCodeTtl !== undefined &&
-    (item.inviteCodeTtl < 1 || item.inviteCodeTtl > MAX_INVITE_TTL_DAYS)
-  ) {
-    reasons.push({
-      field: `${prefix}inviteCodeTtl`,
-      reason: `must be between 1 and ${MAX_INVITE_TTL_DAYS} days`,
-    });
-  }
-}
-
-/** Per-item failures for the IDs that name no user of the network. */
-function unknownUsers(ids: string[], users: Map<string, MemberRow>, networkId: string): Failure[] {
-  return ids
-    .filter((id) => !users.has(id))
-    .map((id) => ({
-      userId: id,
-      field: 'userId',
-      reason: `User ${id} was not found in network ${networkId}.`,
-    }));
-}
+export const USER_SORTS = {
+  username: 'username_lc',
+  firstName: "coalesce(first_name_lc, '')",
+  lastName: "coalesce(last_name_lc, '')",
+  status: 'status',
+  groupId: "coalesce(group_id, '')",
+};
 
 // ---------- operations ----------
-
-export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) => {
-  const reasons: Reason[] = [];
-  input.users.forEach((u, i) => {
-    checkUsername(`users[${i}].username`, u.username, reasons);
-    checkInvite(`users[${i}].`, u, reasons);
-    if (u.securityGroupIds.length === 0) {
-      reasons.push({
-        field: `users[${i}].securityGroupIds`,
-        reason: 'must name at least one security group',
-      });
-    }
-  });
-  if (reasons.length) throw validationError(reasons);
-
-  const network = await requireNetwork(ctx, input.networkId);
-  const items = distinct(input.users, (u) => u.username.toLowerCase());
-  const taken = await takenUsernames(
-    ctx,
-    network.network_id,
-    items.map((u) => u.username.toLowerCase()),
-  );
-  const groups = await existingGroups(ctx, network.network_id, [
-    ...new Set(items.flatMap((u) => u.securityGroupIds)),
-  ]);
-  const now = ctx.services.now();
-  const failed: Failure[] = [];
-  const toCreate: typeof items = [];
-  for (const u of items) {
-    const clash = taken.get(u.username.toLowerCase());
-    const missing = u.securityGroupIds.filter((g) => !groups.has(g));
-    if (clash) {
-      failed.push({
-        userId: String(clash.member_id),
-        field: 'username',
-        reason: `The username ${u.username} is already taken in network ${network.network_id} by ${clash.kind} ${clash.member_id}.`,
-      });
-    } else if (missing.length > 0) {
-      failed.push({
-        userId: '',
-        field: 'securityGroupIds',
-        reason: `Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`,
-      });
-    } else toCreate.push(u);
-  }
-
-  const created = await insertUsers(ctx, network, toCreate, now);
-  await queueInvitations(
-    ctx,
-    created.map((m) => invitationFor(network, m)),
-    false,
-  );
-  // The groups in the order they were given: insertUsers stored them so in group_ids.
-  const successful = created.map((m) =>
-    renderUser(m, m.group_ids ? m.group_ids.split(',') : [], now),
-  );
-  return {
-    message: batchMessage('created', successful.length, failed.length),
-    successful,
-    failed,
-  };
-};
-
-export function invitationFor(network: NetworkRow, m: MemberRow): Invitation {
-  return {
-    networkId: network.network_id,
-    networkName: network.network_name,
-    memberId: Number(m.member_id),
-    username: m.username,
-    inviteCode: m.invite_code ?? '',
-    expiresAt: Number(m.invite_expires_at),
-  };
-}
-
-type CreateItem = {
-  username: string;
-  firstName?: string;
-  lastName?: string;
-  securityGroupIds: string[];
-  inviteCode?: string;
-  inviteCodeTtl?: number;
-  codeValidation?: boolean;
-};
-
-/** Inserts pending users with their memberships; returns the stored rows in input order. */
-export async function insertUsers(
-  ctx: Ctx,
-  network: NetworkRow,
-  items: CreateItem[],
-  now: number,
-): Promise<MemberRow[]> {
-  if (items.length === 0) return [];
-  const groups = items.map((u) => distinct(u.securityGroupIds));
-  const values = items.map((u, i) => {
-    const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
-    return newMember(network, 'user', u.username, now, {
-      first_name: u.firstName ?? null,
-      last_name: u.lastName ?? null,
-      first_name_lc: lowerOrNull(u.firstName),
-      last_name_lc: lowerOrNull(u.lastName),
-      invite_code: u.inviteCode ?? generateInviteCode(),
-      invite_code_custom: flag(u.inviteCode !== undefined),
-      invite_expires_at: inviteExpiry(now, ttl),
-      invite_ttl_days: ttl,
-      code_validation: flag(u.codeValidation),
-      group_id: u.securityGroupIds[0] ?? null,
-      // What the member_groups triggers would set: stored now, they need not rewrite the row.
-      group_ids: groups[i]!.join(','),
-    });
-  });
-  const rows = await ctx.db.insertInto('members').values(values).returningAll().execute();
-  const byName = new Map(rows.map((r) => [r.username_lc, r]));
-  const ordered = items.map((u) => byName.get(u.username.toLowerCase())!);
-  const memberships = items.flatMap((_, i) =>
-    groups[i]!.map((g) => ({
-      member_id: Number(ordered[i]!.member_id),
-      network_id: network.network_id,
-      group_id: g,
-    })),
-  );
-  for (let i = 0; i < memberships.length; i += 300) {
-    await ctx.db
-      .insertInto('member_groups')
-      .values(memberships.slice(i, i + 300))
-      .execute();
-  }
-  return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
-}
-
-/** The network's lookup_version, when it belongs to the caller (a compiled hot query). */
-const lookupVersionOf = compiledQuery<[string, string, string], { lookup_version: number }>((db) =>
-  db
-    .selectFrom('networks')
-    .select('lookup_version')
-    .where('network_id', '=', '')
-    .where('account_id', '=', '')
-    .where('region', '=', ''),
-);
-
-export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
-  // The tenancy check also reads the version the cache's entries must match; it comes
-  // first, so names read below are never older than the version they are kept under.
-  const [network] = await lookupVersionOf(
-    ctx.db,
-    input.networkId,
-    ctx.principal.accountId,
-    ctx.principal.region,
-  );
-  if (!network) throw notFound(`Network ${input.networkId} was not found.`);
-  const version = network.lookup_version;
-  const cache = ctx.services.unameCache;
-  const cached = cache.at(input.networkId, version);
-  // One pass: each distinct uname (as sent) with its answer, from the cache when it can.
-  // Unames are hex, so any case finds the lower-case one the database holds.
-  const answers = new Map<string, string | undefined>();
-  const missing = new Set<string>();
-  for (const uname of input.unames) {
-    if (answers.has(uname)) continue;
-    const key = uname.toLowerCase();
-    const username = cached?.get(key);
-    answers.set(uname, username);
-    if (username === undefined) missing.add(key);
-  }
-  if (missing.size > 0) {
-    // SQLite without statistics (a database never ANALYZEd) would rather scan the network in
-    // the covering list index than seek the unique uname index once per uname: name it.
-    const members =
-      engineOf(ctx.db) === 'sqlite' ? sql`members INDEXED BY members_uname` : sql`members`;
-    const { rows } = await sql<{ uname: string; username: string }>`
-      SELECT uname, username FROM ${members}
-      WHERE network_id = ${input.networkId} AND uname IN (${sql.join([...missing])})`.execute(
-      ctx.db,
-    );
-    const found = new Map(rows.map((r) => [r.uname, r.username]));
-    cache.keep(input.networkId, version, found);
-    for (const [uname, username] of answers) {
-      if (username === undefined) answers.set(uname, found.get(uname.toLowerCase()));
-    }
-  }
-  const successful: { uname: string; username: string }[] = [];
-  const failed: { uname: string; field: string; reason: string }[] = [];
-  for (const [uname, username] of answers) {
-    if (username !== undefined) successful.push({ uname, username });
-    else {
-      failed.push({
-        uname,
-        field: 'uname',
-        reason: `No user or bot in network ${input.networkId} has this uname.`,
-      });
-    }
-  }
-  return {
-    message: batchMessage('resolved', successful.length, failed.length),
-    successful,
-    failed,
-  };
-};
-
-export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const now = ctx.services.now();
-  const successful: { userId: string }[] = [];
-  const failed: Failure[] = [];
-  const invitations: Invitation[] = [];
-  for (const id of ids) {
-    const u = users.get(id);
-    const fail = (reason: string) => failed.push({ userId: id, field: 'userId', reason });
-    if (!u) fail(`User ${id} was not found in network ${network.network_id}.`);
-    else if (u.suspended === 1)
-      fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
-    else if (u.status !== 1)
-      fail(`User ${id} is already active (registered); only pending users can be reinvited.`);
-    else {
-      // A custom code is re-sent as it is; a generated one is replaced, so the old one stops working.
-      const code =
-        u.invite_code_custom === 1 && u.invite_code ? u.invite_code : generateInviteCode();
-      const expires = inviteExpiry(now, u.invite_ttl_days);
-      const updated = await ctx.db
-        .updateTable('members')
-        .set({
-          invite_code: code,
-          invite_expires_at: expires,
-          // An administrator's reinvite also lifts a registration lockout and renews a
-          // declined invitation.
-          challenge_failures: 0,
-          invite_declined_at: null,
-          modified: now,
-        })
-        .where('member_id', '=', u.member_id)
-        .where('status', '=', 1)
-        .where('suspended', '=', 0)
-        .executeTakeFirst();
-      // Deleted, registered or suspended by a concurrent request since it was read.
-      if (Number(updated.numUpdatedRows) !== 1) {
-        fail(
-          `User ${id} changed while being reinvited (deleted, registered or suspended); try again.`,
-        );
-        continue;
-      }
-      invitations.push(
-        invitationFor(network, { ...u, invite_code: code, invite_expires_at: expires }),
-      );
-      successful.push({ userId: id });
-    }
-  }
-  await queueInvitations(ctx, invitations, true);
-  return {
-    message: batchMessage('reinvited', successful.length, failed.length),
-    successful,
-    failed,
-  };
-};
-
-export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus'> = async (
-  ctx,
-  input,
-) => {
-  const network = await requireNetwork(ctx, input.networkId);
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const failed = unknownUsers(ids, users, network.network_id);
-  const found = ids.filter((id) => users.has(id));
-  if (found.length > 0) {
-    await ctx.db
-      .updateTable('members')
-      .set({ suspended: flag(input.suspend), modified: ctx.services.now() })
-      .where('network_id', '=', network.network_id)
-      .where('member_id', 'in', found.map(Number))
-      .execute();
-  }
-  return {
-    message: batchMessage(input.suspend ? 'suspended' : 'unsuspended', found.length, failed.length),
-    successful: found.map((userId) => ({ userId })),
-    failed,
-  };
-};
-
-export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) => {
-  const network = await requireNetwork(ctx, input.networkId);
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const failed = unknownUsers(ids, users, network.network_id);
-  const found = ids.filter((id) => users.has(id)).map(Number);
-  if (found.length > 0) {
-    // Members first: on PostgreSQL this waits for a concurrent reinvite holding the rows, so
-    // the invitations it queued are visible to, and withdrawn by, the next statement.
-    await ctx.db.deleteFrom('members').where('member_id', 'in', found).execute();
-    await ctx.db
-      .deleteFrom('outbox')
-      .where('member_id', 'in', found)
-      .where('status', '=', 'pending')
-      .execute();
-  }
-  return {
-    message: batchMessage('deleted', found.length, failed.length),
-    successful: found.map((id) => ({ userId: String(id) })),
-    failed,
-  };
-};
 
 export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
@@ -557,17 +173,6 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
   };
 };
 
-const USER_SORTS = {
-  username: 'username_lc',
-  firstName: "coalesce(first_name_lc, '')",
-  lastName: "coalesce(last_name_lc, '')",
-  status: 'status',
-  groupId: "coalesce(group_id, '')",
-};
-
-export const lowerOrNull = (s: string | undefined | null) =>
-  s === undefined || s === null ? null : s.toLowerCase();
-
 export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   const keyset = sortKeyset(input, USER_SORTS, ['username'], 'member_id');
@@ -600,46 +205,6 @@ export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
   }
   const scope = `ListUsers|${input.networkId}|${JSON.stringify([input.status, input.username, input.firstName, input.lastName, input.groupId])}`;
   const page = await listPage(ctx, scope, qb, keyset, input);
-  return {
-    users: renderUsers(ctx, page.rows),
-    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-  };
-};
-
-export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
-  await requireGroup(ctx, input.networkId, input.groupId);
-  const keyset = sortKeyset(
-    input,
-    {
-      username: USER_SORTS.username,
-      firstName: USER_SORTS.firstName,
-      lastName: USER_SORTS.lastName,
-    },
-    ['username'],
-    'member_id',
-  );
-  const qb = ctx.db
-    .selectFrom('members')
-    .select(USER_COLUMNS)
-    .where('network_id', '=', input.networkId)
-    .where('kind', '=', 'user')
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('member_groups as mg')
-          .select('mg.member_id')
-          .whereRef('mg.member_id', '=', 'members.member_id')
-          .where('mg.group_id', '=', input.groupId),
-      ),
-    );
-  const page = await listPage(
-    ctx,
-    `ListSecurityGroupUsers|${input.networkId}|${input.groupId}`,
-    qb,
-    keyset,
-    input,
-  );
   return {
     users: renderUsers(ctx, page.rows),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),

@@ -13,7 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { CompiledOperation } from '../pipeline/pipeline.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../contract/errors.js';
 
 export function createHttpApp(log: Logger): FastifyInstance {
   const app: FastifyInstance = Fastify({
@@ -67,7 +67,10 @@ export function createHttpApp(log: Logger): FastifyInstance {
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   reply.code(error.status).header('X-Amzn-ErrorType', error.errorName);
   for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
-  return reply.type('application/json').send(JSON.stringify(error.toBody()));
+  const body = error.reasons
+    ? { message: error.message, reasons: error.reasons }
+    : { message: error.message };
+  return reply.type('application/json').send(JSON.stringify(body));
 }
 
 /** `/networks/{networkId}` → `/networks/:networkId` */
