@@ -3,42 +3,38 @@
  * closed pipes, validated flags, key policies, connection failures, npm start). Runs the built
  * CLI (dist/, built by `npm test` first) in child processes; no server needed except for npm.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bin, repoRoot as root, runCli } from './support/cli-run.js';
 
 // Each test runs the CLI (a Node start-up each) several times: slow on a loaded machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'wickr-admin');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let dir: string;
 const env = () => ({ PATH: process.env['PATH'], HOME: dir, WICKR_LOG_LEVEL: 'warn' });
 
-function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...env(), ...extraEnv }, cwd: dir, encoding: 'utf8', timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+  runCli(args, { ...env(), ...extraEnv }, dir);
+
+/** `keys create` in account 000000000000 on the SQLite file `db`, creating it. */
+const createKey = (db: string, ...extra: string[]) =>
+  cli([
+    'keys',
+    'create',
+    '--account',
+    '000000000000',
+    '--database',
+    `sqlite:${db}`,
+    '--create',
+    ...extra,
+  ]);
+
+/** Flags a users command needs before it reads its file (no server is called). */
+const USERS = ['--network', '12345678', '--access-key-id', 'A', '--secret-access-key', 'S'];
 
 /** A loopback port nothing listens on (bound, then closed). */
 function closedPort(): Promise<number> {
@@ -86,15 +82,7 @@ describe('databases', () => {
     }
     expect(existsSync(db)).toBe(false);
 
-    const created = await cli([
-      'keys',
-      'create',
-      '--account',
-      '000000000000',
-      '--database',
-      `sqlite:${db}`,
-      '--create',
-    ]);
+    const created = await createKey(db);
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ accountId: '000000000000' });
     expect(existsSync(db)).toBe(true);
@@ -107,29 +95,8 @@ describe('databases', () => {
     const missing = path.join(dir, 'nowhere.csv');
     const runs = await Promise.all([
       cli(['seed', missing, '--database', 'sqlite::memory:']),
-      cli([
-        'users',
-        'import',
-        missing,
-        '--network',
-        '12345678',
-        '--access-key-id',
-        'A',
-        '--secret-access-key',
-        'S',
-      ]),
-      cli([
-        'users',
-        'delete',
-        '--csv',
-        missing,
-        '--network',
-        '12345678',
-        '--access-key-id',
-        'A',
-        '--secret-access-key',
-        'S',
-      ]),
+      cli(['users', 'import', missing, ...USERS]),
+      cli(['users', 'delete', '--csv', missing, ...USERS]),
       cli(['keys', 'list', '--database', `sqlite:${missing}`]),
     ]);
     for (const r of runs) {
@@ -200,17 +167,7 @@ describe('usage', () => {
       expect(two.stderr, command).toMatch(/two CSV files given/);
       // Both spellings reach the file (which is missing here).
       for (const form of [['x.csv'], ['--csv', 'x.csv']]) {
-        const r = await cli([
-          'users',
-          command,
-          ...form,
-          '--network',
-          '12345678',
-          '--access-key-id',
-          'A',
-          '--secret-access-key',
-          'S',
-        ]);
+        const r = await cli(['users', command, ...form, ...USERS]);
         expect(r.stderr, `${command} ${form.join(' ')}`).toMatch(/no such file: x\.csv/);
       }
     }
@@ -218,15 +175,7 @@ describe('usage', () => {
 
   it('ends quietly when the reader of its output goes away (| head)', async () => {
     const db = path.join(dir, 'many.db');
-    await cli([
-      'keys',
-      'create',
-      '--account',
-      '000000000000',
-      '--database',
-      `sqlite:${db}`,
-      '--create',
-    ]);
+    await createKey(db);
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [bin, 'keys', 'list', '--database', `sqlite:${db}`], {
         env: env(),
@@ -247,28 +196,19 @@ describe('usage', () => {
 describe('keys create', () => {
   it('refuses actions that allow no operation, and warns about unknown networks', async () => {
     const db = path.join(dir, 'keys.db');
-    const base = [
-      'keys',
-      'create',
-      '--account',
-      '000000000000',
-      '--database',
-      `sqlite:${db}`,
-      '--create',
-    ];
     for (const actions of ['wickr:ListUser', 'wickr:Lst*', 'wickr:GetUser,wickr:Nope']) {
-      const r = await cli([...base, '--actions', actions]);
+      const r = await createKey(db, '--actions', actions);
       expect(r.code, actions).toBe(1);
       expect(r.stderr, actions).toMatch(/unknown action "wickr:(ListUser|Lst\*|Nope)"/);
     }
     expect(existsSync(db)).toBe(false);
-    const ok = await cli([
-      ...base,
+    const ok = await createKey(
+      db,
       '--actions',
       'wickr:get*,wickr:ListUsers',
       '--networks',
       '12345678',
-    ]);
+    );
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe(
       'wickr-admin: warning: network 12345678 does not exist (yet) in this database\n',

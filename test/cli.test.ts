@@ -3,11 +3,9 @@
  * `npm test` first) in a child process against an in-process server; plus unit tests of the
  * CSV reader and the signed API client.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import {
@@ -19,34 +17,13 @@ import {
 } from '../src/index.js';
 import { parseAuthorization, verifySignature, deriveSigningKey } from '../src/auth/sigv4.js';
 import { adminClient } from './support/admin-call.js';
+import { runCli } from './support/cli-run.js';
 import { CsvError, parseCsv, parseCsvTable } from '../src/cli/csv.js';
 
 // Each test runs the CLI (a Node start-up each) several times: slow on a loaded machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'wickr-admin');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI asynchronously: the server answers from this process's event loop. */
-function cli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env, cwd, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = runCli;
 
 describe('wickr-admin users (against a running server)', () => {
   let server: EmbeddedServer;

@@ -89,7 +89,16 @@ export class AdminClient {
     now: number = this.now(),
   ): SignedHttpRequest {
     const req = this.request(operation, input);
-    const headers = this.signer.sign({
+    return {
+      method: req.method,
+      path: req.path,
+      headers: this.signedHeaders(req, now),
+      body: Buffer.from(req.body),
+    };
+  }
+
+  private signedHeaders(req: HttpRequest, now: number): Record<string, string> {
+    return this.signer.sign({
       method: req.method,
       url: req.path,
       host: this.base.host,
@@ -97,7 +106,6 @@ export class AdminClient {
       body: req.body,
       now,
     });
-    return { method: req.method, path: req.path, headers, body: Buffer.from(req.body) };
   }
 
   /**
@@ -110,14 +118,7 @@ export class AdminClient {
     const req = this.request(operation, input);
     const safe = req.method === 'GET' || req.headers['x-client-token'] !== undefined;
     for (let attempt = 0; ; attempt++) {
-      const headers = this.signer.sign({
-        method: req.method,
-        url: req.path,
-        host: this.base.host,
-        headers: req.headers,
-        body: req.body,
-        now: this.now(),
-      });
+      const headers = this.signedHeaders(req, this.now());
       // fetch sets Host itself from the URL; it is the value that was signed.
       delete headers['host'];
       let res: Response;
