@@ -8,6 +8,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
+import { htmlOfText } from './html.js';
 
 const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 
@@ -126,6 +127,7 @@ export class DeliveryWorker {
         to: m.recipient,
         subject: m.subject,
         text: m.body_text,
+        html: htmlOfText(m.body_text, m.subject),
         messageId: `<outbox-${m.id}.${m.network_id}@wickr-admin.local>`,
       });
       await this.finish(m, 'sent', null);

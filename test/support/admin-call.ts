@@ -1,5 +1,5 @@
 // A signed Admin API client for an embedded server, for vitest tests: the package's own client.
-import { AdminClient, type EmbeddedServer } from '../../src/index.js';
+import { AdminClient, Signer, type EmbeddedServer } from '../../src/index.js';
 
 /** A client of `server` with its root key; signing at `now()` when given (a test clock). */
 export function adminClient(server: EmbeddedServer, now?: () => number): AdminClient {
@@ -10,4 +10,35 @@ export function adminClient(server: EmbeddedServer, now?: () => number): AdminCl
     maxRetries: 0,
     ...(now ? { now } : {}),
   });
+}
+
+/**
+ * A signed request by method and raw path, for tests written against paths (signed by the
+ * client's Signer, the same code as AdminClient). Prefer `adminClient(server).call(...)`.
+ */
+export async function adminCall(
+  server: EmbeddedServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  now?: number,
+): Promise<Record<string, unknown>> {
+  const data = body === undefined ? '' : JSON.stringify(body);
+  const headers = new Signer(server.credentials, server.credentials.region).sign({
+    method,
+    url: path,
+    host: new URL(server.endpoint).host,
+    headers: data ? { 'content-type': 'application/json' } : {},
+    body: data,
+    ...(now !== undefined ? { now } : {}),
+  });
+  delete headers['host'];
+  const res = await fetch(server.endpoint + path, {
+    method,
+    headers,
+    ...(data ? { body: data } : {}),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
 }

@@ -34,7 +34,8 @@ export function registerKeys(program: Command): void {
       .requiredOption('--account <id>', '12-digit account ID')
       .option('--actions <list>', 'comma-separated allowed actions (default wickr:*)')
       .option('--networks <list>', 'comma-separated network IDs the key is limited to')
-      .option('--label <text>', 'a note to recognise the key by'),
+      .option('--label <text>', 'a note to recognise the key by')
+      .option('--user <name>', "the key owner's user name, as an IAM user's (default root)"),
     { create: true },
   ).action(
     async (
@@ -43,6 +44,7 @@ export function registerKeys(program: Command): void {
         actions?: string;
         networks?: string;
         label?: string;
+        user?: string;
       },
     ) => {
       const actions = opts.actions ? split(opts.actions) : undefined;
@@ -54,6 +56,7 @@ export function registerKeys(program: Command): void {
           ...(actions ? { actions } : {}),
           ...(networks ? { networks } : {}),
           ...(opts.label ? { label: opts.label } : {}),
+          ...(opts.user !== undefined ? { userName: opts.user } : {}),
         });
         if (networks?.length) {
           // A key may be made before its network; say so, in case the ID is a typo.
