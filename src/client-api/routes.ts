@@ -7,7 +7,8 @@ import type { Services } from '../domain/context.js';
 import { decline, parseDecline, parseRegistration, register } from '../domain/registration.js';
 import { parseGuestActivity, recordGuestActivity } from '../domain/guest-users.js';
 import { botLogin, parseBotLogin } from '../domain/bots.js';
-import { badRequest } from '../protocol/errors.js';
+import { badRequest, validationError } from '../protocol/errors.js';
+import { nulReasons } from '../pipeline/validate.js';
 import type { RateLimiter } from '../pipeline/rate-limit.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
@@ -22,11 +23,16 @@ export interface ClientApiDeps {
 function jsonBody(req: FastifyRequest): unknown {
   const raw = req.body as Buffer | undefined;
   if (!raw || raw.length === 0) return {};
+  let body: unknown;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    body = JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
     throw badRequest('The request body is not valid JSON.');
   }
+  // The Admin API's rule: no NUL in any string (PostgreSQL text cannot hold one).
+  const nul = nulReasons(body);
+  if (nul.length > 0) throw validationError(nul);
+  return body;
 }
 
 function networkIdOf(req: FastifyRequest): string {
