@@ -25,6 +25,7 @@ import {
   inviteExpiry,
   queueInvitations,
   unameOf,
+  withdrawMail,
   type Invitation,
 } from './invitations.js';
 import { requireGroup } from './security-groups.js';
@@ -470,6 +471,9 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
       .where('network_id', '=', network.network_id)
       .where('member_id', 'in', found.map(Number))
       .execute();
+    // A suspended user cannot register: queued invitations are withdrawn (unsuspending does
+    // not bring them back; a reinvite sends a new one).
+    if (input.suspend) await withdrawMail(ctx.db, found.map(Number));
   }
   return {
     message: batchMessage(input.suspend ? 'suspended' : 'unsuspended', found.length, failed.length),

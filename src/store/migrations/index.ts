@@ -8,6 +8,7 @@ import { outboxByMember } from './004-outbox-by-member.js';
 import { unameLookupCover } from './005-uname-lookup-cover.js';
 import { lookupVersion } from './006-lookup-version.js';
 import { userListCover } from './007-user-list-cover.js';
+import { outboxByNetwork } from './008-outbox-by-network.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -19,6 +20,7 @@ const all: Record<string, MigrationFactory> = {
   '005-uname-lookup-cover': unameLookupCover,
   '006-lookup-version': lookupVersion,
   '007-user-list-cover': userListCover,
+  '008-outbox-by-network': outboxByNetwork,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
