@@ -85,8 +85,8 @@ export function seededUser(i) {
 }
 
 /** Creates a network through the API of a server on `databaseUrl`; returns its ID. */
-async function createNetwork(databaseUrl, name) {
-  const server = await startServer(databaseUrl);
+async function createNetwork(databaseUrl, name, serverCli) {
+  const server = await startServer(databaseUrl, serverCli ? { script: serverCli } : {});
   try {
     const out = await callOk(server.endpoint, 'POST', '/networks', {
       networkName: name,
@@ -159,8 +159,8 @@ function memberColumns(names) {
 }
 
 /** A fingerprint of the schema: the built migrations, so a changed schema is seeded anew. */
-function schemaFingerprint() {
-  const dir = join(serverBuild(), 'store', 'migrations');
+function schemaFingerprint(serverCli) {
+  const dir = join(serverBuild(serverCli), 'store', 'migrations');
   const h = createHash('sha256').update(`seed v${SEED_VERSION}\n`);
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith('.js'))
@@ -175,9 +175,9 @@ function schemaFingerprint() {
  * (keyed by size and seed version) and reused by later runs. Resolves to its description:
  * { engine, url, file, networkId, groupId, unameKey, size }.
  */
-export async function sqliteNetwork(size, log = () => {}) {
+export async function sqliteNetwork(size, { log = () => {}, serverCli } = {}) {
   mkdirSync(TMP, { recursive: true });
-  const base = join(TMP, `sqlite-${size}-${schemaFingerprint()}`);
+  const base = join(TMP, `sqlite-${size}-${schemaFingerprint(serverCli)}`);
   const file = `${base}.db`;
   const metaFile = `${base}.json`;
   if (existsSync(file) && existsSync(metaFile)) {
@@ -200,7 +200,7 @@ export async function sqliteNetwork(size, log = () => {}) {
   const partial = `${base}.partial.db`;
   for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
   const started = performance.now();
-  const networkId = await createNetwork(`sqlite:${partial}`, `bench ${size}`);
+  const networkId = await createNetwork(`sqlite:${partial}`, `bench ${size}`, serverCli);
   const db = new SQLite(partial);
   db.pragma('journal_mode = WAL');
   // A scratch file until it is renamed: durability buys nothing while seeding.
@@ -253,9 +253,9 @@ export async function sqliteNetwork(size, log = () => {}) {
 }
 
 /** A network of `size` users on the PostgreSQL database at `url` (seeded anew each run). */
-export async function postgresNetwork(url, size, log = () => {}) {
+export async function postgresNetwork(url, size, { log = () => {}, serverCli } = {}) {
   const started = performance.now();
-  const networkId = await createNetwork(url, `bench ${size}`);
+  const networkId = await createNetwork(url, `bench ${size}`, serverCli);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

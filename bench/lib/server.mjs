@@ -9,17 +9,12 @@ import { CREDENTIALS, ACCOUNT_ID } from './sign.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The CLI the server is run from: bin/wickr-admin, or another build for before/after runs. */
-let serverCli = join(ROOT, 'bin', 'wickr-admin');
-export function useServerCli(path) {
-  serverCli = path;
-}
+/** The CLI the server is run from unless a run names another build (before/after runs). */
+export const DEFAULT_SERVER_CLI = join(ROOT, 'bin', 'wickr-admin');
 
-/** The build the server runs from (its dist/ directory), whose migrations define the schema. */
-export function serverBuild() {
-  return serverCli === join(ROOT, 'bin', 'wickr-admin')
-    ? join(ROOT, 'dist')
-    : join(dirname(serverCli), '..');
+/** The build `serverCli` runs from (its dist/ directory), whose migrations define the schema. */
+export function serverBuild(serverCli = DEFAULT_SERVER_CLI) {
+  return serverCli === DEFAULT_SERVER_CLI ? join(ROOT, 'dist') : join(dirname(serverCli), '..');
 }
 
 export function freePort() {
@@ -51,7 +46,7 @@ export function memoryOf(pid) {
  */
 export async function startServer(
   databaseUrl,
-  { extraArgs = [], env = {}, nodeArgs = [], timeoutMs = 60_000, script = serverCli } = {},
+  { extraArgs = [], env = {}, nodeArgs = [], timeoutMs = 60_000, script = DEFAULT_SERVER_CLI } = {},
 ) {
   const port = await freePort();
   const started = performance.now();

@@ -1,0 +1,269 @@
+// One benchmark run: its settings, the networks it seeded, the servers it starts, and what it
+// measured. Every scenario (bench/scenarios/<name>.mjs) receives this object; nothing is kept
+// in module-level state, so two runs in one process would not see each other.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCeiling } from './ceiling.mjs';
+import { runLoad } from './load.mjs';
+import { sizeLabel } from './report.mjs';
+import { postgresNetwork, query, sqliteNetwork, TMP } from './seed.mjs';
+import { DEFAULT_SERVER_CLI, startServer } from './server.mjs';
+
+export const BATCH = 50;
+
+export const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+export const median = (xs) => {
+  const v = xs.filter((x) => x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const h = Math.floor(v.length / 2);
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+};
+
+/** 100k if measured, else the middle size: the size the write scenarios and targets use. */
+export const primaryOf = (xs) =>
+  xs.includes(100_000) ? 100_000 : xs[Math.floor((xs.length - 1) / 2)];
+
+/** A deterministic PRNG (mulberry32), so a run's request pools are reproducible. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CLK_TCK =
+  Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU time (user + system) of a process in microseconds, from /proc. */
+export function cpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+export class BenchRun {
+  /**
+   * @param settings { engines, sizes, pgSizes, duration, warmup, repeats, connections?,
+   *   importRows, profile, serverCli? }
+   */
+  constructor(settings) {
+    this.settings = settings;
+    this.serverCli = settings.serverCli ?? DEFAULT_SERVER_CLI;
+    /** Distinguishes this run's fresh usernames from earlier runs' on a cached database. */
+    this.runTag = Date.now().toString(36);
+    this.results = [];
+    this.notes = [];
+    this.profiles = [];
+    this.pgNetworks = new Map();
+    this.pgHandle = undefined;
+  }
+
+  sizesFor(engine) {
+    return engine === 'postgres' ? this.settings.pgSizes : this.settings.sizes;
+  }
+
+  /** The scenario's default connection count unless --connections overrides it. */
+  conns(dflt) {
+    return this.settings.connections ?? dflt;
+  }
+
+  record(result) {
+    this.results.push(result);
+  }
+
+  note(text) {
+    this.notes.push(text);
+  }
+
+  // ---------- engines and networks ----------
+
+  async postgres() {
+    if (this.pgHandle) return this.pgHandle;
+    const { startPostgres, stopPostgres } = await import('../../test/support/postgres.mjs');
+    log('starting a throwaway PostgreSQL cluster (loopback only)');
+    this.pgHandle = await startPostgres();
+    const handle = this.pgHandle;
+    const stop = () => stopPostgres(handle);
+    process.on('exit', stop);
+    for (const sig of ['SIGINT', 'SIGTERM']) {
+      process.on(sig, () => {
+        stop();
+        process.exit(130);
+      });
+    }
+    return handle;
+  }
+
+  /** The network of `size` users on `engine` (read-mostly scenarios share it). */
+  async network(engine, size) {
+    if (engine === 'sqlite') {
+      const net = await sqliteNetwork(size, { log, serverCli: this.serverCli });
+      if (!net.cached)
+        log(
+          `seeded sqlite ${sizeLabel(size)} in ${net.seedSeconds.toFixed(1)} s (cached in ${net.file})`,
+        );
+      return net;
+    }
+    if (!this.pgNetworks.has(size)) {
+      const pg = await this.postgres();
+      const { createTestDatabase } = await import('../../test/support/postgres.mjs');
+      const db = await createTestDatabase(pg.url);
+      const net = await postgresNetwork(db.url, size, { log, serverCli: this.serverCli });
+      log(`seeded postgres ${sizeLabel(size)} in ${net.seedSeconds.toFixed(1)} s`);
+      this.pgNetworks.set(size, net);
+    }
+    return this.pgNetworks.get(size);
+  }
+
+  /** A private copy of a network for a scenario that changes it (SQLite: a file copy). */
+  async scratchNetwork(engine, size, name) {
+    const net = await this.network(engine, size);
+    if (engine !== 'sqlite') return net;
+    const file = join(TMP, `work-${name}-${size}.db`);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    copyFileSync(net.file, file);
+    return { ...net, file, url: `sqlite:${file}` };
+  }
+
+  /** Rows of a table in the scenario's network matching a fixed condition (from the caller). */
+  async countRows(net, table, condition) {
+    const rows = await query(
+      net,
+      `SELECT count(*) AS n FROM ${table} WHERE network_id = $1 AND ${condition}`,
+      [net.networkId],
+    );
+    return Number(rows[0].n);
+  }
+
+  // ---------- measuring ----------
+
+  /** Runs `fn(server)` against a server started on `net` (with `env`, from `script`). */
+  async withServer(net, fn, env = {}, script = undefined) {
+    const { profile } = this.settings;
+    const profileDir = join(TMP, 'profiles');
+    const server = await startServer(net.url, {
+      nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      env,
+      script: script ?? this.serverCli,
+    });
+    const before = new Set(profile && existsSync(profileDir) ? readdirSync(profileDir) : []);
+    try {
+      return await fn(server);
+    } finally {
+      const code = await server.stop();
+      if (code?.code && code.code !== 0)
+        log(`server exited with ${JSON.stringify(code)}:\n${server.output()}`);
+      if (profile) {
+        const fresh = readdirSync(profileDir).filter((f) => !before.has(f));
+        for (const f of fresh) this.profiles.push({ server: net.url, file: join(profileDir, f) });
+      }
+    }
+  }
+
+  /**
+   * Measures `source` against the server and against the ceiling: warm-up, then `repeats`
+   * alternating runs. `check(json)` validates the recorded response. Returns medians and runs.
+   */
+  async measure(name, server, source, { connections, check, capture }) {
+    const { warmup, repeats, duration } = this.settings;
+    const host = new URL(server.endpoint).host;
+    // One real answer, recorded for the ceiling and checked for correctness.
+    const req = capture ?? source.pool[0];
+    if (req.headers.host !== host) throw new Error('request signed for another host');
+    const res = await fetch(`${server.endpoint}${req.path}`, {
+      method: req.method,
+      headers: req.headers,
+      ...(req.body.length ? { body: req.body } : {}),
+    });
+    const text = await res.text();
+    if (res.status !== 200)
+      throw new Error(
+        `${name}: the recorded request answered ${res.status}: ${text.slice(0, 400)}`,
+      );
+    check?.(JSON.parse(text));
+    const recorded = { status: 200, contentType: res.headers.get('content-type'), body: text };
+    let okTotal = 1;
+
+    const ceiling = await startCeiling(name, recorded);
+    const replay = source.replay();
+    try {
+      if (warmup > 0) {
+        okTotal += (await runLoad({ url: server.endpoint, source, connections, duration: warmup }))
+          .ok;
+        await runLoad({ url: ceiling.url, source: replay, connections, duration: warmup });
+      }
+      const runs = [];
+      for (let i = 0; i < repeats; i++) {
+        const cpu0 = cpuMicros(server.pid);
+        const ours = await runLoad({ url: server.endpoint, source, connections, duration });
+        const cpu = cpuMicros(server.pid) - cpu0;
+        okTotal += ours.ok;
+        if (ours.totalErrors > 0) await explainErrors(name, server, source);
+        const ceilCpu0 = cpuMicros(ceiling.pid);
+        const ceil = await runLoad({ url: ceiling.url, source: replay, connections, duration });
+        const ceilCpu = cpuMicros(ceiling.pid) - ceilCpu0;
+        runs.push({
+          ours,
+          ceiling: ceil,
+          cpuUsPerRequest: ours.ok ? cpu / ours.ok : NaN,
+          ceilingCpuUsPerRequest: ceil.ok ? ceilCpu / ceil.ok : NaN,
+        });
+        log(
+          `${name} run ${i + 1}/${repeats}: ${ours.rps.toFixed(0)} req/s (ceiling ${ceil.rps.toFixed(0)}, p50 ${ceil.latency.p50.toFixed(2)} ms, p99 ${ceil.latency.p99.toFixed(2)} ms), ` +
+            `p50 ${ours.latency.p50.toFixed(2)} ms, p99 ${ours.latency.p99.toFixed(2)} ms, errors ${ours.totalErrors}`,
+        );
+      }
+      return {
+        connections,
+        rps: median(runs.map((r) => r.ours.rps)),
+        ceilingRps: median(runs.map((r) => r.ceiling.rps)),
+        ratio: median(runs.map((r) => r.ours.rps / r.ceiling.rps)),
+        p50: median(runs.map((r) => r.ours.latency.p50)),
+        p99: median(runs.map((r) => r.ours.latency.p99)),
+        ceilingP50: median(runs.map((r) => r.ceiling.latency.p50)),
+        ceilingP99: median(runs.map((r) => r.ceiling.latency.p99)),
+        errors: runs.reduce((a, r) => a + r.ours.totalErrors, 0),
+        cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+        ceilingCpuUsPerRequest: median(runs.map((r) => r.ceilingCpuUsPerRequest)),
+        okTotal,
+        // Requests answered after a run's end are not counted by autocannon but were processed.
+        maxProcessed: source.used() + (capture ? 0 : 1),
+        runs,
+      };
+    } finally {
+      await ceiling.stop();
+    }
+  }
+}
+
+async function explainErrors(name, server, source) {
+  const r = source.pool[source.pool.length - 1];
+  const res = await fetch(`${server.endpoint}${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    ...(r.body.length ? { body: r.body } : {}),
+  });
+  log(
+    `${name}: errors during the run; a sample request now answers ${res.status}: ${(await res.text()).slice(0, 300)}`,
+  );
+}
+
+/** The write scenarios run at the primary size on SQLite, unless only PostgreSQL was asked for. */
+export function writePlan(run, engine) {
+  return engine === 'sqlite' || run.settings.engines.length === 1
+    ? [primaryOf(run.sizesFor(engine))]
+    : [];
+}
+
+/** The largest size measured on `engine`. */
+export const largestOf = (run, engine) => run.sizesFor(engine)[run.sizesFor(engine).length - 1];

@@ -1,0 +1,106 @@
+// `lookup`: BatchLookupUserUname with 50 unames that all resolve, on each size and engine.
+// Also the engine of `lookup-cold` and `lookup-floor` (variants of the same requests).
+import { join } from 'node:path';
+import { unameOf } from '../../dist/domain/invitations.js';
+import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
+import { requestSource } from '../lib/load.mjs';
+import { sizeLabel } from '../lib/report.mjs';
+import { seededUser } from '../lib/seed.mjs';
+import { ROOT } from '../lib/server.mjs';
+import { signRequest } from '../lib/sign.mjs';
+
+const OTHER = {
+  cold: '50 hits a request; uname cache off: every uname read from the database',
+  floor: 'the same requests; the handler answers at once: the cost of the API before any work',
+  '': '50 hits a request; 50,000 distinct unames, all in the uname cache after the warm-up',
+};
+
+/**
+ * Variants of the same requests: `cold`, the server's uname cache off
+ * (WICKR_UNAME_CACHE_ENTRIES=0), so every uname is read from the database (what a working set
+ * larger than the cache costs); `floor`, bench/floor-server.mjs, whose lookup handler answers at
+ * once (what the API costs before any work).
+ */
+export async function lookupScenario(run, engine, size, variant = '') {
+  const name = variant ? `lookup-${variant}` : 'lookup';
+  const net = await run.network(engine, size);
+  const r = await run.withServer(
+    net,
+    async (server) => {
+      const host = new URL(server.endpoint).host;
+      const rand = rng(size);
+      const make = () => {
+        const picked = new Set();
+        while (picked.size < BATCH) picked.add(Math.floor(rand() * size));
+        const unames = [...picked].map((i) => unameOf(net.unameKey, seededUser(i).username));
+        return signRequest({
+          method: 'POST',
+          host,
+          path: `/networks/${net.networkId}/users/uname-lookup`,
+          body: JSON.stringify({ unames }),
+        });
+      };
+      const source = requestSource(make, { prepared: 1000 });
+      const m = await run.measure(`${name} ${engine} ${sizeLabel(size)}`, server, source, {
+        connections: run.conns(32),
+        check: (out) => {
+          if (out.successful?.length !== BATCH)
+            throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
+        },
+      });
+      return { ...m, peakRss: server.memory()?.hwm };
+    },
+    variant === 'cold' ? { WICKR_UNAME_CACHE_ENTRIES: '0' } : {},
+    variant === 'floor' ? join(ROOT, 'bench', 'floor-server.mjs') : undefined,
+  );
+  run.record({
+    scenario: name,
+    operation: 'BatchLookupUserUname',
+    engine,
+    size,
+    ...r,
+    other: OTHER[variant],
+  });
+}
+
+export default {
+  name: 'lookup',
+  plan: (run, engine) => run.sizesFor(engine),
+  run: (run, engine, size) => lookupScenario(run, engine, size),
+  targets(find, run) {
+    const { sizes } = run.settings;
+    const t = [];
+    const P = primaryOf(sizes);
+    const lk = find('lookup', 'sqlite', P);
+    t.push({
+      name: `BatchLookupUserUname, SQLite, ${sizeLabel(P)} users, ${lk?.connections ?? 32} connections`,
+      goal: '≥ 0.6 × ceiling; p99 ≤ 10 ms; 0 errors',
+      actual: lk
+        ? `${lk.ratio.toFixed(2)} × ceiling (${lk.rps.toFixed(0)} / ${lk.ceilingRps.toFixed(0)} req/s); p99 ${lk.p99.toFixed(2)} ms; ${lk.errors} errors`
+        : 'not run',
+      met: lk ? lk.ratio >= 0.6 && lk.p99 <= 10 && lk.errors === 0 : undefined,
+    });
+    const PP = primaryOf(run.settings.pgSizes);
+    const lp = find('lookup', 'postgres', PP);
+    t.push({
+      name: `BatchLookupUserUname, PostgreSQL, ${sizeLabel(PP)} users`,
+      goal: '≥ 0.4 × ceiling; 0 errors',
+      actual: lp
+        ? `${lp.ratio.toFixed(2)} × ceiling (${lp.rps.toFixed(0)} / ${lp.ceilingRps.toFixed(0)} req/s); ${lp.errors} errors`
+        : 'not run',
+      met: lp ? lp.ratio >= 0.4 && lp.errors === 0 : undefined,
+    });
+    const small = find('lookup', 'sqlite', sizes[0]);
+    const big = find('lookup', 'sqlite', sizes[sizes.length - 1]);
+    t.push({
+      name: `BatchLookupUserUname p50 at ${sizeLabel(sizes[sizes.length - 1])} vs ${sizeLabel(sizes[0])} users`,
+      goal: '≤ 1.25 ×',
+      actual:
+        small && big && small !== big
+          ? `${(big.p50 / small.p50).toFixed(2)} × (${big.p50.toFixed(2)} vs ${small.p50.toFixed(2)} ms)`
+          : 'not run',
+      met: small && big && small !== big ? big.p50 <= 1.25 * small.p50 : undefined,
+    });
+    return t;
+  },
+};
