@@ -13,6 +13,8 @@ import {
   epochSeconds,
   flag,
   listPage,
+  repeatReason,
+  repeatsOf,
   requireNetwork,
   sortKeyset,
 } from './common.js';
@@ -188,16 +190,38 @@ function checkInvite(
   }
 }
 
-/** Per-item failures for the IDs that name no user of the network. */
-function unknownUsers(ids: string[], users: Map<string, MemberRow>, networkId: string): Failure[] {
-  return ids
-    .filter((id) => !users.has(id))
-    .map((id) => ({
-      userId: id,
-      field: 'userId',
-      reason: `User ${id} was not found in network ${networkId}.`,
-    }));
+/** User IDs as batch results echo them: canonical ("0123" → "123"). */
+const canonicalId = (id: string) => String(Number(id));
+
+/**
+ * A batch's user IDs: the distinct ones to look up, and for each item in request order
+ * either its ID or a failure because it repeats an earlier item.
+ */
+function userIdItems(userIds: string[]) {
+  const ids = userIds.map(canonicalId);
+  const repeats = repeatsOf(ids, String);
+  const items = ids.map((id, i) => {
+    const first = repeats.get(i);
+    return first === undefined
+      ? { id }
+      : {
+          id,
+          failure: {
+            userId: id,
+            field: 'userId',
+            reason: repeatReason('userIds', i, first, 'the same user ID'),
+          },
+        };
+  });
+  return { distinct: ids.filter((_, i) => !repeats.has(i)), items };
 }
+
+/** The failure of an ID that names no user of the network. */
+const unknownUser = (id: string, networkId: string): Failure => ({
+  userId: id,
+  field: 'userId',
+  reason: `User ${id} was not found in network ${networkId}.`,
+});
 
 // ---------- operations ----------
 
@@ -216,7 +240,8 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
   if (reasons.length) throw validationError(reasons);
 
   const network = await requireNetwork(ctx, input.networkId);
-  const items = distinct(input.users, (u) => u.username.toLowerCase());
+  const repeats = repeatsOf(input.users, (u) => u.username.toLowerCase());
+  const items = input.users.filter((_, i) => !repeats.has(i));
   const taken = await takenUsernames(
     ctx,
     network.network_id,
@@ -228,10 +253,17 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
   const now = ctx.services.now();
   const failed: Failure[] = [];
   const toCreate: typeof items = [];
-  for (const u of items) {
+  input.users.forEach((u, i) => {
+    const first = repeats.get(i);
     const clash = taken.get(u.username.toLowerCase());
     const missing = u.securityGroupIds.filter((g) => !groups.has(g));
-    if (clash) {
+    if (first !== undefined) {
+      failed.push({
+        userId: '',
+        field: 'username',
+        reason: repeatReason('users', i, first, 'the same username, case-insensitively'),
+      });
+    } else if (clash) {
       failed.push({
         userId: String(clash.member_id),
         field: 'username',
@@ -244,7 +276,7 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
         reason: `Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`,
       });
     } else toCreate.push(u);
-  }
+  });
 
   const created = await insertUsers(ctx, network, toCreate, now);
   await queueInvitations(
@@ -352,17 +384,19 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
   const version = network.lookup_version;
   const cache = ctx.services.unameCache;
   const cached = cache.at(input.networkId, version);
-  // One pass: each distinct uname (as sent) with its answer, from the cache when it can.
-  // Unames are hex, so any case finds the lower-case one the database holds.
+  // One pass: each uname (as sent) with its answer, from the cache when it can. Unames are
+  // hex, so any case finds the lower-case one the database holds, and a uname sent again in
+  // another case repeats the earlier item.
+  const repeats = repeatsOf(input.unames, (u) => u.toLowerCase());
   const answers = new Map<string, string | undefined>();
   const missing = new Set<string>();
-  for (const uname of input.unames) {
-    if (answers.has(uname)) continue;
+  input.unames.forEach((uname, i) => {
+    if (repeats.has(i)) return;
     const key = uname.toLowerCase();
     const username = cached?.get(key);
     answers.set(uname, username);
     if (username === undefined) missing.add(key);
-  }
+  });
   if (missing.size > 0) {
     // SQLite without statistics (a database never ANALYZEd) would rather scan the network in
     // the covering list index than seek the unique uname index once per uname: name it.
@@ -381,8 +415,16 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
   }
   const successful: { uname: string; username: string }[] = [];
   const failed: { uname: string; field: string; reason: string }[] = [];
-  for (const [uname, username] of answers) {
-    if (username !== undefined) successful.push({ uname, username });
+  input.unames.forEach((uname, i) => {
+    const first = repeats.get(i);
+    const username = answers.get(uname);
+    if (first !== undefined) {
+      failed.push({
+        uname,
+        field: 'uname',
+        reason: repeatReason('unames', i, first, 'the same uname, case-insensitively'),
+      });
+    } else if (username !== undefined) successful.push({ uname, username });
     else {
       failed.push({
         uname,
@@ -390,7 +432,7 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
         reason: `No user or bot in network ${input.networkId} has this uname.`,
       });
     }
-  }
+  });
   return {
     message: batchMessage('resolved', successful.length, failed.length),
     successful,
@@ -400,16 +442,17 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
 
 export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input) => {
   const network = await requireNetwork(ctx, input.networkId);
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
+  const batch = userIdItems(input.userIds);
+  const users = await findUsers(ctx, network.network_id, batch.distinct);
   const now = ctx.services.now();
   const successful: { userId: string }[] = [];
   const failed: Failure[] = [];
   const invitations: Invitation[] = [];
-  for (const id of ids) {
+  for (const { id, failure } of batch.items) {
     const u = users.get(id);
     const fail = (reason: string) => failed.push({ userId: id, field: 'userId', reason });
-    if (!u) fail(`User ${id} was not found in network ${network.network_id}.`);
+    if (failure) failed.push(failure);
+    else if (!u) failed.push(unknownUser(id, network.network_id));
     else if (u.suspended === 1)
       fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
     else if (u.status !== 1)
@@ -455,15 +498,26 @@ export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input
   };
 };
 
+/** A batch's users of the network, and a failure for each unknown or repeated ID, in order. */
+async function resolveUsers(ctx: Ctx, networkId: string, userIds: string[]) {
+  const batch = userIdItems(userIds);
+  const users = await findUsers(ctx, networkId, batch.distinct);
+  const found: string[] = [];
+  const failed: Failure[] = [];
+  for (const { id, failure } of batch.items) {
+    if (failure) failed.push(failure);
+    else if (users.has(id)) found.push(id);
+    else failed.push(unknownUser(id, networkId));
+  }
+  return { found, failed };
+}
+
 export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus'> = async (
   ctx,
   input,
 ) => {
   const network = await requireNetwork(ctx, input.networkId);
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const failed = unknownUsers(ids, users, network.network_id);
-  const found = ids.filter((id) => users.has(id));
+  const { found, failed } = await resolveUsers(ctx, network.network_id, input.userIds);
   if (found.length > 0) {
     await ctx.db
       .updateTable('members')
@@ -484,10 +538,9 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
 
 export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) => {
   const network = await requireNetwork(ctx, input.networkId);
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const failed = unknownUsers(ids, users, network.network_id);
-  const found = ids.filter((id) => users.has(id)).map(Number);
+  const resolved = await resolveUsers(ctx, network.network_id, input.userIds);
+  const { failed } = resolved;
+  const found = resolved.found.map(Number);
   if (found.length > 0) {
     // Members first: on PostgreSQL this waits for a concurrent reinvite holding the rows, so
     // the invitations it queued are visible to, and withdrawn by, the next statement.
