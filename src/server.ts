@@ -7,11 +7,12 @@ import type { Config } from './config.js';
 import { operations } from './contract/index.js';
 import type { HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
-import { handlers, outsideTransaction } from './domain/handlers.js';
+import { handlers } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './pipeline/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
+import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { registerClientApi } from './client-api/routes.js';
@@ -71,7 +72,6 @@ export async function startServer(
       authenticator,
       limiter,
       options.handlers ?? handlers,
-      outsideTransaction,
     );
 
     const worker = config.smtpUrl
@@ -104,7 +104,7 @@ export async function startServer(
         now,
       ),
     });
-    for (const spec of operations) registerOperation(app, pipeline.compile(spec));
+    for (const spec of operations) registerOperation(app, pipeline.compile(spec, binderFor(spec)));
     app.get('/health', async (_req, reply) => {
       await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
       return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));

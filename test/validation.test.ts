@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../src/contract/index.js';
-import { ApiError } from '../src/protocol/errors.js';
+import { ApiError } from '../src/contract/errors.js';
 import { bindInput, planBinding } from '../src/protocol/binding.js';
 import { compileValidator, fieldPath } from '../src/pipeline/validate.js';
 import { Pager } from '../src/pipeline/pagination.js';

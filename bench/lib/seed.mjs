@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { unameOf } from '../../dist/domain/invitations.js';
+import { unameOf } from '../../dist/domain/member-identity.js';
 import { callOk } from './sign.mjs';
 import { ROOT, serverBuild, startServer } from './server.mjs';
 

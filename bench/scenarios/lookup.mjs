@@ -1,7 +1,7 @@
 // `lookup`: BatchLookupUserUname with 50 unames that all resolve, on each size and engine.
 // Also the engine of `lookup-cold` and `lookup-floor` (variants of the same requests).
 import { join } from 'node:path';
-import { unameOf } from '../../dist/domain/invitations.js';
+import { unameOf } from '../../dist/domain/member-identity.js';
 import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';

@@ -1,7 +1,7 @@
 /** Turns a signed request into a Principal, or throws UnauthorizedError. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { unauthorized } from '../protocol/errors.js';
+import { unauthorized } from '../contract/errors.js';
 import { findKey } from './keys.js';
 import type { Principal } from './policy.js';
 import {

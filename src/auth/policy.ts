@@ -1,5 +1,5 @@
 /** Access-key policies: allowed actions (with `*` wildcards) and an optional network list. */
-import { forbidden } from '../protocol/errors.js';
+import { forbidden } from '../contract/errors.js';
 
 export interface Principal {
   accountId: string;

@@ -8,7 +8,7 @@
  * against requests signed by botocore.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { unauthorized } from '../protocol/errors.js';
+import { unauthorized } from '../contract/errors.js';
 
 export const SERVICE = 'wickr';
 const ALGORITHM = 'AWS4-HMAC-SHA256';

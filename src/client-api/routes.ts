@@ -7,7 +7,7 @@ import type { Services } from '../domain/context.js';
 import { decline, parseDecline, parseRegistration, register } from '../domain/registration.js';
 import { parseGuestActivity, recordGuestActivity } from '../domain/guest-users.js';
 import { botLogin, parseBotLogin } from '../domain/bots.js';
-import { badRequest, validationError } from '../protocol/errors.js';
+import { badRequest, validationError } from '../contract/errors.js';
 import { nulReasons } from '../pipeline/validate.js';
 import type { RateLimiter } from '../pipeline/rate-limit.js';
 import type { Kysely } from 'kysely';

@@ -5,20 +5,10 @@
  * name, whether it is an idempotency token, and the model's own scalar kind.
  */
 import { Type, type TSchema, type TObject, type TProperties, type Static } from '@sinclair/typebox';
+import type { ErrorName } from './errors.js';
 
 export type Location = 'uri' | 'querystring' | 'header';
 export type ScalarKind = 'long' | 'timestamp';
-
-export const ERROR_STATUS = {
-  ValidationError: 422,
-  BadRequestError: 400,
-  UnauthorizedError: 401,
-  ForbiddenError: 403,
-  ResourceNotFoundError: 404,
-  RateLimitError: 429,
-  InternalServerError: 500,
-} as const;
-export type ErrorName = keyof typeof ERROR_STATUS;
 
 /** Extra keywords the contract puts on schemas; Ajv is told about them as a vocabulary. */
 export const ANNOTATIONS = [
@@ -120,6 +110,13 @@ export interface OperationSpec<I extends TObject = TObject, O extends TObject = 
   errors: readonly ErrorName[];
   /** A short summary for docs and logs. */
   summary: string;
+  /**
+   * A non-GET operation whose handler manages its own writes, so it runs without a
+   * request-long transaction (unless a client token is given): one that writes nothing, or
+   * one that waits on a remote party and then writes once, atomically. On SQLite a
+   * transaction holds the only connection, so a slow remote must not be awaited inside one.
+   */
+  outsideTransaction?: true;
 }
 
 export type InputOf<S extends OperationSpec> = Static<S['input']>;

@@ -30,3 +30,4 @@ export type OperationName = keyof Contract;
 export const operations: readonly OperationSpec[] = Object.values(contract);
 
 export * from './dsl.js';
+export * from './errors.js';

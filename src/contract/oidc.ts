@@ -44,6 +44,7 @@ export const RegisterOidcConfig = operation({
   name: 'RegisterOidcConfig',
   summary: 'Saves the OIDC identity-provider configuration of a network.',
   method: 'POST',
+  outsideTransaction: true,
   path: '/networks/{networkId}/oidc/save',
   input: struct({
     networkId: networkIdLabel(),
@@ -64,6 +65,7 @@ export const RegisterOidcConfigTest = operation({
   name: 'RegisterOidcConfigTest',
   summary: 'Tests an OIDC issuer by fetching its discovery document.',
   method: 'POST',
+  outsideTransaction: true,
   path: '/networks/{networkId}/oidc/test',
   input: struct({
     networkId: networkIdLabel(),

@@ -113,6 +113,7 @@ export const BatchLookupUserUname = operation({
   name: 'BatchLookupUserUname',
   summary: 'Resolves up to 50 username hashes (unames) to usernames.',
   method: 'POST',
+  outsideTransaction: true,
   path: '/networks/{networkId}/users/uname-lookup',
   input: struct({
     networkId: networkIdLabel(),

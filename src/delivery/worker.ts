@@ -22,7 +22,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { engineOf } from '../store/database.js';
-import { isEmailAddress } from '../domain/invitations.js';
+
+const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 
 export interface WorkerOptions {
   smtpUrl: string;

@@ -13,7 +13,7 @@ import {
   notFound,
   validationError,
   type Reason,
-} from '../protocol/errors.js';
+} from '../contract/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
 import {
   containsFolded,
@@ -27,7 +27,7 @@ import { newMember } from './members.js';
 import type { Ctx, Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
 import { requireGroup } from './security-groups.js';
-import { MAX_USERNAME_LENGTH, takenUsernames } from './users.js';
+import { checkUsername, usernameHolder } from './member-identity.js';
 
 type BotOut = Static<typeof Bot>;
 
@@ -100,12 +100,9 @@ const decoy = () => (decoyHash ??= hashChallenge(randomBytes(16).toString('hex')
 // ---------- checks ----------
 
 function checkBotUsername(field: string, username: string, reasons: Reason[]): void {
-  if (username.trim().length === 0) reasons.push({ field, reason: 'must not be empty' });
-  else if (username !== username.trim()) {
-    reasons.push({ field, reason: 'must not start or end with white space' });
-  } else if (username.length > MAX_USERNAME_LENGTH) {
-    reasons.push({ field, reason: `must be at most ${MAX_USERNAME_LENGTH} characters long` });
-  } else if (!username.toLowerCase().endsWith('bot')) {
+  const before = reasons.length;
+  checkUsername(field, username, reasons);
+  if (reasons.length === before && !username.toLowerCase().endsWith('bot')) {
     reasons.push({ field, reason: 'a bot username must end in "bot" (e.g. "alertsbot")' });
   }
 }
@@ -198,12 +195,6 @@ export async function insertBot(ctx: Ctx, network: NetworkRow, b: NewBot): Promi
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ...row, member_id: Number(row.member_id) };
-}
-
-/** The user or bot holding `username` (case-insensitively), if any. */
-export async function usernameHolder(ctx: Ctx, networkId: string, username: string) {
-  const lc = username.toLowerCase();
-  return (await takenUsernames(ctx, networkId, [lc])).get(lc);
 }
 
 // ---------- operations ----------

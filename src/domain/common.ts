@@ -1,8 +1,8 @@
 /** Helpers every resource module uses: tenancy checks, sorting and paging, IDs. */
 import { randomInt } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
-import { badRequest, notFound, validationError } from '../protocol/errors.js';
-import { isUniqueViolation } from '../pipeline/idempotency.js';
+import { badRequest, notFound, validationError } from '../contract/errors.js';
+import { isUniqueViolation } from '../store/transaction.js';
 import { fetchPage, type Keyset } from '../store/keyset.js';
 import type { Database, NetworkRow } from '../store/schema.js';
 import type { Ctx } from './context.js';

@@ -41,4 +41,5 @@ export type Handler<N extends OperationName> = (
   input: InputOf<Contract[N]>,
 ) => Promise<OutputOf<Contract[N]>>;
 
-export type HandlerMap = { [N in OperationName]?: Handler<N> };
+/** Total: an operation of the contract without a handler does not compile. */
+export type HandlerMap = { [N in OperationName]: Handler<N> };

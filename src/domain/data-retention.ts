@@ -14,12 +14,13 @@
  * DISABLE write it, and UpdateNetworkSettings's `dataRetention` goes through the same rules.
  */
 import { randomBytes } from 'node:crypto';
-import { badRequest, notFound } from '../protocol/errors.js';
+import { badRequest, notFound } from '../contract/errors.js';
 import type { DataRetentionRow, NetworkRow } from '../store/schema.js';
-import { hashChallenge, insertBot, usernameHolder } from './bots.js';
+import { hashChallenge, insertBot } from './bots.js';
+import { usernameHolder } from './member-identity.js';
 import { requireNetwork } from './common.js';
 import type { Ctx, Handler } from './context.js';
-import * as networks from './networks.js';
+import { readSettings, writeSettings } from './network-settings.js';
 import { defaultGroupId } from './security-groups.js';
 
 export const DATA_RETENTION_DISPLAY_NAME = 'Data Retention Bot';
@@ -59,8 +60,8 @@ async function setService(ctx: Ctx, network: NetworkRow, on: boolean): Promise<v
     .set({ service_enabled: on ? 1 : 0, service_changed_at: now, modified: now })
     .where('network_id', '=', network.network_id)
     .execute();
-  await networks.writeSettings(ctx, network.network_id, {
-    ...networks.readSettings(network),
+  await writeSettings(ctx, network.network_id, {
+    ...readSettings(network),
     dataRetention: on,
   });
 }
@@ -227,23 +228,23 @@ export const DeleteDataRetentionBot: Handler<'DeleteDataRetentionBot'> = async (
 };
 
 /**
- * UpdateNetworkSettings, with `dataRetention` kept consistent with the data-retention bot:
- * in a network with the bot, true/false enable/disable the service under the same rules as
+ * UpdateNetworkSettings's `dataRetention`, kept consistent with the data-retention bot: in a
+ * network with the bot, true/false enable/disable the service under the same rules as
  * UpdateDataRetention (repeating the current value is a no-op, so settings can be written
  * back as read). Networks without the bot keep the plain setting.
  */
-export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ctx, input) => {
-  const want = input.settings.dataRetention;
-  if (want !== undefined) {
-    const network = await requireNetwork(ctx, input.networkId);
-    const dr = await findDataRetention(ctx, network.network_id);
-    if (dr && want !== (dr.service_enabled === 1)) {
-      if (want) {
-        const blocker = await enableBlocker(ctx, dr);
-        if (blocker) throw badRequest(`Cannot set dataRetention to true: ${blocker}.`);
-      }
-      await setService(ctx, network, want);
+export async function syncDataRetentionSetting(
+  ctx: Ctx,
+  network: NetworkRow,
+  want: boolean | undefined,
+): Promise<void> {
+  if (want === undefined) return;
+  const dr = await findDataRetention(ctx, network.network_id);
+  if (dr && want !== (dr.service_enabled === 1)) {
+    if (want) {
+      const blocker = await enableBlocker(ctx, dr);
+      if (blocker) throw badRequest(`Cannot set dataRetention to true: ${blocker}.`);
     }
+    await setService(ctx, network, want);
   }
-  return networks.UpdateNetworkSettings(ctx, input);
-};
+}

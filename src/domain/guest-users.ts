@@ -5,12 +5,11 @@
  * block or unblock them. A guest is identified by its username hash, the network's keyed hash
  * of the lowercased username (the same function as a member's uname).
  */
-import { badRequest, forbidden, notFound, validationError } from '../protocol/errors.js';
+import { badRequest, forbidden, notFound, validationError } from '../contract/errors.js';
 import { containsFolded, listPage, requireNetwork, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
-import { unameOf } from './invitations.js';
 import type { SystemCtx } from './registration.js';
-import { MAX_USERNAME_LENGTH } from './users.js';
+import { MAX_USERNAME_LENGTH, unameOf } from './member-identity.js';
 
 const DAY_MS = 86_400_000;
 /** GetGuestUserHistoryCount covers the months that overlap the last 90 days. */

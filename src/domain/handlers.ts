@@ -1,5 +1,4 @@
 /** Every implemented operation's handler, by operation name. */
-import type { OperationName } from '../contract/index.js';
 import type { HandlerMap } from './context.js';
 import * as bots from './bots.js';
 import * as dataRetention from './data-retention.js';
@@ -9,6 +8,8 @@ import * as networks from './networks.js';
 import * as oidc from './oidc.js';
 import * as opentdf from './opentdf.js';
 import * as securityGroups from './security-groups.js';
+import * as userBatches from './user-batches.js';
+import * as userLookup from './user-lookup.js';
 import * as users from './users.js';
 
 export const handlers: HandlerMap = {
@@ -18,19 +19,18 @@ export const handlers: HandlerMap = {
   UpdateNetwork: networks.UpdateNetwork,
   DeleteNetwork: networks.DeleteNetwork,
   GetNetworkSettings: networks.GetNetworkSettings,
-  // Keeps the dataRetention setting consistent with the data-retention bot.
-  UpdateNetworkSettings: dataRetention.UpdateNetworkSettings,
+  UpdateNetworkSettings: networks.UpdateNetworkSettings,
   CreateSecurityGroup: securityGroups.CreateSecurityGroup,
   GetSecurityGroup: securityGroups.GetSecurityGroup,
   ListSecurityGroups: securityGroups.ListSecurityGroups,
   UpdateSecurityGroup: securityGroups.UpdateSecurityGroup,
   DeleteSecurityGroup: securityGroups.DeleteSecurityGroup,
-  ListSecurityGroupUsers: users.ListSecurityGroupUsers,
-  BatchCreateUser: users.BatchCreateUser,
-  BatchDeleteUser: users.BatchDeleteUser,
-  BatchLookupUserUname: users.BatchLookupUserUname,
-  BatchReinviteUser: users.BatchReinviteUser,
-  BatchToggleUserSuspendStatus: users.BatchToggleUserSuspendStatus,
+  ListSecurityGroupUsers: securityGroups.ListSecurityGroupUsers,
+  BatchCreateUser: userBatches.BatchCreateUser,
+  BatchDeleteUser: userBatches.BatchDeleteUser,
+  BatchLookupUserUname: userLookup.BatchLookupUserUname,
+  BatchReinviteUser: userBatches.BatchReinviteUser,
+  BatchToggleUserSuspendStatus: userBatches.BatchToggleUserSuspendStatus,
   GetUser: users.GetUser,
   GetUsersCount: users.GetUsersCount,
   ListUsers: users.ListUsers,
@@ -58,15 +58,3 @@ export const handlers: HandlerMap = {
   RegisterOpentdfConfig: opentdf.RegisterOpentdfConfig,
   GetOpentdfConfig: opentdf.GetOpentdfConfig,
 };
-
-/**
- * Non-GET operations that run without a request-long transaction (unless a client token is
- * given): one that writes nothing, and those that wait on an identity provider over the
- * network and then write once, atomically. On SQLite a transaction holds the only
- * connection, so a slow issuer must not be awaited inside one.
- */
-export const outsideTransaction: ReadonlySet<OperationName> = new Set<OperationName>([
-  'BatchLookupUserUname',
-  'RegisterOidcConfigTest',
-  'RegisterOidcConfig',
-]);

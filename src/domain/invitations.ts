@@ -3,7 +3,8 @@
  * written to the outbox in the caller's transaction, so it exists exactly when the change
  * that caused it was committed; the delivery worker sends it later.
  */
-import { createHmac, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import type { Reason } from '../contract/errors.js';
 import type { Ctx } from './context.js';
 
 export const DEFAULT_INVITE_TTL_DAYS = 7;
@@ -22,14 +23,32 @@ export function generateInviteCode(): string {
 
 export const inviteExpiry = (now: number, ttlDays: number) => now + ttlDays * DAY_MS;
 
-/** The user's username hash: HMAC-SHA256 of the lowercased username with the network's key. */
-export function unameOf(unameKeyHex: string, username: string): string {
-  return createHmac('sha256', Buffer.from(unameKeyHex, 'hex'))
-    .update(username.toLowerCase())
-    .digest('hex');
-}
+export const MAX_INVITE_CODE_LENGTH = 64;
 
-export const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
+/** A custom invite code and its validity, as an administrator gives them. */
+export function checkInvite(
+  prefix: string,
+  item: { inviteCode?: string; inviteCodeTtl?: number },
+  reasons: Reason[],
+): void {
+  if (item.inviteCode !== undefined) {
+    if (!/^\S{4,}$/.test(item.inviteCode) || item.inviteCode.length > MAX_INVITE_CODE_LENGTH) {
+      reasons.push({
+        field: `${prefix}inviteCode`,
+        reason: `must be 4 to ${MAX_INVITE_CODE_LENGTH} characters without white space`,
+      });
+    }
+  }
+  if (
+    item.inviteCodeTtl !== undefined &&
+    (item.inviteCodeTtl < 1 || item.inviteCodeTtl > MAX_INVITE_TTL_DAYS)
+  ) {
+    reasons.push({
+      field: `${prefix}inviteCodeTtl`,
+      reason: `must be between 1 and ${MAX_INVITE_TTL_DAYS} days`,
+    });
+  }
+}
 
 export interface Invitation {
   networkId: string;

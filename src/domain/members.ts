@@ -1,6 +1,6 @@
 /** The one place that knows a member row's defaults: users and bots share the members table. */
 import type { MemberRow, NewMember } from '../store/schema.js';
-import { unameOf } from './invitations.js';
+import { unameOf } from './member-identity.js';
 
 type Identity = Pick<NewMember, 'network_id' | 'kind' | 'username'>;
 

@@ -1,32 +1,20 @@
 /** Networks: creation (with a default security group and a uname key), settings, deletion. */
 import { randomBytes } from 'node:crypto';
-import type { Static } from '@sinclair/typebox';
 import type { NetworkRow } from '../store/schema.js';
-import type { UpdateNetworkSettings as UpdateNetworkSettingsOp } from '../contract/networks.js';
-import { validationError } from '../protocol/errors.js';
+import { validationError } from '../contract/errors.js';
 import { allocateId, digits, listPage, requireNetwork, sortKeyset } from './common.js';
-import type { Ctx, Handler } from './context.js';
+import type { Handler } from './context.js';
+import { syncDataRetentionSetting } from './data-retention.js';
+import {
+  DEFAULT_NETWORK_SETTINGS,
+  mergeSettings,
+  readSettings,
+  settingsList,
+  writeSettings,
+} from './network-settings.js';
 import { createDefaultGroup } from './security-groups.js';
 
 const FREE_TRIAL_DAYS = 30;
-
-type SettingsInput = Static<(typeof UpdateNetworkSettingsOp)['input']>['settings'];
-
-export interface NetworkSettings {
-  enableClientMetrics: boolean;
-  readReceiptConfig: { status: 'DISABLED' | 'ENABLED' | 'FORCE_ENABLED' };
-  dataRetention: boolean;
-  enableTrustedDataFormat: boolean;
-  consentPopup: { enabled: boolean; header?: string; content?: string; closeButtonLabel?: string };
-}
-
-export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = {
-  enableClientMetrics: false,
-  readReceiptConfig: { status: 'DISABLED' },
-  dataRetention: false,
-  enableTrustedDataFormat: false,
-  consentPopup: { enabled: false },
-};
 
 const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 
@@ -143,51 +131,14 @@ export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
   return { message: `Network ${input.networkId} deleted.` };
 };
 
-export function readSettings(n: NetworkRow): NetworkSettings {
-  return { ...DEFAULT_NETWORK_SETTINGS, ...(JSON.parse(n.settings) as Partial<NetworkSettings>) };
-}
-
-function settingsList(s: NetworkSettings) {
-  return Object.entries(s).map(([optionName, value]) => ({
-    optionName,
-    value: typeof value === 'object' ? JSON.stringify(value) : String(value),
-    type: typeof value === 'object' ? 'object' : typeof value,
-  }));
-}
-
 export const GetNetworkSettings: Handler<'GetNetworkSettings'> = async (ctx, input) => ({
   settings: settingsList(readSettings(await requireNetwork(ctx, input.networkId))),
 });
 
-export async function writeSettings(ctx: Ctx, networkId: string, s: NetworkSettings) {
-  await ctx.db
-    .updateTable('networks')
-    .set({ settings: JSON.stringify(s) })
-    .where('network_id', '=', networkId)
-    .execute();
-}
-
-export function mergeSettings(current: NetworkSettings, change: SettingsInput): NetworkSettings {
-  return {
-    ...current,
-    ...(change.enableClientMetrics !== undefined
-      ? { enableClientMetrics: change.enableClientMetrics }
-      : {}),
-    ...(change.readReceiptConfig?.status !== undefined
-      ? { readReceiptConfig: { status: change.readReceiptConfig.status } }
-      : {}),
-    ...(change.dataRetention !== undefined ? { dataRetention: change.dataRetention } : {}),
-    ...(change.enableTrustedDataFormat !== undefined
-      ? { enableTrustedDataFormat: change.enableTrustedDataFormat }
-      : {}),
-    ...(change.consentPopup !== undefined
-      ? { consentPopup: { ...current.consentPopup, ...change.consentPopup } }
-      : {}),
-  };
-}
-
+/** `dataRetention` goes through the data-retention bot's rules first (syncDataRetentionSetting). */
 export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ctx, input) => {
   const network = await requireNetwork(ctx, input.networkId);
+  await syncDataRetentionSetting(ctx, network, input.settings.dataRetention);
   const next = mergeSettings(readSettings(network), input.settings);
   await writeSettings(ctx, input.networkId, next);
   return { settings: settingsList(next) };

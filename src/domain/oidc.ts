@@ -1,36 +1,26 @@
 /**
  * SSO through OpenID Connect: testing an issuer (real discovery), saving a network's
  * configuration, and exchanging an authorization code at the provider's token endpoint.
- *
- * Outbound HTTP goes through our own fetch over node:http/https, so that an administrator's CA
- * certificate can be trusted for one request without touching the process's trust store.
- * Plain http is accepted only for loopback issuers (local providers, tests).
+ * Talking to the provider is integrations/oidc-client.ts's; the rules are here. Plain http is
+ * accepted only for loopback issuers (local providers, tests).
  */
 import { X509Certificate } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
-import * as client from 'openid-client';
 import type { Static } from '@sinclair/typebox';
 import type { OidcConfigInfo } from '../contract/oidc.js';
+import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
 import {
-  ApiError,
-  badRequest,
-  notFound,
-  validationError,
-  type Reason,
-} from '../protocol/errors.js';
+  ProviderError,
+  authorizationCodeGrant,
+  discover,
+  pkceChallenge,
+} from '../integrations/oidc-client.js';
 import type { OidcConfigRow } from '../store/schema.js';
 import { requireNetwork } from './common.js';
 import type { Ctx, Handler } from './context.js';
 
 type ConfigInfo = Static<typeof OidcConfigInfo>;
 
-/** Seconds allowed for each request to an identity provider. */
-const PROVIDER_TIMEOUT_S = 10;
-/** Discovery documents and token responses are small; refuse anything absurd. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
 export const DEFAULT_SSO_TOKEN_BUFFER_MINUTES = 5;
 /** One SSO application per network (the model bounds applicationId to 1-10). */
 const APPLICATION_ID = 1;
@@ -99,176 +89,24 @@ function checkCertificate(field: string, pem: string | undefined, reasons: Reaso
 
 const nonEmpty = (s: string | undefined) => (s !== undefined && s.trim() !== '' ? s : undefined);
 
-// ---------- talking to the provider ----------
-
-type FetchBody = client.CustomFetchOptions['body'];
-
-function bodyBytes(body: FetchBody): Buffer | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return Buffer.from(body);
-  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  if (body instanceof ArrayBuffer) return Buffer.from(new Uint8Array(body));
-  throw new Error('streamed request bodies are not supported');
-}
-
-/** A fetch over node:http/https that trusts the system CAs plus an optional PEM. */
-function providerFetch(certificate: string | undefined): client.CustomFetch {
-  const ca = certificate ? [...rootCertificates, certificate] : undefined;
-  return (url, options) =>
-    new Promise<Response>((resolve, reject) => {
-      const target = new URL(url);
-      const transport = target.protocol === 'https:' ? https : http;
-      const body = bodyBytes(options.body);
-      const headers: Record<string, string> = { ...options.headers };
-      if (body) headers['content-length'] = String(body.length);
-      const req = transport.request(
-        target,
-        {
-          method: options.method,
-          headers,
-          timeout: PROVIDER_TIMEOUT_S * 1000,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(ca && target.protocol === 'https:' ? { ca } : {}),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('the response is too large'));
-            else chunks.push(c);
-          });
-          res.on('error', reject);
-          res.on('end', () => {
-            const status = res.statusCode ?? 502;
-            const h = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (Array.isArray(v)) for (const x of v) h.append(k, x);
-              else if (v !== undefined) h.set(k, v);
-            }
-            const noBody = status === 204 || status === 304 || status < 200;
-            try {
-              resolve(
-                new Response(noBody ? null : Buffer.concat(chunks), {
-                  status: status < 200 || status > 599 ? 502 : status,
-                  statusText: res.statusMessage ?? '',
-                  headers: h,
-                }),
-              );
-            } catch (e) {
-              reject(e as Error);
-            }
-          });
-        },
-      );
-      req.on('timeout', () =>
-        req.destroy(new Error(`no answer within ${PROVIDER_TIMEOUT_S} seconds`)),
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-}
-
-/** A readable account of a failure: the messages of the error and its causes. */
-function describeFailure(e: unknown): string {
-  const parts: string[] = [];
-  const add = (m: string) => {
-    if (m && !parts.some((p) => p.includes(m))) parts.push(m);
-  };
-  let cur: unknown = e;
-  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
-    if (cur instanceof client.ResponseBodyError) {
-      const desc = cur.error_description ? ` (${cur.error_description})` : '';
-      add(`${cur.error}${desc}, HTTP ${cur.status}`);
-      break;
-    }
-    if (cur instanceof client.WWWAuthenticateChallengeError) {
-      // e.g. a 401 for bad client credentials: the error is in the challenge's parameters.
-      const params = cur.cause[0]?.parameters;
-      const desc = params?.error_description ? ` (${params.error_description})` : '';
-      add(`${params?.error ?? cur.message}${desc}, HTTP ${cur.status}`);
-      break;
-    }
-    if (cur instanceof Response) {
-      // openid-client attaches the offending response: say what it was.
-      add(`HTTP ${cur.status}, content-type ${cur.headers.get('content-type') ?? 'none'}`);
-      break;
-    }
-    if (cur instanceof Error && (cur.name === 'TimeoutError' || cur.name === 'AbortError')) {
-      add(`no answer within ${PROVIDER_TIMEOUT_S} seconds`);
-      break;
-    }
-    if (cur instanceof Error) {
-      // The library's generic wrapper says nothing its cause does not say better.
-      if (cur.message !== 'something went wrong') add(cur.message);
-      cur = cur.cause;
-      continue;
-    }
-    const detail = cur as {
-      expected?: unknown;
-      attribute?: unknown;
-      body?: Record<string, unknown>;
-    };
-    if (typeof detail.attribute === 'string' && detail.body && typeof detail.body === 'object') {
-      add(
-        `the document's ${detail.attribute} is ${JSON.stringify(detail.body[detail.attribute])}, expected ${JSON.stringify(detail.expected)}`,
-      );
-    }
-    break;
-  }
-  return parts.join(': ') || 'unknown error';
-}
-
-export interface Discovered {
-  config: client.Configuration;
-  metadata: client.ServerMetadata;
-}
-
-/** OpenID discovery at `<issuer>/.well-known/openid-configuration`, validated by openid-client. */
-export async function discover(
-  issuer: URL,
-  clientId: string,
-  clientSecret: string | undefined,
-  certificate: string | undefined,
-): Promise<Discovered> {
-  const fetch = providerFetch(certificate);
-  const insecure = issuer.protocol === 'http:';
-  let found: client.Configuration;
-  try {
-    found = await client.discovery(issuer, clientId, undefined, client.None(), {
-      [client.customFetch]: fetch,
-      execute: insecure ? [client.allowInsecureRequests] : [],
-      timeout: PROVIDER_TIMEOUT_S,
-    });
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw badRequest(
-      `OpenID discovery for issuer ${issuer.href.replace(/\/$/, '')} failed: ${describeFailure(e)}.`,
-    );
-  }
-  const metadata = { ...found.serverMetadata() } as client.ServerMetadata;
-  // The client authentication is chosen from what the provider says it supports.
-  const methods = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
-  const auth =
-    clientSecret === undefined
-      ? client.None()
-      : !methods.includes('client_secret_basic') && methods.includes('client_secret_post')
-        ? client.ClientSecretPost(clientSecret)
-        : client.ClientSecretBasic(clientSecret);
-  const config = new client.Configuration(metadata, clientId, clientSecret, auth);
-  config[client.customFetch] = fetch;
-  config.timeout = PROVIDER_TIMEOUT_S;
-  if (insecure) client.allowInsecureRequests(config);
-  return { config, metadata };
-}
-
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const strList = (v: unknown) =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Discovery, with a provider's failure as the client's BadRequestError. */
+async function discoverOrRefuse(...args: Parameters<typeof discover>) {
+  try {
+    return await discover(...args);
+  } catch (e) {
+    if (!(e instanceof ProviderError)) throw e;
+    throw badRequest(
+      `OpenID discovery for issuer ${args[0].href.replace(/\/$/, '')} failed: ${e.message}.`,
+    );
+  }
 }
 
 // ---------- stored configuration ----------
@@ -327,7 +165,12 @@ export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (
   checkCertificate('certificate', certificate, reasons);
   if (reasons.length) throw validationError(reasons);
   await requireNetwork(ctx, input.networkId);
-  const { metadata: m } = await discover(issuer!, 'wickr-oidc-test', undefined, certificate);
+  const { metadata: m } = await discoverOrRefuse(
+    issuer!,
+    'wickr-oidc-test',
+    undefined,
+    certificate,
+  );
   if (certificate) {
     // Remembered so that RegisterOidcConfig (which has no certificate member) trusts it too.
     const issuerKey = input.issuer.trim();
@@ -384,7 +227,7 @@ export const RegisterOidcConfig: Handler<'RegisterOidcConfig'> = async (ctx, inp
     (await testedCertificate(ctx, input.networkId, issuerKey)) ??
     (existing?.issuer === issuerKey ? (existing.ca_certificate ?? undefined) : undefined);
   // Saving is refused unless the issuer answers discovery, as the console's test does.
-  await discover(issuer!, input.userId ?? 'wickr', undefined, certificate);
+  await discoverOrRefuse(issuer!, input.userId ?? 'wickr', undefined, certificate);
 
   // An omitted secret keeps the stored one (it is never shown back); "" removes it.
   const secret = input.secret === undefined ? undefined : input.secret === '' ? null : input.secret;
@@ -465,18 +308,16 @@ export const GetOidcInfo: Handler<'GetOidcInfo'> = async (ctx, input) => {
   if (reasons.length) throw validationError(reasons);
 
   const secret = nonEmpty(input.clientSecret) ?? row.client_secret ?? undefined;
-  const { config } = await discover(issuer!, clientId!, secret, certificate);
+  const { config } = await discoverOrRefuse(issuer!, clientId!, secret, certificate);
   const params: Record<string, string> = { code: input.code, redirect_uri: redirectUri };
   const verifier = nonEmpty(input.codeVerifier);
   if (verifier) params['code_verifier'] = verifier;
-  let tokens: client.TokenEndpointResponse;
+  let tokens: Awaited<ReturnType<typeof authorizationCodeGrant>>;
   try {
-    // The code comes from the app, not from a callback URL we received: a plain grant request.
-    tokens = await client.genericGrantRequest(config, 'authorization_code', params);
+    tokens = await authorizationCodeGrant(config, params);
   } catch (e) {
-    throw badRequest(
-      `The identity provider refused the authorization code: ${describeFailure(e)}.`,
-    );
+    if (!(e instanceof ProviderError)) throw e;
+    throw badRequest(`The identity provider refused the authorization code: ${e.message}.`);
   }
   return {
     openidConnectInfo,
@@ -487,7 +328,7 @@ export const GetOidcInfo: Handler<'GetOidcInfo'> = async (ctx, input) => {
       tokenType: tokenTypeName(tokens.token_type),
       expiresIn: tokens.expires_in,
       codeVerifier: verifier,
-      codeChallenge: verifier ? await client.calculatePKCECodeChallenge(verifier) : undefined,
+      codeChallenge: verifier ? await pkceChallenge(verifier) : undefined,
     }),
   };
 };

@@ -4,7 +4,7 @@
  * contact the provider). The client secret is stored but, as for OIDC, only ever returned
  * masked.
  */
-import { notFound, validationError, type Reason } from '../protocol/errors.js';
+import { notFound, validationError, type Reason } from '../contract/errors.js';
 import type { OpentdfConfigRow } from '../store/schema.js';
 import { requireNetwork } from './common.js';
 import type { Handler } from './context.js';

@@ -2,7 +2,7 @@
  * The invitation's other half: a person redeems an invite code, the user becomes active and
  * gets a device. Wrong codes are counted per user and lock registration after a limit.
  */
-import { ApiError, badRequest, forbidden } from '../protocol/errors.js';
+import { ApiError, badRequest, forbidden } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
 import { requireStrings } from './common.js';
 import type { Ctx } from './context.js';

@@ -1,7 +1,7 @@
 /** Security groups: the default one made with each network, and the ones admins add. */
 import type { Static } from '@sinclair/typebox';
 import type { SecurityGroup, SecurityGroupSettings } from '../contract/security-groups.js';
-import { badRequest, notFound, validationError, type Reason } from '../protocol/errors.js';
+import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
 import type { SecurityGroupRow } from '../store/schema.js';
 import {
   allocateId,
@@ -12,6 +12,7 @@ import {
   sortKeyset,
 } from './common.js';
 import type { Ctx, Handler } from './context.js';
+import { USER_COLUMNS, USER_SORTS, renderUsers } from './users.js';
 
 export type Settings = Static<typeof SecurityGroupSettings>;
 type Group = Static<typeof SecurityGroup>;
@@ -305,5 +306,61 @@ export const DeleteSecurityGroup: Handler<'DeleteSecurityGroup'> = async (ctx, i
     message: `Security group ${input.groupId} deleted.`,
     networkId: input.networkId,
     groupId: input.groupId,
+  };
+};
+
+/** Missing security groups among `ids`, for per-item failures. */
+export async function existingGroups(
+  ctx: Ctx,
+  networkId: string,
+  ids: string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await ctx.db
+    .selectFrom('security_groups')
+    .select('group_id')
+    .where('network_id', '=', networkId)
+    .where('group_id', 'in', ids)
+    .execute();
+  return new Set(rows.map((r) => r.group_id));
+}
+
+export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (ctx, input) => {
+  await requireNetwork(ctx, input.networkId);
+  await requireGroup(ctx, input.networkId, input.groupId);
+  const keyset = sortKeyset(
+    input,
+    {
+      username: USER_SORTS.username,
+      firstName: USER_SORTS.firstName,
+      lastName: USER_SORTS.lastName,
+    },
+    ['username'],
+    'member_id',
+  );
+  const qb = ctx.db
+    .selectFrom('members')
+    .select(USER_COLUMNS)
+    .where('network_id', '=', input.networkId)
+    .where('kind', '=', 'user')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('member_groups as mg')
+          .select('mg.member_id')
+          .whereRef('mg.member_id', '=', 'members.member_id')
+          .where('mg.group_id', '=', input.groupId),
+      ),
+    );
+  const page = await listPage(
+    ctx,
+    `ListSecurityGroupUsers|${input.networkId}|${input.groupId}`,
+    qb,
+    keyset,
+    input,
+  );
+  return {
+    users: renderUsers(ctx, page.rows),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
   };
 };

@@ -5,7 +5,7 @@
  * read any token).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { validationError } from '../protocol/errors.js';
+import { validationError } from '../contract/errors.js';
 
 export type Position = (string | number)[];
 

@@ -7,18 +7,31 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authorize, type Principal } from '../auth/policy.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { Ctx, HandlerMap, Services } from '../domain/context.js';
-import { bindInput, planBinding, type RawRequest } from '../protocol/binding.js';
-import { badRequest } from '../protocol/errors.js';
 import type { Database } from '../store/schema.js';
-import { fingerprint, inTransaction, runIdempotent } from './idempotency.js';
+import { inTransaction } from '../store/transaction.js';
+import { fingerprint, runIdempotent } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
 import { compileValidator } from './validate.js';
 
-export interface PipelineRequest extends RawRequest {
+/** A request as the protocol layer hands it over: raw, not yet authenticated or bound. */
+export interface PipelineRequest {
   method: string;
   url: string;
   requestId: string;
+  /** URI labels by wire name. */
+  params: Record<string, string>;
+  /** The raw query string, without '?'. */
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
 }
+
+/**
+ * The protocol's binding of one operation: the request's labels, query, headers and body as
+ * one input object. Supplied by the protocol layer; run only after authentication, so an
+ * unsigned request never learns how its body was parsed.
+ */
+export type Binder = (req: PipelineRequest) => Record<string, unknown>;
 
 export interface PipelineResult {
   json: string;
@@ -39,18 +52,17 @@ export class Pipeline {
     private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly handlers: HandlerMap,
-    /** Non-GET operations whose handlers manage their own writes (see domain/handlers.ts). */
-    private readonly outsideTransaction: ReadonlySet<string> = new Set(),
   ) {}
 
-  compile(spec: OperationSpec): CompiledOperation {
-    const plan = planBinding(spec);
+  compile(spec: OperationSpec, bind: Binder): CompiledOperation {
     const validate = compileValidator(spec);
     const handler = this.handlers[spec.name as keyof HandlerMap] as AnyHandler | undefined;
+    // The map is total for the contract's operations; a spec from elsewhere is a wiring bug.
+    if (!handler) throw new Error(`No handler for operation ${spec.name}`);
     const tokenMember = Object.entries(spec.input.properties).find(
       ([, s]) => (s as Record<string, unknown>)['x-idempotency'],
     )?.[0];
-    const readOnly = spec.method === 'GET' || this.outsideTransaction.has(spec.name);
+    const readOnly = spec.method === 'GET' || spec.outsideTransaction === true;
 
     const run = async (req: PipelineRequest): Promise<PipelineResult> => {
       const principal = await this.authenticator.authenticate({
@@ -60,14 +72,9 @@ export class Pipeline {
         body: req.body ?? Buffer.alloc(0),
       });
       this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      const input = bindInput(plan, req);
+      const input = bind(req);
       validate(input);
       authorize(principal, spec.name, input['networkId'] as string | undefined);
-      if (!handler) {
-        throw badRequest(
-          `${spec.name} is not available yet on this server; see the project's API notes for the operations it implements.`,
-        );
-      }
       const ctxFor = (db: Kysely<Database>): Ctx => ({
         db,
         principal,

@@ -2,7 +2,7 @@
  * Token buckets keyed by a string (an access key, a source address, a user). In memory, per
  * replica: limits protect each process; the stored state that matters lives in the database.
  */
-import { ApiError } from '../protocol/errors.js';
+import { ApiError } from '../contract/errors.js';
 
 export interface BucketOptions {
   /** Tokens added per second; 0 disables limiting. */

@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ANNOTATIONS, type OperationSpec } from '../contract/dsl.js';
-import { validationError, type Reason } from '../protocol/errors.js';
+import { validationError, type Reason } from '../contract/errors.js';
 
 const ajv = new Ajv({
   allErrors: true,

@@ -5,7 +5,8 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { OperationSpec } from '../contract/dsl.js';
-import { badRequest } from './errors.js';
+import { badRequest } from '../contract/errors.js';
+import type { Binder, PipelineRequest } from '../pipeline/pipeline.js';
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'other';
 
@@ -43,12 +44,12 @@ export function planBinding(op: OperationSpec): BindingPlan {
   return { located, locatedNames: new Set(located.map((l) => l.member)), hasBody };
 }
 
-export interface RawRequest {
-  params: Record<string, string>;
-  /** The raw query string, without '?'. */
-  query: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer | undefined;
+export type RawRequest = Pick<PipelineRequest, 'params' | 'query' | 'headers' | 'body'>;
+
+/** The operation's binder for the pipeline (its plan is made once). */
+export function binderFor(op: OperationSpec): Binder {
+  const plan = planBinding(op);
+  return (req) => bindInput(plan, req);
 }
 
 export function bindInput(plan: BindingPlan, raw: RawRequest): Record<string, unknown> {

@@ -15,7 +15,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { CompiledOperation } from '../pipeline/pipeline.js';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError, badRequest } from '../contract/errors.js';
 
 const MAX_PARAM_LENGTH = 2048;
 
@@ -116,7 +116,7 @@ const CLIENT_ERRORS: Record<string, string> = {
 
 function writeRawError(socket: Duplex, error: ApiError): void {
   if (socket.writable) {
-    const body = JSON.stringify(error.toBody());
+    const body = errorBody(error);
     socket.write(
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
         `Content-Type: application/json\r\n` +
@@ -134,8 +134,13 @@ function writeRawError(socket: Duplex, error: ApiError): void {
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   reply.code(error.status).header('X-Amzn-ErrorType', error.errorName);
   for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
-  return reply.type('application/json').send(JSON.stringify(error.toBody()));
+  return reply.type('application/json').send(errorBody(error));
 }
+
+const errorBody = (error: ApiError) =>
+  JSON.stringify(
+    error.reasons ? { message: error.message, reasons: error.reasons } : { message: error.message },
+  );
 
 /** `/networks/{networkId}` → `/networks/:networkId` */
 export function routePath(spec: OperationSpec): string {

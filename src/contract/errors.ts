@@ -1,5 +1,17 @@
-/** Modelled API errors. Domain code throws these; the protocol layer serializes them. */
-import { ERROR_STATUS, type ErrorName } from '../contract/dsl.js';
+/**
+ * The API's modelled errors: each error name with its HTTP status (from the model), and the
+ * error every layer throws. The protocol layer only serializes them.
+ */
+export const ERROR_STATUS = {
+  ValidationError: 422,
+  BadRequestError: 400,
+  UnauthorizedError: 401,
+  ForbiddenError: 403,
+  ResourceNotFoundError: 404,
+  RateLimitError: 429,
+  InternalServerError: 500,
+} as const;
+export type ErrorName = keyof typeof ERROR_STATUS;
 
 export interface Reason {
   field: string;
@@ -16,12 +28,6 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.status = ERROR_STATUS[errorName];
-  }
-
-  toBody(): Record<string, unknown> {
-    return this.reasons
-      ? { message: this.message, reasons: this.reasons }
-      : { message: this.message };
   }
 }
 
