@@ -55,6 +55,8 @@ export function signedRequest(
       },
     );
     req.on('error', reject);
+    // A request the server never answers fails the test rather than hanging it.
+    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to ${method} ${path.slice(0, 200)}`)));
     req.end(data);
   });
 }
