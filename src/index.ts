@@ -1,5 +1,6 @@
 /** Embedding API: start a server in-process, e.g. from a test suite. */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import { configFromEnv, type Config } from './config.js';
 import { generateAccessKeyId } from './auth/keys.js';
 import { startServer, type RunningServer } from './server.js';
@@ -14,6 +15,8 @@ export interface EmbeddedServer {
 export interface EmbedOptions extends Partial<Config> {
   region?: string;
   now?: () => number;
+  /** A pino logger to use instead of one made from `logLevel` (e.g. to read the logs in a test). */
+  logger?: Logger;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface EmbedOptions extends Partial<Config> {
  * otherwise) and a fresh root key.
  */
 export async function startEmbedded(options: EmbedOptions = {}): Promise<EmbeddedServer> {
-  const { region, now, ...overrides } = options;
+  const { region, now, logger, ...overrides } = options;
   const base = configFromEnv({});
   const config: Config = {
     ...base,
@@ -33,7 +36,10 @@ export async function startEmbedded(options: EmbedOptions = {}): Promise<Embedde
     writeCredentialsFile: false,
     ...overrides,
   };
-  const server = await startServer(config, now ? { now } : {});
+  const server = await startServer(config, {
+    ...(now ? { now } : {}),
+    ...(logger ? { logger } : {}),
+  });
   return {
     endpoint: server.endpoint,
     credentials: {

@@ -15,7 +15,7 @@ import { RateLimiter } from './pipeline/rate-limit.js';
 import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
-import { registerClientApi } from './client-api/routes.js';
+import { inviteeSurface } from './surfaces/invitee/plugin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -92,7 +92,7 @@ export async function startServer(
           );
 
     const app = createHttpApp(log);
-    registerClientApi(app, {
+    await app.register(inviteeSurface, {
       db: store.db,
       services,
       perAddress: new RateLimiter(config.registrationRateLimit, now),

@@ -69,6 +69,7 @@ export class Authenticator {
       principal: {
         accountId: row.account_id,
         accessKeyId: row.access_key_id,
+        userName: row.user_name,
         actions: JSON.parse(row.actions) as string[],
         ...(row.networks ? { networks: JSON.parse(row.networks) as string[] } : {}),
       },

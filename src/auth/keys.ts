@@ -9,6 +9,8 @@ export interface NewKey {
   actions?: readonly string[];
   networks?: readonly string[];
   label?: string;
+  /** The owner's name, as an IAM user's; "root" (account-level key) when not given. */
+  userName?: string;
   /** Given by the operator (root bootstrap); generated otherwise. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -20,6 +22,7 @@ export interface KeyInfo {
   actions: string[];
   networks: string[] | null;
   label: string | null;
+  userName: string;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -36,12 +39,25 @@ export function generateSecret(): string {
   return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
 }
 
+/** IAM's user name rule: 1-64 of letters, digits and + = , . @ _ - */
+const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+export const ROOT_USER_NAME = 'root';
+
+export function assertUserName(name: string): void {
+  if (!USER_NAME.test(name)) {
+    throw new Error(
+      `User name "${name}" must be 1-64 letters, digits or + = , . @ _ - (as IAM user names).`,
+    );
+  }
+}
+
 export function assertAccountId(accountId: string): void {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`Account ID "${accountId}" must be 12 digits.`);
 }
 
 export async function createKey(db: Kysely<Database>, k: NewKey) {
   assertAccountId(k.accountId);
+  if (k.userName !== undefined) assertUserName(k.userName);
   const actions = normalizeActions(k.actions ?? ['wickr:*']);
   for (const n of k.networks ?? []) {
     if (!/^\d{8}$/.test(n)) throw new Error(`Network ID "${n}" must be 8 digits.`);
@@ -53,6 +69,7 @@ export async function createKey(db: Kysely<Database>, k: NewKey) {
     actions: JSON.stringify(actions),
     networks: k.networks && k.networks.length > 0 ? JSON.stringify(k.networks) : null,
     label: k.label ?? null,
+    user_name: k.userName ?? ROOT_USER_NAME,
     created_at: Date.now(),
     revoked_at: null,
   };
@@ -129,6 +146,7 @@ function toInfo(r: AccessKeyRow): KeyInfo {
     actions: JSON.parse(r.actions) as string[],
     networks: r.networks ? (JSON.parse(r.networks) as string[]) : null,
     label: r.label,
+    userName: r.user_name,
     createdAt: new Date(Number(r.created_at)).toISOString(),
     revokedAt: r.revoked_at ? new Date(Number(r.revoked_at)).toISOString() : null,
   };

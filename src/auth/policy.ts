@@ -5,6 +5,8 @@ export interface Principal {
   accountId: string;
   region: string;
   accessKeyId: string;
+  /** The key owner's name ("root" for account-level keys): who acted, in lists and audits. */
+  userName: string;
   actions: readonly string[];
   /** Network IDs the key is limited to; undefined means every network of the account. */
   networks?: readonly string[];

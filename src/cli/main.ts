@@ -88,10 +88,12 @@ databaseOption(
     .requiredOption('--account <id>', '12-digit account ID')
     .option('--actions <list>', 'comma-separated allowed actions (default wickr:*)')
     .option('--networks <list>', 'comma-separated network IDs the key is limited to')
-    .option('--label <text>', 'a note to recognise the key by'),
+    .option('--label <text>', 'a note to recognise the key by')
+    .option('--user <name>', "the key owner's user name, as an IAM user's (default root)"),
 ).action(
   async (opts: {
     account: string;
+    user?: string;
     actions?: string;
     networks?: string;
     label?: string;
@@ -103,6 +105,7 @@ databaseOption(
         ...(opts.actions ? { actions: split(opts.actions) } : {}),
         ...(opts.networks ? { networks: split(opts.networks) } : {}),
         ...(opts.label ? { label: opts.label } : {}),
+        ...(opts.user !== undefined ? { userName: opts.user } : {}),
       });
       process.stdout.write(`${JSON.stringify(key)}\n`);
     });

@@ -11,8 +11,10 @@ const OpentdfConfig = struct({
 
 export const RegisterOpentdfConfig = operation({
   name: 'RegisterOpentdfConfig',
-  summary: 'Saves (or with dryRun, only validates) the OpenTDF provider configuration.',
+  summary: 'Saves (or with dryRun, only tests) the OpenTDF provider configuration.',
   method: 'POST',
+  // A dry run waits on the OpenTDF platform; saving is one atomic upsert.
+  outsideTransaction: true,
   path: '/networks/{networkId}/tdf',
   input: struct({
     networkId: networkIdLabel(),

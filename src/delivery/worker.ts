@@ -22,6 +22,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { engineOf } from '../store/database.js';
+import { htmlOfText } from './html.js';
 
 const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 
@@ -231,6 +232,7 @@ export class DeliveryWorker {
             to: m.recipient,
             subject: m.subject,
             text: m.body_text,
+            html: htmlOfText(m.body_text, m.subject),
             messageId: `<outbox-${m.id}.${m.network_id}@wickr-admin.local>`,
           });
           return { m, result: 'sent' };

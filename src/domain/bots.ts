@@ -15,14 +15,7 @@ import {
   type Reason,
 } from '../contract/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
-import {
-  containsFolded,
-  flag,
-  listPage,
-  requireNetwork,
-  requireStrings,
-  sortKeyset,
-} from './common.js';
+import { containsFolded, flag, listPage, requireNetwork, sortKeyset } from './common.js';
 import { newMember } from './members.js';
 import type { Ctx, Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
@@ -359,26 +352,6 @@ export interface BotLoginInput {
 }
 
 const INVALID = 'The username or challenge is not valid.';
-
-export function parseBotLogin(body: unknown): BotLoginInput {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('The sign-in body must be a JSON object {"username", "challenge"}.');
-  }
-  const b = requireStrings(body, ['username', 'challenge'], 'Bot sign-in');
-  const pubkey = b['pubkey'];
-  if (pubkey !== undefined && pubkey !== null) {
-    if (typeof pubkey !== 'string' || pubkey.length === 0 || pubkey.length > MAX_PUBKEY_LENGTH) {
-      throw badRequest(
-        `pubkey, when given, must be a string of 1 to ${MAX_PUBKEY_LENGTH} characters.`,
-      );
-    }
-  }
-  return {
-    username: b.username,
-    challenge: b.challenge,
-    ...(typeof pubkey === 'string' ? { pubkey } : {}),
-  };
-}
 
 /**
  * A bot signs in with its challenge: the first success activates it (status 2). Each attempt

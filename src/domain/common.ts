@@ -1,7 +1,7 @@
 /** Helpers every resource module uses: tenancy checks, sorting and paging, IDs. */
 import { randomInt } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
-import { badRequest, notFound, validationError } from '../contract/errors.js';
+import { notFound, validationError } from '../contract/errors.js';
 import { isUniqueViolation } from '../store/transaction.js';
 import { fetchPage, type Keyset } from '../store/keyset.js';
 import type { Database, NetworkRow } from '../store/schema.js';
@@ -165,20 +165,4 @@ export function distinct<T>(items: readonly T[], key: (t: T) => string = String)
 export function containsFolded(expr: string, value: string): RawBuilder<boolean> {
   const pattern = `%${value.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return sql<boolean>`${sql.raw(expr)} like ${pattern} escape '\\'`;
-}
-
-/**
- * The client endpoints' JSON bodies (no contract, so no Ajv): every named member must be a
- * non-empty string, else one BadRequestError naming the missing ones.
- */
-export function requireStrings<K extends string>(
-  body: unknown,
-  names: readonly K[],
-  what: string,
-): Record<K, string> & Record<string, unknown> {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const missing = names.filter((k) => typeof b[k] !== 'string' || (b[k] as string).length === 0);
-  if (missing.length > 0)
-    throw badRequest(`${what} needs the string members ${missing.join(', ')}.`);
-  return b as Record<K, string> & Record<string, unknown>;
 }

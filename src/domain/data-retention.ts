@@ -14,7 +14,7 @@
  * DISABLE write it, and UpdateNetworkSettings's `dataRetention` goes through the same rules.
  */
 import { randomBytes } from 'node:crypto';
-import { badRequest, notFound } from '../contract/errors.js';
+import { badRequest, notFound, validationError } from '../contract/errors.js';
 import type { DataRetentionRow, NetworkRow } from '../store/schema.js';
 import { hashChallenge, insertBot } from './bots.js';
 import { usernameHolder } from './member-identity.js';
@@ -231,7 +231,7 @@ export const DeleteDataRetentionBot: Handler<'DeleteDataRetentionBot'> = async (
  * UpdateNetworkSettings's `dataRetention`, kept consistent with the data-retention bot: in a
  * network with the bot, true/false enable/disable the service under the same rules as
  * UpdateDataRetention (repeating the current value is a no-op, so settings can be written
- * back as read). Networks without the bot keep the plain setting.
+ * back as read). A network without the bot cannot turn it on: nothing would capture messages.
  */
 export async function syncDataRetentionSetting(
   ctx: Ctx,
@@ -240,6 +240,15 @@ export async function syncDataRetentionSetting(
 ): Promise<void> {
   if (want === undefined) return;
   const dr = await findDataRetention(ctx, network.network_id);
+  if (!dr && want) {
+    throw validationError([
+      {
+        field: 'settings.dataRetention',
+        reason:
+          'cannot be true in a network without a data retention bot (create it with CreateDataRetentionBot)',
+      },
+    ]);
+  }
   if (dr && want !== (dr.service_enabled === 1)) {
     if (want) {
       const blocker = await enableBlocker(ctx, dr);

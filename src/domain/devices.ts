@@ -10,6 +10,7 @@ import {
   sortKeyset,
 } from './common.js';
 import type { Ctx, Handler } from './context.js';
+import { deviceType } from './device-types.js';
 import { requireUser } from './users.js';
 
 export const DEVICE_ACTIVE = 'Active';
@@ -28,7 +29,8 @@ export async function createDevice(
       member_id: d.memberId,
       network_id: d.networkId,
       device_name: d.deviceName,
-      platform: d.platform,
+      // Stored as the documented operating system name, so lists sort by what they show.
+      platform: deviceType(d.platform),
       status_text: DEVICE_ACTIVE,
       suspended: 0,
       created_at: now,
@@ -47,7 +49,7 @@ function render(d: DeviceRow) {
     lastLogin: iso(d.last_login),
     statusText: d.status_text,
     suspend: d.suspended === 1,
-    type: d.platform,
+    type: deviceType(d.platform),
   };
 }
 

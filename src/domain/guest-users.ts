@@ -9,7 +9,7 @@ import { badRequest, forbidden, notFound, validationError } from '../contract/er
 import { containsFolded, listPage, requireNetwork, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
-import { MAX_USERNAME_LENGTH, unameOf } from './member-identity.js';
+import { unameOf } from './member-identity.js';
 
 const DAY_MS = 86_400_000;
 /** GetGuestUserHistoryCount covers the months that overlap the last 90 days. */
@@ -47,18 +47,6 @@ export interface GuestActivity {
   username: string;
   usernameHash: string;
   billingPeriod: string;
-}
-
-export function parseGuestActivity(body: unknown): { username: string } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const username = b['username'];
-  if (typeof username !== 'string' || username.trim().length === 0) {
-    throw badRequest('Guest activity needs the string member username.');
-  }
-  if (username.length > MAX_USERNAME_LENGTH) {
-    throw badRequest(`The username must be at most ${MAX_USERNAME_LENGTH} characters long.`);
-  }
-  return { username };
 }
 
 /** Counts a guest in the current billing period, unless the network has blocked it. */
@@ -200,7 +188,7 @@ export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) =>
         username_hash: input.usernameHash,
         username: guest.username,
         username_lc: guest.username_lc,
-        admin: ctx.principal.accessKeyId,
+        admin: ctx.principal.userName,
         modified: ctx.services.now(),
       })
       .execute();

@@ -14,16 +14,28 @@ export interface NetworkSettings {
   consentPopup: { enabled: boolean; header?: string; content?: string; closeButtonLabel?: string };
 }
 
+/** "Defaults to "Acknowledge" if not provided" (an empty label counts as not provided). */
+export const DEFAULT_CLOSE_BUTTON_LABEL = 'Acknowledge';
+
 export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = {
   enableClientMetrics: false,
   readReceiptConfig: { status: 'DISABLED' },
   dataRetention: false,
   enableTrustedDataFormat: false,
-  consentPopup: { enabled: false },
+  consentPopup: { enabled: false, closeButtonLabel: DEFAULT_CLOSE_BUTTON_LABEL },
 };
 
+function withCloseButtonLabel(s: NetworkSettings): NetworkSettings {
+  return s.consentPopup.closeButtonLabel
+    ? s
+    : { ...s, consentPopup: { ...s.consentPopup, closeButtonLabel: DEFAULT_CLOSE_BUTTON_LABEL } };
+}
+
 export function readSettings(n: NetworkRow): NetworkSettings {
-  return { ...DEFAULT_NETWORK_SETTINGS, ...(JSON.parse(n.settings) as Partial<NetworkSettings>) };
+  return withCloseButtonLabel({
+    ...DEFAULT_NETWORK_SETTINGS,
+    ...(JSON.parse(n.settings) as Partial<NetworkSettings>),
+  });
 }
 
 export function settingsList(s: NetworkSettings) {
@@ -43,7 +55,7 @@ export async function writeSettings(ctx: Ctx, networkId: string, s: NetworkSetti
 }
 
 export function mergeSettings(current: NetworkSettings, change: SettingsInput): NetworkSettings {
-  return {
+  return withCloseButtonLabel({
     ...current,
     ...(change.enableClientMetrics !== undefined
       ? { enableClientMetrics: change.enableClientMetrics }
@@ -58,5 +70,5 @@ export function mergeSettings(current: NetworkSettings, change: SettingsInput): 
     ...(change.consentPopup !== undefined
       ? { consentPopup: { ...current.consentPopup, ...change.consentPopup } }
       : {}),
-  };
+  });
 }

@@ -14,7 +14,14 @@ import {
 } from './network-settings.js';
 import { createDefaultGroup } from './security-groups.js';
 
-const FREE_TRIAL_DAYS = 30;
+/** AWS Wickr's free trial of Premium: three months, for up to 30 users. */
+const FREE_TRIAL_DAYS = 90;
+export const FREE_TRIAL_MAX_USERS = 30;
+
+/** "The network starts with premium features for a limited trial period." */
+export function inPremiumTrial(n: NetworkRow, now: number): boolean {
+  return n.free_trial_expiration !== null && Number(n.free_trial_expiration) > now;
+}
 
 const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 
@@ -32,11 +39,12 @@ function checkKmsArn(arn: string | undefined): void {
 export const networkArn = (n: NetworkRow) =>
   `arn:aws:wickr:${n.region}:${n.account_id}:network/${n.network_id}`;
 
-function describe(n: NetworkRow) {
+function describe(n: NetworkRow, now: number) {
   return {
     networkId: n.network_id,
     networkName: n.network_name,
-    accessLevel: n.access_level as 'STANDARD' | 'PREMIUM',
+    // During the trial the network has premium features; afterwards, the level it was created at.
+    accessLevel: inPremiumTrial(n, now) ? 'PREMIUM' : (n.access_level as 'STANDARD' | 'PREMIUM'),
     awsAccountId: n.account_id,
     networkArn: networkArn(n),
     standing: n.standing,
@@ -80,7 +88,7 @@ export const CreateNetwork: Handler<'CreateNetwork'> = async (ctx, input) => {
 };
 
 export const GetNetwork: Handler<'GetNetwork'> = async (ctx, input) =>
-  describe(await requireNetwork(ctx, input.networkId));
+  describe(await requireNetwork(ctx, input.networkId), ctx.services.now());
 
 export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
   const keyset = sortKeyset(
@@ -98,7 +106,7 @@ export const ListNetworks: Handler<'ListNetworks'> = async (ctx, input) => {
   if (ctx.principal.networks) qb = qb.where('network_id', 'in', [...ctx.principal.networks, '']);
   const page = await listPage(ctx, 'ListNetworks', qb, keyset, input);
   return {
-    networks: page.rows.map(describe),
+    networks: page.rows.map((n) => describe(n, ctx.services.now())),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),
   };
 };

@@ -36,7 +36,7 @@ export function maskSecret(secret: string): string {
 
 // ---------- input checks ----------
 
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
@@ -119,12 +119,16 @@ async function findConfig(ctx: Ctx, networkId: string): Promise<OidcConfigRow | 
     .executeTakeFirst();
 }
 
+/** Tested certificates are remembered per issuer, written with or without a final slash. */
+const issuerKeyOf = (issuer: string) => issuer.trim().replace(/\/+$/, '');
+
 async function testedCertificate(ctx: Ctx, networkId: string, issuer: string) {
   const row = await ctx.db
     .selectFrom('oidc_ca_certificates')
     .select('certificate')
     .where('network_id', '=', networkId)
-    .where('issuer', '=', issuer)
+    .where('issuer', 'in', [issuerKeyOf(issuer), issuer.trim()])
+    .orderBy('tested_at', 'desc')
     .executeTakeFirst();
   return row?.certificate;
 }
@@ -173,7 +177,7 @@ export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (
   );
   if (certificate) {
     // Remembered so that RegisterOidcConfig (which has no certificate member) trusts it too.
-    const issuerKey = input.issuer.trim();
+    const issuerKey = issuerKeyOf(input.issuer);
     const now = ctx.services.now();
     await ctx.db
       .insertInto('oidc_ca_certificates')
@@ -191,7 +195,8 @@ export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (
     tokenEndpoint: str(m.token_endpoint),
     userinfoEndpoint: str(m.userinfo_endpoint),
     endSessionEndpoint: endSession,
-    logoutEndpoint: str(raw['logout_endpoint']) ?? endSession,
+    // Only what the provider advertised: end_session_endpoint is reported as itself.
+    logoutEndpoint: str(raw['logout_endpoint']),
     revocationEndpoint: str(m.revocation_endpoint),
     responseTypesSupported: strList(m.response_types_supported),
     scopesSupported: strList(m.scopes_supported),
@@ -281,7 +286,11 @@ export const GetOidcInfo: Handler<'GetOidcInfo'> = async (ctx, input) => {
       `Network ${input.networkId} has no OIDC configuration; save one with RegisterOidcConfig.`,
     );
   }
-  const openidConnectInfo = describeConfig(row);
+  // A certificate tested for the issuer after the configuration was saved is the one in use.
+  const tested = row.ca_certificate
+    ? undefined
+    : await testedCertificate(ctx, input.networkId, row.issuer);
+  const openidConnectInfo = describeConfig(tested ? { ...row, ca_certificate: tested } : row);
   if (input.code === undefined) return { openidConnectInfo };
 
   // A token request: parameters given override the stored configuration.

@@ -1,14 +1,15 @@
 /**
  * OpenTDF: the network's provider of attribute-based access control. As documented, only
- * Virtru is supported. A dry run validates and answers without saving (this server does not
- * contact the provider). The client secret is stored but, as for OIDC, only ever returned
- * masked.
+ * Virtru is supported. A dry run performs the documented test connection (the platform, its
+ * identity provider, the client credentials) and answers without saving. The client secret is
+ * stored but, as for OIDC, only ever returned masked.
  */
-import { notFound, validationError, type Reason } from '../contract/errors.js';
+import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
+import { OpentdfConnectionError, testConnection } from '../integrations/opentdf-client.js';
 import type { OpentdfConfigRow } from '../store/schema.js';
 import { requireNetwork } from './common.js';
 import type { Handler } from './context.js';
-import { maskSecret } from './oidc.js';
+import { isLoopback, maskSecret } from './oidc.js';
 
 export const SUPPORTED_PROVIDERS = ['virtru'] as const;
 
@@ -18,6 +19,30 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 export function isHostname(s: string): boolean {
   const h = s.endsWith('.') ? s.slice(0, -1) : s;
   return h.length > 0 && h.length <= 253 && h.split('.').every((l) => LABEL.test(l));
+}
+
+/**
+ * The platform's address: https on the domain; a port and plain http are accepted only for a
+ * loopback host (a local platform, tests).
+ */
+function platformUrl(domain: string, reasons: Reason[]): URL | undefined {
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(domain)!;
+  const host = m[1]!;
+  const port = m[2];
+  const loopback = isLoopback(host);
+  if (!isHostname(host) && !loopback) {
+    reasons.push({
+      field: 'domain',
+      reason:
+        'must be the hostname of the OpenTDF server, e.g. opentdf.example.com (no scheme, port or path)',
+    });
+    return undefined;
+  }
+  if (port !== undefined && !loopback) {
+    reasons.push({ field: 'domain', reason: 'a port is accepted only for loopback hosts' });
+    return undefined;
+  }
+  return new URL(`${loopback ? 'http' : 'https'}://${domain}`);
 }
 
 function describe(
@@ -41,13 +66,7 @@ export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ct
     });
   }
   const domain = input.domain.trim().toLowerCase();
-  if (!isHostname(domain)) {
-    reasons.push({
-      field: 'domain',
-      reason:
-        'must be the hostname of the OpenTDF server, e.g. opentdf.example.com (no scheme, port or path)',
-    });
-  }
+  const url = platformUrl(domain, reasons);
   if (input.clientId.trim() === '')
     reasons.push({ field: 'clientId', reason: 'must not be empty' });
   if (input.clientSecret === '')
@@ -56,7 +75,21 @@ export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ct
 
   await requireNetwork(ctx, input.networkId);
   const values = { client_id: input.clientId, client_secret: input.clientSecret, domain, provider };
-  if (input.dryRun) return describe(values);
+  if (input.dryRun) {
+    // Runs outside a request transaction (see the contract): it waits on remote servers.
+    try {
+      await testConnection(
+        { platformUrl: url!, clientId: input.clientId, clientSecret: input.clientSecret },
+        (u) => isLoopback(u.hostname),
+      );
+    } catch (e) {
+      if (e instanceof OpentdfConnectionError) {
+        throw badRequest(`The OpenTDF test connection failed: ${e.message}.`);
+      }
+      throw e;
+    }
+    return describe(values);
+  }
 
   const now = ctx.services.now();
   await ctx.db

@@ -1,10 +1,15 @@
 /**
  * The invitation's other half: a person redeems an invite code, the user becomes active and
  * gets a device. Wrong codes are counted per user and lock registration after a limit.
+ *
+ * Usernames must not be discoverable here: an unknown username, a wrong code and a locked
+ * user get one and the same answer (INVALID), after the same work (a lookup and one counting
+ * UPDATE). Only the holder of the user's code learns more (expired, already used, suspended,
+ * declined): the code is the secret, and a valid code reveals its own user.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError, badRequest, forbidden } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
-import { requireStrings } from './common.js';
 import type { Ctx } from './context.js';
 import { createDevice } from './devices.js';
 import { withdrawMail } from './invitations.js';
@@ -16,72 +21,126 @@ export interface RegistrationInput {
   platform: string;
 }
 
+export interface DeclineInput {
+  username: string;
+  inviteCode: string;
+}
+
 export type SystemCtx = Pick<Ctx, 'db' | 'services'>;
 
-const INVALID = 'The username or invite code is not valid.';
+/** Why a code was refused; for logs and the invitee page, never more than the answer says. */
+export type Refusal = 'invalid' | 'locked' | 'expired' | 'used' | 'suspended' | 'declined';
 
-export function parseRegistration(body: unknown): RegistrationInput {
-  return requireStrings(body, ['username', 'inviteCode', 'deviceName', 'platform'], 'Registration');
+/** A refused redemption: the modelled error plus the reason, which only the logs see in full. */
+export class RegistrationRefused extends ApiError {
+  constructor(
+    readonly refusal: Refusal,
+    error: ApiError,
+  ) {
+    super(error.errorName, error.message);
+  }
+}
+
+export const INVALID =
+  'The username or invite code is not valid, or registration is locked after too many failed attempts; ask an administrator to reinvite you.';
+const USED = 'This invite code was already used: the user is registered.';
+const EXPIRED = 'The invite code has expired; ask an administrator to reinvite you.';
+const DECLINED = 'The invitation was declined; ask an administrator to reinvite you.';
+const SUSPENDED = 'This user is suspended and cannot register.';
+
+// The refusals a code holder may see; an outsider sees INVALID for all the others.
+const ANSWER: Record<Refusal, () => ApiError> = {
+  invalid: () => badRequest(INVALID),
+  locked: () => badRequest(INVALID),
+  expired: () => badRequest(EXPIRED),
+  used: () => badRequest(USED),
+  suspended: () => forbidden(SUSPENDED),
+  declined: () => badRequest(DECLINED),
+};
+
+/** Constant-time comparison of two codes of any length. */
+function sameCode(stored: string | null, given: string): boolean {
+  if (stored === null) return false;
+  const a = createHash('sha256').update(stored).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * What a code is worth for a user: `null` when it registers now. The user's state is told
+ * only to the holder of the right code; everything else is `invalid` (or `locked`, which
+ * answers the same).
+ */
+function judge(user: MemberRow | undefined, code: string, now: number, lockout: number) {
+  if (!user) return 'invalid' as const;
+  if (user.challenge_failures >= lockout) return 'locked' as const;
+  if (!sameCode(user.invite_code, code)) return 'invalid' as const;
+  if (user.suspended === 1) return 'suspended' as const;
+  if (user.status !== 1) return 'used' as const;
+  if (user.invite_declined_at !== null) return 'declined' as const;
+  if (user.invite_expires_at !== null && Number(user.invite_expires_at) < now) {
+    return 'expired' as const;
+  }
+  return null;
+}
+
+type Trx = SystemCtx['db'];
+
+async function findUser(trx: Trx, networkId: string, username: string) {
+  return trx
+    .selectFrom('members')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where('kind', '=', 'user')
+    .where('username_lc', '=', username.toLowerCase())
+    .executeTakeFirst();
+}
+
+/**
+ * Counts a failed attempt. Called for unknown users and locked ones too, with a key that
+ * matches no row, so that every refusal costs one UPDATE and the answer's timing does not
+ * tell a known username from an unknown one.
+ */
+async function countFailure(trx: Trx, user: MemberRow | undefined, lockout: number) {
+  await trx
+    .updateTable('members')
+    .set((eb) => ({ challenge_failures: eb('challenge_failures', '+', 1) }))
+    .where('member_id', '=', user ? Number(user.member_id) : -1)
+    .where('challenge_failures', '<', lockout)
+    .execute();
 }
 
 type Redeemed = { userId: number; now: number };
+type Outcome<T> = { refusal: Refusal } | { ok: T };
 
 /**
  * Checks an invite code and, when it is the user's current one, applies `change` to the
  * pending user, atomically: of concurrent redemptions of one code (PostgreSQL runs them in
- * parallel) exactly one still finds the invitation pending. A wrong, old or expired code is
- * counted in challengeFailures; the count must survive the refusal, so the transaction
- * returns an outcome and the error is thrown after it commits.
+ * parallel) exactly one still finds the invitation pending. A refused attempt is counted in
+ * challengeFailures (except a suspended user's right code); the count must survive the
+ * refusal, so the transaction returns an outcome and the error is thrown after it commits.
  */
 async function redeem<T>(
   ctx: SystemCtx,
   networkId: string,
   username: string,
   inviteCode: string,
-  change: (now: number, user: MemberRow) => Record<string, unknown>,
-  after: (trx: SystemCtx['db'], r: Redeemed) => Promise<T>,
+  change: (now: number, user: MemberRow) => Partial<MemberRow>,
+  after: (trx: Trx, r: Redeemed) => Promise<T>,
 ): Promise<T> {
   const lockout = ctx.services.config.registrationLockout;
-  const outcome = await ctx.db.transaction().execute(async (trx) => {
-    const user = await trx
-      .selectFrom('members')
-      .selectAll()
-      .where('network_id', '=', networkId)
-      .where('kind', '=', 'user')
-      .where('username_lc', '=', username.toLowerCase())
-      .executeTakeFirst();
-    if (!user) return { error: badRequest(INVALID) };
-    if (user.suspended === 1) {
-      return { error: forbidden('This user is suspended and cannot register.') };
-    }
-    if (user.challenge_failures >= lockout) {
-      return {
-        error: forbidden(
-          `Registration is locked after ${lockout} failed attempts; ask an administrator to reinvite you.`,
-        ),
-      };
-    }
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<Outcome<T>> => {
+    const user = await findUser(trx, networkId, username);
     const now = ctx.services.now();
-    let error: ApiError | undefined;
-    if (user.status !== 1 || user.invite_code === null) error = badRequest(USED);
-    else if (user.invite_declined_at !== null) {
-      error = badRequest('The invitation was declined; ask an administrator to reinvite you.');
-    } else if (user.invite_code !== inviteCode) error = badRequest(INVALID);
-    else if (user.invite_expires_at !== null && Number(user.invite_expires_at) < now) {
-      error = badRequest('The invite code has expired; ask an administrator to reinvite you.');
-    }
-    if (error) {
-      await trx
-        .updateTable('members')
-        .set((eb) => ({ challenge_failures: eb('challenge_failures', '+', 1) }))
-        .where('member_id', '=', user.member_id)
-        .execute();
-      return { error };
+    const refusal = judge(user, inviteCode, now, lockout);
+    if (refusal !== null || !user) {
+      const why = refusal ?? 'invalid';
+      if (why !== 'suspended') await countFailure(trx, user, lockout);
+      return { refusal: why };
     }
     const claimed = await trx
       .updateTable('members')
       .set({
-        invite_code: null,
         invite_expires_at: null,
         challenge_failures: 0,
         modified: now,
@@ -91,15 +150,16 @@ async function redeem<T>(
       .where('status', '=', 1)
       .where('suspended', '=', 0)
       .where('invite_code', '=', inviteCode)
+      .where('invite_declined_at', 'is', null)
       .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) return { error: badRequest(USED) };
+    if (Number(claimed.numUpdatedRows) !== 1) return { refusal: 'used' };
     return { ok: await after(trx, { userId: Number(user.member_id), now }) };
   });
-  if ('error' in outcome) throw outcome.error;
+  if ('refusal' in outcome) {
+    throw new RegistrationRefused(outcome.refusal, ANSWER[outcome.refusal]());
+  }
   return outcome.ok;
 }
-
-const USED = 'There is no pending invitation for this user; the code was already used.';
 
 export async function register(
   ctx: SystemCtx,
@@ -111,6 +171,8 @@ export async function register(
     networkId,
     input.username,
     input.inviteCode,
+    // The used code stays on the (now active) row: it no longer registers anything, and it
+    // lets the invitation page tell its holder "already used" instead of "not valid".
     (now) => ({ status: 2, last_login: now, last_activity: now, invite_declined_at: null }),
     async (trx, r) => {
       const appId = await createDevice(
@@ -131,7 +193,7 @@ export async function register(
 export async function decline(
   ctx: SystemCtx,
   networkId: string,
-  input: { username: string; inviteCode: string },
+  input: DeclineInput,
 ): Promise<{ userId: string; status: number; declined: true }> {
   return redeem(
     ctx,
@@ -142,7 +204,7 @@ export async function decline(
       invite_declined_at: now,
       // A custom code is kept for the next reinvite (which re-sends it); a declined
       // invitation refuses it until then.
-      ...(user.invite_code_custom === 1 ? { invite_code: user.invite_code } : {}),
+      invite_code: user.invite_code_custom === 1 ? user.invite_code : null,
     }),
     async (trx, r) => {
       await trx
@@ -156,7 +218,48 @@ export async function decline(
   );
 }
 
-export function parseDecline(body: unknown): { username: string; inviteCode: string } {
-  const b = requireStrings(body, ['username', 'inviteCode'], 'Declining');
-  return { username: b.username, inviteCode: b.inviteCode };
+/** What the invitation page shows for a link: its state, and the invitation when the code is right. */
+export interface InvitationView {
+  /** `locked` is shown as `invalid`: it must look like a wrong code. */
+  state: 'valid' | Exclude<Refusal, 'locked'>;
+  /** For the logs only. */
+  reason?: Refusal;
+  networkId: string;
+  /** Only with the right code. */
+  networkName?: string;
+  username?: string;
+  expiresAt?: number;
+}
+
+/**
+ * Looks at an invitation link without redeeming it. A wrong code (or unknown user) is counted
+ * like a wrong registration, so the page is no free oracle for guessing codes; the holder of
+ * the right code sees the invitation's state and nothing is counted.
+ */
+export async function viewInvitation(
+  ctx: SystemCtx,
+  networkId: string,
+  input: DeclineInput,
+): Promise<InvitationView> {
+  const lockout = ctx.services.config.registrationLockout;
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await findUser(trx, networkId, input.username);
+    const refusal = judge(user, input.inviteCode, ctx.services.now(), lockout);
+    if (!user || refusal === 'invalid' || refusal === 'locked') {
+      await countFailure(trx, user, lockout);
+      return { state: 'invalid' as const, reason: refusal ?? 'invalid', networkId };
+    }
+    const network = await trx
+      .selectFrom('networks')
+      .select('network_name')
+      .where('network_id', '=', networkId)
+      .executeTakeFirstOrThrow();
+    return {
+      state: refusal ?? ('valid' as const),
+      networkId,
+      networkName: network.network_name,
+      username: user.username,
+      ...(user.invite_expires_at !== null ? { expiresAt: Number(user.invite_expires_at) } : {}),
+    };
+  });
 }

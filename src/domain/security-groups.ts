@@ -1,7 +1,7 @@
 /** Security groups: the default one made with each network, and the ones admins add. */
 import type { Static } from '@sinclair/typebox';
 import type { SecurityGroup, SecurityGroupSettings } from '../contract/security-groups.js';
-import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
+import { badRequest, notFound, validationError } from '../contract/errors.js';
 import type { SecurityGroupRow } from '../store/schema.js';
 import {
   allocateId,
@@ -12,6 +12,11 @@ import {
   sortKeyset,
 } from './common.js';
 import type { Ctx, Handler } from './context.js';
+import {
+  DEFAULT_AUTO_DOWNLOAD_SIZE,
+  settingsReasons,
+  withAutoDownloadSize,
+} from './security-group-rules.js';
 import { USER_COLUMNS, USER_SORTS, renderUsers } from './users.js';
 
 export type Settings = Static<typeof SecurityGroupSettings>;
@@ -19,7 +24,7 @@ type Group = Static<typeof SecurityGroup>;
 
 export const DEFAULT_GROUP_NAME = 'Default';
 
-/** What a new group starts with: the Wickr admin console's defaults. */
+/** What a new group starts with: the Wickr admin console's defaults (valid under the rules). */
 export const DEFAULT_SECURITY_GROUP_SETTINGS = {
   alwaysReauthenticate: false,
   atakPackageValues: [],
@@ -41,7 +46,7 @@ export const DEFAULT_SECURITY_GROUP_SETTINGS = {
   isLinkPreviewEnabled: true,
   locationAllowMaps: true,
   locationEnabled: true,
-  maxAutoDownloadSize: 0,
+  maxAutoDownloadSize: DEFAULT_AUTO_DOWNLOAD_SIZE,
   maxBor: 0,
   maxTtl: 31_536_000,
   messageForwardingEnabled: true,
@@ -73,26 +78,26 @@ export function mergeGroupSettings(current: Settings, change: Partial<Settings>)
   return next as Settings;
 }
 
-/** Meaningful ranges the model leaves to documentation. */
-function checkSettings(s: Partial<Settings>, prefix = 'securityGroupSettings'): void {
-  const reasons: Reason[] = [];
-  const nonNegative = (name: string, v: number | undefined) => {
-    if (v !== undefined && v < 0)
-      reasons.push({ field: `${prefix}.${name}`, reason: 'must not be negative' });
-  };
-  if (s.federationMode !== undefined && ![0, 1, 2].includes(s.federationMode)) {
-    reasons.push({
-      field: `${prefix}.federationMode`,
-      reason: 'must be 0 (local), 1 (restricted) or 2 (global)',
-    });
-  }
-  nonNegative('lockoutThreshold', s.lockoutThreshold);
-  nonNegative('forceDeviceLockout', s.forceDeviceLockout);
-  nonNegative('maxAutoDownloadSize', s.maxAutoDownloadSize);
-  nonNegative('maxBor', s.maxBor);
-  nonNegative('maxTtl', s.maxTtl);
-  nonNegative('ssoMaxIdleMinutes', s.ssoMaxIdleMinutes);
+/**
+ * The settings a group has after `change`, judged whole by the documented rules (an update is
+ * judged on the merged result, so it cannot leave an invalid combination behind).
+ */
+export function nextSettings(current: Settings, change: Partial<Settings>): Settings {
+  const merged = withAutoDownloadSize(
+    mergeGroupSettings(current, change),
+    change.maxAutoDownloadSize !== undefined,
+  );
+  const reasons = settingsReasons(merged);
   if (reasons.length) throw validationError(reasons);
+  return merged;
+}
+
+/** Stored settings as reported: defaults for members added since, the download size rule. */
+function storedSettings(json: string): Settings {
+  return withAutoDownloadSize(
+    { ...DEFAULT_SECURITY_GROUP_SETTINGS, ...(JSON.parse(json) as Settings) },
+    false,
+  );
 }
 
 export async function createDefaultGroup(ctx: Ctx, networkId: string): Promise<string> {
@@ -181,10 +186,7 @@ async function describe(ctx: Ctx, rows: SecurityGroupRow[]): Promise<Group[]> {
     isDefault: r.is_default === 1,
     name: r.name,
     modified: epochSeconds(Number(r.modified)),
-    securityGroupSettings: {
-      ...DEFAULT_SECURITY_GROUP_SETTINGS,
-      ...(JSON.parse(r.settings) as Settings),
-    },
+    securityGroupSettings: storedSettings(r.settings),
   }));
 }
 
@@ -197,8 +199,7 @@ function checkName(name: string | undefined): void {
 export const CreateSecurityGroup: Handler<'CreateSecurityGroup'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   checkName(input.name);
-  checkSettings(input.securityGroupSettings);
-  const settings = mergeGroupSettings(DEFAULT_SECURITY_GROUP_SETTINGS, input.securityGroupSettings);
+  const settings = nextSettings(DEFAULT_SECURITY_GROUP_SETTINGS, input.securityGroupSettings);
   const id = await insertGroup(ctx, input.networkId, input.name, settings, false);
   const [group] = await describe(ctx, [await requireGroup(ctx, input.networkId, id)]);
   return { securityGroup: group! };
@@ -228,11 +229,7 @@ export const UpdateSecurityGroup: Handler<'UpdateSecurityGroup'> = async (ctx, i
   await requireNetwork(ctx, input.networkId);
   const row = await requireGroup(ctx, input.networkId, input.groupId);
   checkName(input.name);
-  if (input.securityGroupSettings) checkSettings(input.securityGroupSettings);
-  const settings = mergeGroupSettings(
-    { ...DEFAULT_SECURITY_GROUP_SETTINGS, ...(JSON.parse(row.settings) as Settings) },
-    input.securityGroupSettings ?? {},
-  );
+  const settings = nextSettings(storedSettings(row.settings), input.securityGroupSettings ?? {});
   await ctx.db
     .updateTable('security_groups')
     .set({

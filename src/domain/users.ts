@@ -17,6 +17,7 @@ import { checkInvite, inviteExpiry } from './invitations.js';
 import { checkUsername, lowerOrNull, takenUsernames, unameOf } from './member-identity.js';
 import { groupIdsOf } from './members.js';
 import { existingGroups } from './security-groups.js';
+import { FREE_TRIAL_MAX_USERS, inPremiumTrial } from './networks.js';
 
 type UserOut = Static<typeof User>;
 
@@ -141,7 +142,7 @@ export const GetUser: Handler<'GetUser'> = async (ctx, input) => {
 };
 
 export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
-  await requireNetwork(ctx, input.networkId);
+  const network = await requireNetwork(ctx, input.networkId);
   const rows = await ctx.db
     .selectFrom('members')
     .select((eb) => [
@@ -164,11 +165,17 @@ export const GetUsersCount: Handler<'GetUsersCount'> = async (ctx, input) => {
   }
   // As documented: total is active and pending combined (declined invitations are apart).
   const total = pending + active;
+  // "Users that can be added while maintaining premium free trial eligibility": during the
+  // trial, up to the trial's limit; otherwise up to the server's limit per network.
+  const cap = ctx.services.config.maxUsersPerNetwork;
+  const limit = inPremiumTrial(network, ctx.services.now())
+    ? Math.min(cap, FREE_TRIAL_MAX_USERS)
+    : cap;
   return {
     pending,
     active,
     rejected,
-    remaining: Math.max(0, ctx.services.config.maxUsersPerNetwork - total),
+    remaining: Math.max(0, limit - total),
     total,
   };
 };

@@ -31,7 +31,7 @@ function bodyBytes(body: FetchBody): Buffer | undefined {
 }
 
 /** A fetch over node:http/https that trusts the system CAs plus an optional PEM. */
-function providerFetch(certificate: string | undefined): client.CustomFetch {
+export function providerFetch(certificate: string | undefined): client.CustomFetch {
   const ca = certificate ? [...rootCertificates, certificate] : undefined;
   return (url, options) =>
     new Promise<Response>((resolve, reject) => {
@@ -89,7 +89,7 @@ function providerFetch(certificate: string | undefined): client.CustomFetch {
 }
 
 /** A readable account of a failure: the messages of the error and its causes. */
-function describeFailure(e: unknown): string {
+export function describeFailure(e: unknown): string {
   const parts: string[] = [];
   const add = (m: string) => {
     if (m && !parts.some((p) => p.includes(m))) parts.push(m);
@@ -186,6 +186,17 @@ export async function authorizationCodeGrant(
 ): Promise<client.TokenEndpointResponse> {
   try {
     return await client.genericGrantRequest(config, 'authorization_code', params);
+  } catch (e) {
+    throw new ProviderError(describeFailure(e), { cause: e });
+  }
+}
+
+/** A client-credentials grant at the token endpoint (the client's own token). */
+export async function clientCredentialsGrant(
+  config: client.Configuration,
+): Promise<client.TokenEndpointResponse> {
+  try {
+    return await client.clientCredentialsGrant(config);
   } catch (e) {
     throw new ProviderError(describeFailure(e), { cause: e });
   }

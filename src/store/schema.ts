@@ -16,6 +16,8 @@ export interface AccessKeysTable {
   /** JSON array of network IDs the key is limited to, or null for all. */
   networks: string | null;
   label: string | null;
+  /** The owner's name, as an IAM user's (e.g. "alice"); "root" for account-level keys. */
+  user_name: string;
   created_at: number;
   revoked_at: number | null;
 }
@@ -188,7 +190,7 @@ export interface GuestBlocksTable {
   username_hash: string;
   username: string;
   username_lc: string;
-  /** Access key ID of the administrator who blocked the guest. */
+  /** User name of the administrator (the owner of the access key) who blocked the guest. */
   admin: string;
   modified: number;
 }

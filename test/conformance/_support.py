@@ -237,9 +237,12 @@ class ServerHandle:
         account: str | None = None,
         actions: str | None = None,
         networks: list[str] | str | None = None,
+        user: str | None = None,
     ) -> Creds:
         """`wickr-admin keys create` against this server's database."""
         args = ["keys", "create", "--account", account or self.creds.account_id]
+        if user:
+            args += ["--user", user]
         if actions:
             args += ["--actions", actions]
         if networks:
@@ -270,6 +273,10 @@ class ServerHandle:
                         raise AssertionError(f"wickr-admin keys create failed ({p.returncode}):\n{err}{out}")
                     self._pool.append(Creds.from_json(json.loads(out.strip().splitlines()[-1])))
             return self._pool.pop()
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        """`wickr-admin keys list` against this server's database."""
+        return json.loads(run_cli(["keys", "list", "--database", self.db_url]))
 
     def revoke_key(self, access_key_id: str) -> str:
         return run_cli(["keys", "revoke", access_key_id, "--database", self.db_url])

@@ -101,4 +101,5 @@ def pytest_report_header(config):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "engine_independent: runs once, on its own server")
+    config.addinivalue_line("markers", "rule(id): tests the row `id` of docs/api.md's documented rules")
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from _support import assert_client_error, strip_meta
+from _support import assert_client_error, assert_reasons, strip_meta
 from test_bots import bot_login, default_group
 
 NO_BOT = {
@@ -295,20 +295,18 @@ def test_delete_network_with_a_bot(server, root):
 # -- the network setting ----------------------------------------------------------------------
 
 
-def test_setting_without_a_bot_is_a_plain_setting(root, network):
-    root.update_network_settings(networkId=network, settings={"dataRetention": True})
-    assert setting(root, network) is True
-    # No bot, so no service, whatever the setting says.
-    assert state(root, network) == NO_BOT
+def test_setting_without_a_bot_cannot_be_true(root, network):
+    # Documented: with dataRetention true "messages are captured by the data retention bot".
+    with pytest.raises(root.exceptions.ValidationError) as ei:
+        root.update_network_settings(networkId=network, settings={"dataRetention": True, "enableClientMetrics": True})
+    assert_reasons(assert_client_error(ei.value, "ValidationError"), "settings.dataRetention")
+    assert setting(root, network) is False
+    values = {s["optionName"]: s["value"] for s in root.get_network_settings(networkId=network)["settings"]}
+    assert values["enableClientMetrics"] == "false", "the refused update changed nothing"
+    # False is always fine, and there is still no bot.
     root.update_network_settings(networkId=network, settings={"dataRetention": False})
     assert setting(root, network) is False
-
-
-def test_creating_the_bot_resets_the_setting(root, network):
-    root.update_network_settings(networkId=network, settings={"dataRetention": True})
-    root.create_data_retention_bot(networkId=network)
-    assert setting(root, network) is False
-    assert state(root, network)["isDataRetentionServiceEnabled"] is False
+    assert state(root, network) == NO_BOT
 
 
 def test_setting_follows_the_state_machine(server, root, network):

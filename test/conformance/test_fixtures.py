@@ -81,7 +81,7 @@ def test_seed_builds_a_network_the_api_sees(server, root):
     assert users["bob@example.com"]["status"] == 1 and users["bob@example.com"]["inviteCode"] == "BOB-CODE-1"
     assert users["carol@example.com"]["suspended"] is True
     devices = root.list_devices_for_user(networkId=nid, userId=users["alice@example.com"]["userId"])["devices"]
-    assert [d["type"] for d in devices] == ["ios"]
+    assert [d["type"] for d in devices] == ["iOS"]
 
     bots = root.list_bots(networkId=nid)["bots"]
     assert [(b["username"], b["status"]) for b in bots] == [("alertbot", 2)]

@@ -248,7 +248,7 @@ def test_network_settings_defaults(root, network):
         "readReceiptConfig": ({"status": "DISABLED"}, "object"),
         "dataRetention": (False, "boolean"),
         "enableTrustedDataFormat": (False, "boolean"),
-        "consentPopup": ({"enabled": False}, "object"),
+        "consentPopup": ({"enabled": False, "closeButtonLabel": "Acknowledge"}, "object"),
     }
 
 
@@ -270,7 +270,7 @@ def _update_settings(server, network, settings):
         ({"enableClientMetrics": True}, "enableClientMetrics", True),
         ({"readReceiptConfig": {"status": "FORCE_ENABLED"}}, "readReceiptConfig", {"status": "FORCE_ENABLED"}),
         ({"readReceiptConfig": {"status": "ENABLED"}}, "readReceiptConfig", {"status": "ENABLED"}),
-        ({"dataRetention": True}, "dataRetention", True),
+        ({"dataRetention": False}, "dataRetention", False),
         ({"enableTrustedDataFormat": True}, "enableTrustedDataFormat", True),
         (
             {"consentPopup": {"enabled": True, "header": "Hi", "content": "Be nice", "closeButtonLabel": "OK"}},
@@ -297,11 +297,16 @@ def test_update_network_settings_partial_merge(server, root, network):
     _update_settings(server, network, {"consentPopup": {"enabled": True, "header": "Header", "content": "Body"}})
     _update_settings(server, network, {"consentPopup": {"enabled": False}})
     s = _settings(root.get_network_settings(networkId=network))
-    assert s["consentPopup"][0] == {"enabled": False, "header": "Header", "content": "Body"}
-    root.update_network_settings(networkId=network, settings={"dataRetention": True})
+    assert s["consentPopup"][0] == {
+        "enabled": False,
+        "header": "Header",
+        "content": "Body",
+        "closeButtonLabel": "Acknowledge",
+    }
+    root.update_network_settings(networkId=network, settings={"enableClientMetrics": True})
     after = _settings(root.get_network_settings(networkId=network))
     assert after["consentPopup"] == s["consentPopup"]
-    assert after["dataRetention"][0] is True
+    assert after["enableClientMetrics"][0] is True
     root.update_network_settings(networkId=network, settings={})
     assert _settings(root.get_network_settings(networkId=network)) == after
 

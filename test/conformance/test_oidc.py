@@ -164,6 +164,15 @@ def test_config_test_reports_what_discovery_found(root, network, provider):
     assert r["tokenEndpointAuthMethodsSupported"] == m["token_endpoint_auth_methods_supported"]
 
 
+@pytest.mark.rule("oidc-logout-endpoint")
+def test_config_test_reports_only_advertised_endpoints(root, network, provider):
+    m = provider.metadata()
+    assert "logout_endpoint" not in m and m["end_session_endpoint"]
+    r = root.register_oidc_config_test(networkId=network, issuer=provider.issuer, scopes="openid")
+    assert "logoutEndpoint" not in r, "the provider advertises no logout endpoint"
+    assert r["endSessionEndpoint"] == m["end_session_endpoint"]
+
+
 def test_config_test_against_a_closed_port_is_a_bad_request(root, network):
     url = closed_port_url()
     with pytest.raises(root.exceptions.BadRequestError) as ei:
@@ -220,6 +229,38 @@ def test_ca_certificate_makes_a_private_https_issuer_trusted(root, network, tls_
     assert info["tokenInfo"]["accessToken"]
 
 
+@pytest.mark.rule("oidc-ca-certificate")
+def test_ca_certificate_given_to_the_test_is_returned(root, network, tls_provider):
+    p, ca = tls_provider
+    # Tested with a trailing slash, saved without: the same issuer.
+    root.register_oidc_config_test(networkId=network, issuer=p.issuer + "/", scopes="openid", certificate=ca)
+    saved = register(root, network, p, scopes="openid")
+    assert saved["caCertificate"].strip() == ca.strip()
+    info = root.get_oidc_info(networkId=network)["openidConnectInfo"]
+    assert info["caCertificate"].strip() == ca.strip()
+
+
+@pytest.mark.rule("oidc-ca-certificate")
+def test_ca_certificate_tested_after_saving_is_returned(root, network, provider):
+    ca = _self_signed_ca()
+    register(root, network, provider, scopes="openid")
+    assert "caCertificate" not in root.get_oidc_info(networkId=network)["openidConnectInfo"]
+    root.register_oidc_config_test(networkId=network, issuer=provider.issuer, scopes="openid", certificate=ca)
+    info = root.get_oidc_info(networkId=network)["openidConnectInfo"]
+    assert info["caCertificate"].strip() == ca.strip()
+
+
+def _self_signed_ca() -> str:
+    d = tempfile.mkdtemp(prefix="wickr-oidc-ca-")
+    try:
+        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem",
+                 "-days", "2", "-subj", "/CN=Wickr Other CA", cwd=d)  # fmt: skip
+        with open(os.path.join(d, "c.pem")) as f:
+            return f.read()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_private_issuer_without_a_tested_certificate_cannot_be_saved(root, network, tls_provider):
     p, _ = tls_provider
     with pytest.raises(root.exceptions.BadRequestError):
@@ -227,6 +268,14 @@ def test_private_issuer_without_a_tested_certificate_cannot_be_saved(root, netwo
 
 
 # ---------- RegisterOidcConfig / GetOidcInfo ----------
+
+
+@pytest.mark.rule("oidc-token-info")
+def test_token_info_only_with_token_parameters(root, network, provider):
+    register(root, network, provider)
+    assert "tokenInfo" not in root.get_oidc_info(networkId=network)
+    code = provider.mint_code()
+    assert root.get_oidc_info(networkId=network, code=code, redirectUri=provider.redirect_uri)["tokenInfo"]
 
 
 def test_get_before_register_is_not_found(root, network):

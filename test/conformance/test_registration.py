@@ -5,6 +5,7 @@ rate limits. (Expired codes need a controllable clock: see test/registration.tes
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import time
 
 import pytest
@@ -111,10 +112,14 @@ def test_lockout_after_the_default_limit_and_reinvite_lifts_it(regsrv, c, net):
     for _ in range(5):
         assert register(regsrv, net, u["username"], "WRONG-CODE").status == 400
     assert user_row(c, net, u["userId"])["challengeFailures"] == 5
+    # Locked: even the right code gets the answer of an unknown username (nothing to tell apart).
     locked = register(regsrv, net, u["username"], u["inviteCode"])
-    body = assert_raw_error(locked, "ForbiddenError")
+    body = assert_raw_error(locked, "BadRequestError")
     assert "locked" in body["message"].lower()
+    unknown = assert_raw_error(register(regsrv, net, new_email("nobody"), "WRONG-CODE"), "BadRequestError")
+    assert body == unknown
     assert user_row(c, net, u["userId"])["status"] == 1
+    assert user_row(c, net, u["userId"])["challengeFailures"] == 5
 
     r = c.batch_reinvite_user(networkId=net, userIds=[u["userId"]])
     assert r["successful"] == [{"userId": u["userId"]}]
@@ -189,7 +194,8 @@ def test_lockout_limit_is_configurable(lockout_two):
     u = create_user(c, net, new_email("two"))
     for _ in range(2):
         assert register(lockout_two, net, u["username"], "WRONG-CODE").status == 400
-    assert_raw_error(register(lockout_two, net, u["username"], u["inviteCode"]), "ForbiddenError")
+    assert_raw_error(register(lockout_two, net, u["username"], u["inviteCode"]), "BadRequestError")
+    assert user_row(c, net, u["userId"])["status"] == 1
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +281,99 @@ def test_a_declined_custom_code_is_resent_unchanged_by_a_reinvite(regsrv, c, net
     c.batch_reinvite_user(networkId=net, userIds=[u["userId"]])
     assert user_row(c, net, u["userId"])["inviteCode"] == "TEAM-CODE-42"
     assert register(regsrv, net, u["username"], "TEAM-CODE-42").status == 200
+
+
+# -- usernames are not discoverable (issue 10 item 7) -----------------------------------------
+
+
+def test_unknown_username_wrong_code_and_lockout_answer_alike(regsrv, c, net):
+    """From the outside (without the user's code) every refusal is the same 400, so registration
+    cannot tell a username that exists from one that does not, locked or not."""
+    pending = create_user(c, net, new_email("known"))
+    locked = create_user(c, net, new_email("locked"))
+    for _ in range(5):
+        register(regsrv, net, locked["username"], "WRONG-CODE")
+    active = create_user(c, net, new_email("active"))
+    assert register(regsrv, net, active["username"], active["inviteCode"]).status == 200
+    suspended = create_user(c, net, new_email("suspended"))
+    c.batch_toggle_user_suspend_status(networkId=net, suspend=True, userIds=[suspended["userId"]])
+
+    answers = [
+        register(regsrv, net, new_email("nobody"), "WRONG-CODE"),
+        register(regsrv, net, pending["username"], "WRONG-CODE"),
+        register(regsrv, net, locked["username"], "WRONG-CODE"),
+        register(regsrv, net, locked["username"], locked["inviteCode"]),
+        register(regsrv, net, active["username"], "WRONG-CODE"),
+        register(regsrv, net, suspended["username"], "WRONG-CODE"),
+        decline(regsrv, net, new_email("nobody"), "WRONG-CODE"),
+        decline(regsrv, net, locked["username"], locked["inviteCode"]),
+    ]
+    bodies = [assert_raw_error(r, "BadRequestError") for r in answers]
+    assert all(b == bodies[0] for b in bodies), bodies
+    assert set(bodies[0]) == {"message"}
+    # Lockout counting goes on for real users, and stops at the limit.
+    assert user_row(c, net, pending["userId"])["challengeFailures"] == 1
+    assert user_row(c, net, locked["userId"])["challengeFailures"] == 5
+    assert user_row(c, net, locked["userId"])["status"] == 1
+
+
+def test_the_code_holder_learns_the_state_of_the_invitation(regsrv, c, net):
+    u = create_user(c, net, new_email("holder"))
+    assert register(regsrv, net, u["username"], u["inviteCode"]).status == 200
+    again = assert_raw_error(register(regsrv, net, u["username"], u["inviteCode"]), "BadRequestError")
+    assert "already used" in again["message"]
+
+
+# -- bad input is never a 500 (issue 10 item 1, the invitee endpoints) -----------------------
+
+
+NUL_CASES = [
+    ("register", {"username": "a@example.com", "inviteCode": "CODE-1", "deviceName": "d", "platform": "p"}),
+    ("decline", {"username": "a@example.com", "inviteCode": "CODE-1"}),
+    ("bots/login", {"username": "SomeBot", "challenge": "s3cret-challenge", "pubkey": "KEY"}),
+    ("guest-activity", {"username": "g@fed.example"}),
+    ("invitation", {"action": "register", "username": "a@example.com", "inviteCode": "CODE-1", "deviceName": "d"}),
+]
+
+
+@pytest.mark.parametrize("endpoint,body", NUL_CASES, ids=[e for e, _ in NUL_CASES])
+def test_a_nul_character_in_any_member_is_a_bad_request(regsrv, net, endpoint, body):
+    for member in body:
+        if member == "action":
+            continue
+        bad = {**body, member: body[member][:1] + "\x00" + body[member][1:]}
+        r = regsrv.raw("POST", f"/client/v1/networks/{net}/{endpoint}", bad, sign=False)
+        err = assert_raw_error(r, "BadRequestError")
+        assert member in err["message"] and "NUL" in err["message"], (endpoint, member, err)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "invitation?username=a%00b&inviteCode=X",
+        "invitation?username=a&inviteCode=%00",
+        "sso/callback?code=a%00b",
+        "sso/callback?state=%00",
+    ],
+)
+def test_a_nul_character_in_a_query_is_a_bad_request(regsrv, net, query):
+    r = regsrv.raw("GET", f"/client/v1/networks/{net}/{query}", sign=False)
+    assert "NUL" in assert_raw_error(r, "BadRequestError")["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "a@example.com", "inviteCode": "X", "deviceName": "d" * 300, "platform": "p"},
+        {"username": "a" * 300, "inviteCode": "X", "deviceName": "d", "platform": "p"},
+        {"username": ["a"], "inviteCode": "X", "deviceName": "d", "platform": "p"},
+        {"username": None, "inviteCode": "X", "deviceName": "d", "platform": "p"},
+        [],
+        "string",
+        7,
+        None,
+    ],
+)
+def test_wrong_shapes_and_over_long_members_are_bad_requests(regsrv, net, body):
+    r = regsrv.raw("POST", f"/client/v1/networks/{net}/register", json.dumps(body), sign=False)
+    assert_raw_error(r, "BadRequestError")

@@ -604,7 +604,7 @@ def test_registered_user_has_a_device(regsrv):
     assert "nextToken" not in d
     (dev,) = d["devices"]
     assert dev["appId"] == app_id
-    assert dev["type"] == "ios"
+    assert dev["type"] == "iOS", "the documented operating system name, whatever the client sent"
     assert dev["statusText"] == "Active"
     assert dev["suspend"] is False
     assert dev["created"] and dev["lastLogin"]

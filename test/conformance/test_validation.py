@@ -184,7 +184,7 @@ def test_unknown_nested_members_are_ignored(server, network):
     r = server.raw(
         "PATCH",
         f"/networks/{network}/settings",
-        {"settings": {"dataRetention": True, "futureSetting": "on"}},
+        {"settings": {"enableClientMetrics": True, "futureSetting": "on"}},
     )
     assert r.status == 200, r.body
     names = {s["optionName"] for s in r.json()["settings"]}

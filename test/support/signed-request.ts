@@ -56,7 +56,9 @@ export function signedRequest(
     );
     req.on('error', reject);
     // A request the server never answers fails the test rather than hanging it.
-    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to ${method} ${path.slice(0, 200)}`)));
+    req.setTimeout(15_000, () =>
+      req.destroy(new Error(`no answer to ${method} ${path.slice(0, 200)}`)),
+    );
     req.end(data);
   });
 }

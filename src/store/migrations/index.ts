@@ -9,6 +9,7 @@ import { unameLookupCover } from './005-uname-lookup-cover.js';
 import { lookupVersion } from './006-lookup-version.js';
 import { userListCover } from './007-user-list-cover.js';
 import { outboxByNetwork } from './008-outbox-by-network.js';
+import { keyOwners } from './009-key-owners.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -21,6 +22,7 @@ const all: Record<string, MigrationFactory> = {
   '006-lookup-version': lookupVersion,
   '007-user-list-cover': userListCover,
   '008-outbox-by-network': outboxByNetwork,
+  '009-key-owners': keyOwners,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
