@@ -220,6 +220,8 @@ function mutations(op: OperationSpec): Mutation[] {
       out.push((r) =>
         bad
           .filter((v) => m.location !== 'header' || !/[^\x20-\x7e]/.test(String(v)))
+          // An empty label leaves a path another operation answers (…/bots/ is ListBots).
+          .filter((v) => m.location !== 'uri' || v !== '')
           .map((v) => put(r, m, v, `${m.name}: out of range`)),
       );
     }
