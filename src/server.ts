@@ -16,6 +16,7 @@ import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { inviteeSurface } from './surfaces/invitee/plugin.js';
+import { consolePlugin } from './surfaces/console/plugin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -104,7 +105,18 @@ export async function startServer(
         now,
       ),
     });
-    for (const spec of operations) registerOperation(app, pipeline.compile(spec, binderFor(spec)));
+    const compiled = new Map(
+      operations.map((spec) => [spec.name, pipeline.compile(spec, binderFor(spec))]),
+    );
+    for (const op of compiled.values()) registerOperation(app, op);
+    await app.register(consolePlugin, {
+      db: store.db,
+      log,
+      now,
+      operations: compiled,
+      limiter,
+      publicUrl: config.publicUrl,
+    });
     app.get('/health', async (_req, reply) => {
       await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
       return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));

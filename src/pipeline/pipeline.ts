@@ -43,6 +43,12 @@ type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>
 export interface CompiledOperation {
   spec: OperationSpec;
   run(req: PipelineRequest): Promise<PipelineResult>;
+  /**
+   * The same pipeline after authentication and binding, for a surface that authenticated the
+   * principal itself (the console's session) and holds the input as a bound object:
+   * rate-limit → validate → authorize → idempotency → handler.
+   */
+  runAs(principal: Principal, input: Record<string, unknown>, requestId: string): Promise<string>;
 }
 
 export class Pipeline {
@@ -64,27 +70,22 @@ export class Pipeline {
     )?.[0];
     const readOnly = spec.method === 'GET' || spec.outsideTransaction === true;
 
-    const run = async (req: PipelineRequest): Promise<PipelineResult> => {
-      const principal = await this.authenticator.authenticate({
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: req.body ?? Buffer.alloc(0),
-      });
-      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      const input = bind(req);
+    const afterLimit = async (
+      principal: Principal,
+      input: Record<string, unknown>,
+      requestId: string,
+    ): Promise<string> => {
       validate(input);
       authorize(principal, spec.name, input['networkId'] as string | undefined);
       const ctxFor = (db: Kysely<Database>): Ctx => ({
         db,
         principal,
-        requestId: req.requestId,
+        requestId,
         services: this.services,
       });
       const token = tokenMember ? (input[tokenMember] as string | undefined) : undefined;
-      let json: string;
       if (token !== undefined) {
-        json = await runIdempotent(
+        return runIdempotent(
           this.db,
           {
             accountId: principal.accountId,
@@ -95,13 +96,27 @@ export class Pipeline {
           (trx) => handler(ctxFor(trx), input),
           this.services.now,
         );
-      } else if (readOnly) {
-        json = JSON.stringify(await handler(ctxFor(this.db), input));
-      } else {
-        json = JSON.stringify(await inTransaction(this.db, (trx) => handler(ctxFor(trx), input)));
       }
-      return { json, principal };
+      if (readOnly) return JSON.stringify(await handler(ctxFor(this.db), input));
+      return JSON.stringify(await inTransaction(this.db, (trx) => handler(ctxFor(trx), input)));
     };
-    return { spec, run };
+
+    const runAs = (principal: Principal, input: Record<string, unknown>, requestId: string) => {
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      return afterLimit(principal, input, requestId);
+    };
+
+    const run = async (req: PipelineRequest): Promise<PipelineResult> => {
+      const principal = await this.authenticator.authenticate({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body ?? Buffer.alloc(0),
+      });
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      const input = bind(req);
+      return { json: await afterLimit(principal, input, req.requestId), principal };
+    };
+    return { spec, run, runAs };
   }
 }

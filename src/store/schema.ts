@@ -230,6 +230,16 @@ export interface OpentdfConfigsTable {
   modified: number;
 }
 
+/** Web console sessions (migration 011); the token itself is never stored. */
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  access_key_id: string;
+  region: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   access_keys: AccessKeysTable;
   id_registry: IdRegistryTable;
@@ -247,6 +257,7 @@ export interface Database {
   oidc_configs: OidcConfigsTable;
   oidc_ca_certificates: OidcCaCertificatesTable;
   opentdf_configs: OpentdfConfigsTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export type AccessKeyRow = Selectable<AccessKeysTable>;
