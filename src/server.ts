@@ -62,6 +62,7 @@ export async function startServer(
         maxUsersPerNetwork: config.maxUsersPerNetwork,
       },
       mailQueued: () => undefined,
+      mailSettled: () => Promise.resolve(),
       unameCache: new UnameCache(config.unameCacheEntries),
     };
     const authenticator = new Authenticator(store.db, { keyCacheMs: config.keyCacheMs, now });
@@ -83,6 +84,7 @@ export async function startServer(
           now,
         })
       : undefined;
+    if (worker) services.mailSettled = (networkId) => worker.settled(networkId);
     services.mailQueued = worker
       ? () => worker.wake()
       : () =>

@@ -25,6 +25,8 @@ export interface Services {
   unameCache: UnameCache;
   /** Wakes the delivery worker after a commit that queued mail. */
   mailQueued(): void;
+  /** Resolves once this process sends no message of the network (see delivery/worker.ts). */
+  mailSettled(networkId: string): Promise<void>;
 }
 
 export interface Ctx {
