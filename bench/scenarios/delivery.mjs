@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
 import { BATCH, log } from '../lib/bench-run.mjs';
 import { TMP } from '../lib/seed.mjs';
 import { startServer } from '../lib/server.mjs';
-import { signRequest } from '../lib/sign.mjs';
+import { benchClient } from '../lib/client.mjs';
 
 const INVITATIONS = 10_000;
 
@@ -35,35 +35,23 @@ async function startReceiver() {
   return r;
 }
 
-async function call(server, method, path, body) {
-  const host = new URL(server.endpoint).host;
-  const req = signRequest({ method, host, path, body: body ? JSON.stringify(body) : '' });
-  const res = await fetch(server.endpoint + path, {
-    method,
-    headers: req.headers,
-    ...(body ? { body: req.body } : {}),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 /** Queues INVITATIONS invitations through the API of a server without SMTP. */
 async function queueInvitations(databaseUrl, runTag) {
   const server = await startServer(databaseUrl);
   try {
-    const net = await call(server, 'POST', '/networks', {
+    const client = benchClient(server.endpoint);
+    const net = await client.call('CreateNetwork', {
       networkName: 'delivery',
       accessLevel: 'STANDARD',
     });
-    const groups = await call(server, 'GET', `/networks/${net.networkId}/security-groups`);
+    const groups = await client.call('ListSecurityGroups', { networkId: net.networkId });
     const group = groups.securityGroups[0].id;
     for (let i = 0; i < INVITATIONS / BATCH; i++) {
       const users = Array.from({ length: BATCH }, (_, j) => ({
         username: `d${runTag}-${i * BATCH + j}@example.com`,
         securityGroupIds: [group],
       }));
-      await call(server, 'POST', `/networks/${net.networkId}/users`, { users });
+      await client.call('BatchCreateUser', { networkId: net.networkId, users });
     }
   } finally {
     await server.stop();
