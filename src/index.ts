@@ -130,3 +130,9 @@ export type { ResetOptions, MailFilter, MailMessage } from './surfaces/controls/
 export type { FaultRule, FaultRuleInput } from './surfaces/controls/faults.js';
 export type { Clock, ClockState } from './clock.js';
 export type { AuditFilter, AuditRecord } from './audit/list.js';
+
+// The generic signed Admin API client (the CLI, the tests and the benchmark use it).
+export * from './client/index.js';
+// For the benchmark's seeding and its floor server: the server's own uname function and handlers.
+export { unameOf } from './domain/member-identity.js';
+export { handlers } from './domain/handlers.js';

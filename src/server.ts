@@ -91,6 +91,7 @@ export async function startServer(
         maxUsersPerNetwork: config.maxUsersPerNetwork,
       },
       mailQueued: () => undefined,
+      mailSettled: () => Promise.resolve(),
       unameCache: new UnameCache(config.unameCacheEntries),
       onLockout: () => metrics.lockouts.inc(),
     };
@@ -132,6 +133,7 @@ export async function startServer(
           onAttempt: (outcome) => metrics.deliveries.labels(outcome).inc(),
         })
       : undefined;
+    if (worker) services.mailSettled = (networkId) => worker.settled(networkId);
     services.mailQueued = worker
       ? () => worker.wake()
       : () =>

@@ -3,7 +3,7 @@
  * (startEmbedded) and over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/auth/sigv4.js';
+import { signRequest } from '../src/client/signer.js';
 import { createKey } from '../src/auth/keys.js';
 import { configFromEnv } from '../src/config.js';
 import { handlers } from '../src/domain/handlers.js';
@@ -36,8 +36,7 @@ async function call(
       'user-agent': 'ops-test/1.0',
     },
     body: data,
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
+    credentials: creds,
     region: 'us-east-1',
   });
   delete headers['host'];

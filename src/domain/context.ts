@@ -27,6 +27,8 @@ export interface Services {
   mailQueued(): void;
   /** Told when failed invite codes lock a user out of registration (metrics). */
   onLockout?(): void;
+  /** Resolves once this process sends no message of the network (see delivery/worker.ts). */
+  mailSettled(networkId: string): Promise<void>;
 }
 
 export interface Ctx {

@@ -1,7 +1,14 @@
 /** Devices: created when a user registers with an invite code; listed and reset by admins. */
 import { randomBytes } from 'node:crypto';
 import type { DeviceRow } from '../store/schema.js';
-import { batchMessage, distinct, listPage, requireNetwork, sortKeyset } from './common.js';
+import {
+  batchMessage,
+  repeatReason,
+  repeatsOf,
+  listPage,
+  requireNetwork,
+  sortKeyset,
+} from './common.js';
 import type { Ctx, Handler } from './context.js';
 import { deviceType } from './device-types.js';
 import { requireUser } from './users.js';
@@ -75,7 +82,8 @@ export const ListDevicesForUser: Handler<'ListDevicesForUser'> = async (ctx, inp
 export const BatchResetDevicesForUser: Handler<'BatchResetDevicesForUser'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
   const user = await requireUser(ctx, input.networkId, input.userId);
-  const appIds = distinct(input.appIds);
+  const repeats = repeatsOf(input.appIds, String);
+  const appIds = input.appIds.filter((_, i) => !repeats.has(i));
   const rows = await ctx.db
     .selectFrom('devices')
     .select('app_id')
@@ -93,13 +101,23 @@ export const BatchResetDevicesForUser: Handler<'BatchResetDevicesForUser'> = asy
       .where('app_id', 'in', found)
       .execute();
   }
-  const failed = appIds
-    .filter((a) => !known.has(a))
-    .map((appId) => ({
-      appId,
-      field: 'appId',
-      reason: `Device ${appId} does not belong to user ${input.userId}.`,
-    }));
+  const failed: { appId: string; field: string; reason: string }[] = [];
+  input.appIds.forEach((appId, i) => {
+    const first = repeats.get(i);
+    if (first !== undefined) {
+      failed.push({
+        appId,
+        field: 'appId',
+        reason: repeatReason('appIds', i, first, 'the same device'),
+      });
+    } else if (!known.has(appId)) {
+      failed.push({
+        appId,
+        field: 'appId',
+        reason: `Device ${appId} does not belong to user ${input.userId}.`,
+      });
+    }
+  });
   return {
     message: batchMessage('reset', found.length, failed.length),
     successful: found.map((appId) => ({ appId })),

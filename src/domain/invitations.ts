@@ -80,6 +80,24 @@ export function invitationMessage(publicUrl: string, i: Invitation, reinvite: bo
   };
 }
 
+/**
+ * Withdraws the queued (unsent) invitation e-mails of these members, in the caller's
+ * transaction: they registered, were suspended or declined, so the code is of no use to them.
+ */
+export async function withdrawMail(
+  db: Ctx['db'],
+  memberIds: readonly number[],
+  status: 'superseded' | 'withdrawn' = 'withdrawn',
+): Promise<void> {
+  if (memberIds.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ status })
+    .where('status', '=', 'pending')
+    .where('member_id', 'in', memberIds)
+    .execute();
+}
+
 /** Queues invitation e-mails in the caller's transaction. */
 export async function queueInvitations(
   ctx: Ctx,
@@ -90,16 +108,11 @@ export async function queueInvitations(
   const now = ctx.services.now();
   if (reinvite) {
     // Older invitations not yet sent carry a code that no longer works: never send them.
-    await ctx.db
-      .updateTable('outbox')
-      .set({ status: 'superseded' })
-      .where('status', '=', 'pending')
-      .where(
-        'member_id',
-        'in',
-        invitations.map((i) => i.memberId),
-      )
-      .execute();
+    await withdrawMail(
+      ctx.db,
+      invitations.map((i) => i.memberId),
+      'superseded',
+    );
   }
   const rows = invitations.map((i) => {
     const m = invitationMessage(ctx.services.config.publicUrl, i, reinvite);
@@ -110,6 +123,7 @@ export async function queueInvitations(
       recipient: i.username,
       subject: m.subject,
       body_text: m.body,
+      invite_code: i.inviteCode,
       status: 'pending' as const,
       attempts: 0,
       next_attempt_at: now,

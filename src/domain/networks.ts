@@ -129,10 +129,12 @@ export const UpdateNetwork: Handler<'UpdateNetwork'> = async (ctx, input) => {
 
 export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
   await requireNetwork(ctx, input.networkId);
-  // Security groups, users, bots, devices and memberships go with it (ON DELETE CASCADE).
+  // Messages of the network this server is sending right now leave before the delete commits
+  // (SQLite; on PostgreSQL the cascade below waits for the rows a sender holds).
+  await ctx.services.mailSettled(input.networkId);
+  // Security groups, users, bots, devices, memberships and the outbox's messages, unsent
+  // invitations included, go with it (ON DELETE CASCADE).
   await ctx.db.deleteFrom('member_groups').where('network_id', '=', input.networkId).execute();
-  // The outbox has no foreign key: its messages, unsent invitations included, go too.
-  await ctx.db.deleteFrom('outbox').where('network_id', '=', input.networkId).execute();
   await ctx.db.deleteFrom('networks').where('network_id', '=', input.networkId).execute();
   return { message: `Network ${input.networkId} deleted.` };
 };

@@ -12,6 +12,7 @@ import { ApiError, badRequest, forbidden } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
 import type { Ctx } from './context.js';
 import { createDevice } from './devices.js';
+import { withdrawMail } from './invitations.js';
 
 export interface RegistrationInput {
   username: string;
@@ -181,6 +182,8 @@ export async function register(
         { db: trx, services: ctx.services },
         { memberId: r.userId, networkId, deviceName: input.deviceName, platform: input.platform },
       );
+      // Invitations still queued (e.g. a reinvite) carry a code that no longer works.
+      await withdrawMail(trx, [r.userId]);
       return { userId: String(r.userId), appId, status: 2 };
     },
   );

@@ -126,13 +126,18 @@ export interface OutboxTable {
   recipient: string;
   subject: string;
   body_text: string;
-  status: 'pending' | 'sent' | 'failed' | 'superseded';
+  status: OutboxStatus;
   attempts: number;
   next_attempt_at: number;
   created_at: number;
   sent_at: number | null;
   last_error: string | null;
+  /** The invite code the message carries: it is sent only while this is the member's code. */
+  invite_code: string | null;
 }
+
+/** `superseded`: a later invitation replaced it; `withdrawn`: its recipient can no longer use it. */
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'superseded' | 'withdrawn';
 
 export interface IdempotencyTable {
   account_id: string;

@@ -8,6 +8,7 @@ import { outboxByMember } from './004-outbox-by-member.js';
 import { unameLookupCover } from './005-uname-lookup-cover.js';
 import { lookupVersion } from './006-lookup-version.js';
 import { userListCover } from './007-user-list-cover.js';
+import { outboxByNetwork } from './008-outbox-by-network.js';
 import { keyOwners } from './009-key-owners.js';
 import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
@@ -22,6 +23,7 @@ const all: Record<string, MigrationFactory> = {
   '005-uname-lookup-cover': unameLookupCover,
   '006-lookup-version': lookupVersion,
   '007-user-list-cover': userListCover,
+  '008-outbox-by-network': outboxByNetwork,
   '009-key-owners': keyOwners,
   '011-console-sessions': consoleSessions,
   '010-audit': audit,

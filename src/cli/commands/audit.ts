@@ -1,8 +1,8 @@
 /** `wickr-admin audit list`: the audit trail, from the database or from a running server. */
 import type { Command } from 'commander';
-import { listAudit, parseTime, type AuditFilter, type AuditRecord } from '../audit/list.js';
-import { configFromEnv } from '../config.js';
-import { openStore } from '../store/database.js';
+import { listAudit, parseTime, type AuditFilter, type AuditRecord } from '../../audit/list.js';
+import { configFromEnv } from '../../config.js';
+import { openStore } from '../../store/database.js';
 
 interface ListOptions {
   network?: string;
