@@ -1,7 +1,7 @@
 // Raw SigV4-signed requests for tests that need any method, path or body (fuzzing, races):
 // node:http sends what it is given and the answer comes back whole, whatever its status.
 import http from 'node:http';
-import { signRequest } from '../../src/auth/sigv4.js';
+import { signRequest } from '../../src/client/signer.js';
 import type { EmbeddedServer } from '../../src/index.js';
 
 export interface RawAnswer {
@@ -33,8 +33,7 @@ export function signedRequest(
           host: url.host,
           headers: base,
           body: data,
-          accessKeyId: server.credentials.accessKeyId,
-          secretAccessKey: server.credentials.secretAccessKey,
+          credentials: server.credentials,
           region: server.credentials.region,
         });
   if (data.length > 0) headers['content-length'] = String(Buffer.byteLength(data));
