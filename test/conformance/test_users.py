@@ -513,9 +513,11 @@ def test_toggle_suspend_status(root, network):
         networkId=network, suspend=True, userIds=[b["userId"], "9999999997", a["userId"], b["userId"]]
     )
     assert r["successful"] == [{"userId": b["userId"]}, {"userId": a["userId"]}]
-    assert [(f["userId"], f["field"]) for f in r["failed"]] == [("9999999997", "userId")]
+    # The repeat of b is answered too, as a repeat.
+    assert [(f["userId"], f["field"]) for f in r["failed"]] == [("9999999997", "userId"), (b["userId"], "userId")]
     assert "not found" in r["failed"][0]["reason"]
-    assert "2 items suspended, 1 failed" in r["message"], r["message"]
+    assert "repeats" in r["failed"][1]["reason"]
+    assert "2 items suspended, 2 failed" in r["message"], r["message"]
     assert user_row(root, network, a["userId"])["suspended"] is True
     assert root.get_user(networkId=network, userId=b["userId"])["suspended"] is True
 
@@ -531,8 +533,9 @@ def test_batch_delete_user(root, network):
     keep = create_user(root, network, new_email("keep"))
     r = root.batch_delete_user(networkId=network, userIds=[b["userId"], "9999999996", a["userId"], a["userId"]])
     assert r["successful"] == [{"userId": b["userId"]}, {"userId": a["userId"]}]
-    assert [f["userId"] for f in r["failed"]] == ["9999999996"]
-    assert "2 items deleted, 1 failed" in r["message"], r["message"]
+    assert [f["userId"] for f in r["failed"]] == ["9999999996", a["userId"]]
+    assert "repeats" in r["failed"][1]["reason"]
+    assert "2 items deleted, 2 failed" in r["message"], r["message"]
     assert [u["userId"] for u in list_all(root, network)] == [keep["userId"]]
     with pytest.raises(root.exceptions.ResourceNotFoundError):
         root.get_user(networkId=network, userId=a["userId"])
