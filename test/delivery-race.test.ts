@@ -69,7 +69,8 @@ async function tablesWithNetworkId(db: Kysely<Database>, engine: string): Promis
           JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'network_id'`.execute(
           db,
         );
-  return rows.map((r) => r.name);
+  // The audit trail keeps the record of a deleted network's changes, as CloudTrail does.
+  return rows.map((r) => r.name).filter((name) => name !== 'audit_log');
 }
 
 async function pendingMail(db: Kysely<Database>): Promise<number> {
