@@ -46,6 +46,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's front end runs in the browser.
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Plain JavaScript (scripts, test support, benchmarks, this file) runs on Node.
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node },

@@ -5,8 +5,7 @@
 // scenario measures what receiving and answering a signed lookup costs before any work.
 // Invoked by the harness like `wickr-admin serve --port <p> --database <url>`.
 import { parseArgs } from 'node:util';
-import { configFromEnv, startServer } from '../dist/index.js';
-import { handlers } from '../dist/domain/handlers.js';
+import { configFromEnv, handlers, startServer } from 'wickr-admin-server';
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

@@ -27,6 +27,16 @@ export interface Config {
    * left out of the JSON; this makes them an error.
    */
   checkResponses: boolean;
+  /** The test controls under /_wickr/ (docs/test-controls.md). */
+  testControls: boolean;
+  /** Bearer token of the test controls; required when they listen beyond loopback. */
+  testControlsToken?: string;
+  /** Bearer token of GET /metrics; without one the metrics are open. */
+  metricsToken?: string;
+  /** A fixture loaded at start, idempotently (networks that exist are left alone). */
+  seedFile?: string;
+  /** Days audit records are kept; 0 keeps them for ever. */
+  auditRetentionDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -72,5 +82,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     unameCacheEntries: Math.floor(num('WICKR_UNAME_CACHE_ENTRIES', 100_000)),
     writeCredentialsFile: true,
     checkResponses: env['WICKR_CHECK_RESPONSES'] === '1',
+    testControls: ['1', 'true', 'yes', 'on'].includes(
+      (env['WICKR_TEST_CONTROLS'] ?? '').toLowerCase(),
+    ),
+    ...(env['WICKR_TEST_CONTROLS_TOKEN']
+      ? { testControlsToken: env['WICKR_TEST_CONTROLS_TOKEN'] }
+      : {}),
+    ...(env['WICKR_METRICS_TOKEN'] ? { metricsToken: env['WICKR_METRICS_TOKEN'] } : {}),
+    ...(env['WICKR_SEED'] ? { seedFile: env['WICKR_SEED'] } : {}),
+    auditRetentionDays: num('WICKR_AUDIT_RETENTION_DAYS', 90),
   };
 }

@@ -17,6 +17,18 @@ import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { inviteeSurface } from './surfaces/invitee/plugin.js';
+import { recordAudit } from './audit/record.js';
+import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
+import { Clock } from './clock.js';
+import { parseFixture } from './fixtures/format.js';
+import { isLoopbackHost } from './surfaces/bearer.js';
+import { Controls } from './surfaces/controls/controls.js';
+import { FaultInjector } from './surfaces/controls/faults.js';
+import { controlsPlugin } from './surfaces/controls/index.js';
+import { metricsPlugin } from './surfaces/metrics/index.js';
+import { ServerMetrics } from './surfaces/metrics/metrics.js';
+import { readFileSync } from 'node:fs';
+import { consolePlugin } from './surfaces/console/plugin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -27,11 +39,17 @@ export interface RunningServer {
   /** The root key, when this start created it or it came from the environment. */
   rootCredentials?: RootCredentials;
   credentialsFile?: string;
+  /** The server's clock (what time-dependent rules read). */
+  clock: Clock;
+  metrics: ServerMetrics;
+  /** The test controls, when on (config.testControls). */
+  controls?: Controls;
   close(): Promise<void>;
 }
 
 export interface ServerOptions {
   logger?: Logger;
+  /** The time source under the server's clock (default: the real time). */
   now?: () => number;
   /** Handlers to use instead of the domain's (e.g. the benchmark's no-op floor). */
   handlers?: HandlerMap;
@@ -51,10 +69,22 @@ export async function startServer(
       // log line carries an operation's input or output (under any one key).
       redact: ['req.headers.authorization', ...sensitivePaths(operations).map((p) => `*.${p}`)],
     });
-  const now = options.now ?? Date.now;
+  if (config.testControls && !config.testControlsToken && !isLoopbackHost(config.host)) {
+    throw new Error(
+      `The test controls are on and the server listens on ${config.host}, beyond loopback: ` +
+        'set WICKR_TEST_CONTROLS_TOKEN (a bearer token the controls then require), or listen on 127.0.0.1.',
+    );
+  }
+  const clock = new Clock(options.now ?? Date.now);
+  const now = clock.now;
   const store = await openStore(config.databaseUrl);
   try {
     const boot = await bootstrapRootKey(store, config);
+    const metrics = new ServerMetrics({
+      db: store.db,
+      unameCache: () => services.unameCache,
+      pool: () => store.poolStats(),
+    });
     const pager = new Pager(await serverSecret(store.db, 'pagination'));
     const services: Services = {
       now,
@@ -66,10 +96,29 @@ export async function startServer(
         maxUsersPerNetwork: config.maxUsersPerNetwork,
       },
       mailQueued: () => undefined,
+      mailSettled: () => Promise.resolve(),
       unameCache: new UnameCache(config.unameCacheEntries),
+      onLockout: () => metrics.lockouts.inc(),
     };
-    const authenticator = new Authenticator(store.db, { keyCacheMs: config.keyCacheMs, now });
-    const limiter = new RateLimiter(config.rateLimit, now);
+    // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
+    const authenticator = new Authenticator(store.db, {
+      keyCacheMs: config.keyCacheMs,
+      now: clock.signatureNow,
+    });
+    const limiter = new RateLimiter(config.rateLimit, now, () =>
+      metrics.rateLimited.labels('access_key').inc(),
+    );
+    const refusedRegistration = () => metrics.rateLimited.labels('registration').inc();
+    const perAddress = new RateLimiter(config.registrationRateLimit, now, refusedRegistration);
+    const perUser = new RateLimiter(
+      {
+        ratePerSecond: config.registrationRateLimit.ratePerSecond / 2,
+        burst: Math.max(1, Math.ceil(config.registrationRateLimit.burst / 2)),
+      },
+      now,
+      refusedRegistration,
+    );
+    const faults = new FaultInjector();
     const pipeline = new Pipeline(
       store.db,
       services,
@@ -80,6 +129,8 @@ export async function startServer(
         checkResponses:
           options.checkResponses ??
           (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
+        faults,
+        audit: recordAudit,
       },
     );
 
@@ -90,8 +141,10 @@ export async function startServer(
           from: config.mailFrom,
           log,
           now,
+          onAttempt: (outcome) => metrics.deliveries.labels(outcome).inc(),
         })
       : undefined;
+    if (worker) services.mailSettled = (networkId) => worker.settled(networkId);
     services.mailQueued = worker
       ? () => worker.wake()
       : () =>
@@ -100,19 +153,61 @@ export async function startServer(
           );
 
     const app = createHttpApp(log);
-    await app.register(inviteeSurface, {
-      db: store.db,
-      services,
-      perAddress: new RateLimiter(config.registrationRateLimit, now),
-      perUser: new RateLimiter(
-        {
-          ratePerSecond: config.registrationRateLimit.ratePerSecond / 2,
-          burst: Math.max(1, Math.ceil(config.registrationRateLimit.burst / 2)),
-        },
-        now,
-      ),
+    // Registration attempts by outcome, from the answers the endpoint gives (counted before
+    // the answer leaves; a hook sees only the routes added after it).
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (req.routeOptions.url === '/client/v1/networks/:networkId/register') {
+        const s = reply.statusCode;
+        metrics.registrations
+          .labels(s < 300 ? 'success' : s === 429 ? 'limited' : s >= 500 ? 'error' : 'refused')
+          .inc();
+      }
+      return payload;
     });
-    for (const spec of operations) registerOperation(app, pipeline.compile(spec, binderFor(spec)));
+    await app.register(inviteeSurface, { db: store.db, services, perAddress, perUser });
+    const compiled = new Map(
+      operations.map((spec) => [spec.name, pipeline.compile(spec, binderFor(spec))]),
+    );
+    for (const op of compiled.values())
+      registerOperation(app, op, metrics.forOperation(op.spec.name));
+    await app.register(consolePlugin, {
+      db: store.db,
+      log,
+      now,
+      operations: compiled,
+      limiter,
+      publicUrl: config.publicUrl,
+    });
+    await app.register(metricsPlugin, {
+      metrics,
+      ...(config.metricsToken ? { token: config.metricsToken } : {}),
+    });
+    const controls = new Controls({
+      store,
+      clock,
+      faults,
+      forget: () => {
+        services.unameCache.clear();
+        limiter.clear();
+        perAddress.clear();
+        perUser.clear();
+      },
+      defaults: { accountId: config.accountId, region: 'us-east-1' },
+      ...(boot.credentials ? { rootAccessKeyId: boot.credentials.accessKeyId } : {}),
+      operations: new Set(operations.map((o) => o.name)),
+    });
+    if (config.testControls) {
+      await app.register(controlsPlugin, {
+        controls,
+        ...(config.testControlsToken ? { token: config.testControlsToken } : {}),
+      });
+    }
+    if (config.seedFile) {
+      const summary = await controls.seedMissing(
+        parseFixture(readFileSync(config.seedFile, 'utf8')),
+      );
+      log.info({ seed: config.seedFile, networks: summary.networks.length }, 'seeded at start');
+    }
     app.get('/health', async (_req, reply) => {
       await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
       return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));
@@ -132,6 +227,16 @@ export async function startServer(
       );
     }, 3_600_000);
     purge.unref();
+    const retentionMs = (config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 86_400_000;
+    const purgeAuditTrail = () => {
+      if (retentionMs <= 0) return;
+      purgeAudit(store.db, now() - retentionMs).catch((err: unknown) =>
+        log.warn({ err }, 'audit purge failed'),
+      );
+    };
+    purgeAuditTrail();
+    const auditPurge = setInterval(purgeAuditTrail, 3_600_000);
+    auditPurge.unref();
 
     let closed = false;
     return {
@@ -139,12 +244,16 @@ export async function startServer(
       store,
       log,
       endpoint,
+      clock,
+      metrics,
+      ...(config.testControls ? { controls } : {}),
       ...(boot.credentials ? { rootCredentials: boot.credentials } : {}),
       ...(boot.credentialsFile ? { credentialsFile: boot.credentialsFile } : {}),
       async close() {
         if (closed) return;
         closed = true;
         clearInterval(purge);
+        clearInterval(auditPurge);
         await app.close();
         await worker?.stop();
         await store.close();

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashChallenge, verifyChallenge } from '../src/domain/bots.js';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
-import { adminCall } from './support/admin-call.js';
+import { adminClient } from './support/admin-call.js';
 
 describe('challenge hashing', () => {
   it('stores a salted scrypt hash with its parameters, never the password', async () => {
@@ -64,8 +64,7 @@ describe('challenge hashing', () => {
 describe('bot sign-in endpoint', () => {
   let server: EmbeddedServer;
 
-  const admin = (method: string, path: string, body?: unknown) =>
-    adminCall(server, method, path, body);
+  const admin = () => adminClient(server);
 
   async function login(networkId: string, username: string, challenge: string) {
     const res = await fetch(`${server.endpoint}/client/v1/networks/${networkId}/bots/login`, {
@@ -89,16 +88,10 @@ describe('bot sign-in endpoint', () => {
       registrationRateLimit: { ratePerSecond: 0.001, burst: 8 },
       registrationLockout: 2,
     });
-    networkId = String(
-      (await admin('POST', '/networks', { networkName: 'bots', accessLevel: 'STANDARD' }))[
-        'networkId'
-      ],
-    );
-    const groups = (await admin('GET', `/networks/${networkId}/security-groups`))[
-      'securityGroups'
-    ] as {
-      id: string;
-    }[];
+    networkId = (
+      await admin().call('CreateNetwork', { networkName: 'bots', accessLevel: 'STANDARD' })
+    ).networkId!;
+    const groups = (await admin().call('ListSecurityGroups', { networkId })).securityGroups ?? [];
     groupId = groups[0]!.id;
   });
 
@@ -107,17 +100,18 @@ describe('bot sign-in endpoint', () => {
   });
 
   it('locks a bot out after the limit, then limits its rate, then the address', async () => {
-    const created = await admin('POST', `/networks/${networkId}/bots`, {
+    const created = await admin().call('CreateBot', {
+      networkId,
       username: 'lockbot',
       groupId,
       challenge: 'right-password',
     });
-    const botId = String(created['botId']);
+    const botId = String(created.botId);
 
     expect((await login(networkId, 'lockbot', 'wrong-1')).status).toBe(400);
     expect((await login(networkId, 'lockbot', 'wrong-2')).status).toBe(400);
-    const bot = await admin('GET', `/networks/${networkId}/bots/${botId}`);
-    expect(bot['status']).toBe(1);
+    const bot = await admin().call('GetBot', { networkId, botId });
+    expect(bot.status).toBe(1);
     // Locked: even the right challenge is refused.
     const locked = await login(networkId, 'lockbot', 'right-password');
     expect(locked.status).toBe(403);

@@ -3,48 +3,31 @@
  * `npm test` first) in a child process against an in-process server; plus unit tests of the
  * CSV reader and the signed API client.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import {
-  AdminApiClient,
   AdminApiError,
+  AdminClient,
   readIni,
   resolveConnection,
-} from '../src/cli/api-client.js';
+  type ClientOptions,
+} from '../src/index.js';
+import { parseAuthorization, verifySignature, deriveSigningKey } from '../src/auth/sigv4.js';
+import { adminClient } from './support/admin-call.js';
+import { runCli } from './support/cli-run.js';
 import { CsvError, parseCsv, parseCsvTable } from '../src/cli/csv.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'wickr-admin');
+// Each test runs the CLI (a Node start-up each) several times: slow on a loaded machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI asynchronously: the server answers from this process's event loop. */
-function cli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env, cwd, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = runCli;
 
 describe('wickr-admin users (against a running server)', () => {
   let server: EmbeddedServer;
-  let client: AdminApiClient;
+  let client: AdminClient;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let networkId: string;
@@ -53,24 +36,18 @@ describe('wickr-admin users (against a running server)', () => {
 
   beforeAll(async () => {
     server = await startEmbedded();
-    client = new AdminApiClient({
-      endpoint: server.endpoint,
-      region: server.credentials.region,
-      credentials: server.credentials,
-      credentialsSource: 'test',
+    client = adminClient(server);
+    const net = await client.call('CreateNetwork', {
+      networkName: 'cli-test',
+      accessLevel: 'PREMIUM',
     });
-    const net = await client.send<{ networkId: string }>({
-      method: 'POST',
-      path: '/networks',
-      body: { networkName: 'cli-test', accessLevel: 'PREMIUM' },
-    });
-    networkId = net.networkId;
-    const groups = (await client.listSecurityGroups(networkId)) ?? [];
+    networkId = net.networkId!;
+    const groups = (await client.call('ListSecurityGroups', { networkId })).securityGroups ?? [];
     defaultGroup = groups.find((g) => g.isDefault)!.id;
-    const created = await client.send<{ securityGroup: { id: string } }>({
-      method: 'POST',
-      path: `/networks/${networkId}/security-groups`,
-      body: { name: 'Engineering', securityGroupSettings: {} },
+    const created = await client.call('CreateSecurityGroup', {
+      networkId,
+      name: 'Engineering',
+      securityGroupSettings: {},
     });
     extraGroup = created.securityGroup.id;
     dir = mkdtempSync(path.join(tmpdir(), 'wickr-cli-'));
@@ -91,7 +68,7 @@ describe('wickr-admin users (against a running server)', () => {
 
   async function allUsers() {
     const out = [];
-    for await (const u of client.listUsers(networkId)) out.push(u);
+    for await (const u of client.paginate('ListUsers', { networkId }, 'users')) out.push(u);
     return out;
   }
 
@@ -391,11 +368,10 @@ describe('CSV reader', () => {
 });
 
 describe('Admin API client', () => {
-  const connection = {
+  const connection: ClientOptions = {
     endpoint: 'http://127.0.0.1:9',
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    credentialsSource: 'test',
   };
 
   it('retries RateLimitError after Retry-After, within a bound', async () => {
@@ -414,23 +390,25 @@ describe('Admin API client', () => {
       }
       return new Response(JSON.stringify({ ok: true }), { status: 200 });
     }) as typeof fetch;
-    const c = new AdminApiClient(connection, {
+    const c = new AdminClient({
+      ...connection,
       fetch: fakeFetch,
       sleep: async (ms) => {
         waits.push(ms);
       },
       maxRetryWaitSeconds: 10,
     });
-    await expect(c.send({ method: 'GET', path: '/networks' })).resolves.toEqual({ ok: true });
+    await expect(c.call('ListNetworks', {})).resolves.toEqual({ ok: true });
     expect(waits).toEqual([2000, 10000]);
 
     calls = -100;
-    const limited = new AdminApiClient(connection, {
+    const limited = new AdminClient({
+      ...connection,
       fetch: fakeFetch,
       sleep: async () => {},
       maxRetries: 2,
     });
-    const err = await limited.send({ method: 'GET', path: '/networks' }).catch((e: unknown) => e);
+    const err = await limited.call('ListNetworks', {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AdminApiError);
     expect(err).toMatchObject({
       errorType: 'RateLimitError',
@@ -454,14 +432,68 @@ describe('Admin API client', () => {
           },
         },
       )) as typeof fetch;
-    const c = new AdminApiClient(connection, { fetch: fakeFetch });
-    const err = await c.send({ method: 'POST', path: '/x', body: {} }).catch((e: unknown) => e);
+    const c = new AdminClient({ ...connection, fetch: fakeFetch });
+    const err = await c
+      .call('CreateNetwork', { networkName: 'x', accessLevel: 'STANDARD' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({
       errorType: 'ValidationError',
       message: 'ValidationError: bad',
       reasons: [{ field: 'users[0].username', reason: 'empty' }],
       requestId: 'r-1',
     });
+  });
+
+  it('binds any operation from the contract: labels, query, headers and body', () => {
+    const c = new AdminClient({ ...connection, endpoint: 'http://127.0.0.1:9/prefix/' });
+    expect(
+      c.request('ListUsers', {
+        networkId: '12345678',
+        status: 1,
+        username: 'a b+c',
+        maxResults: 5,
+      }),
+    ).toEqual({
+      method: 'GET',
+      path: '/prefix/networks/12345678/users?maxResults=5&username=a%20b%2Bc&status=1',
+      headers: {},
+      body: '',
+    });
+    expect(
+      c.request('BatchToggleUserSuspendStatus', {
+        networkId: '12345678',
+        userIds: ['7'],
+        suspend: true,
+        clientToken: 'tok-1',
+      }),
+    ).toEqual({
+      method: 'PATCH',
+      path: '/prefix/networks/12345678/users/toggleSuspend?suspend=true',
+      headers: { 'x-client-token': 'tok-1', 'content-type': 'application/json' },
+      body: '{"userIds":["7"]}',
+    });
+    expect(() => c.request('GetUser', { networkId: '12345678' } as never)).toThrow(
+      /no value for the URI label \{userId\}/,
+    );
+  });
+
+  it('signs with the code the server verifies with', () => {
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const c = new AdminClient({ ...connection, now: () => now });
+    const req = c.sign('GetUser', { networkId: '12345678', userId: '42', startTime: 1.5 });
+    const signed = { method: req.method, url: req.path, headers: req.headers, body: req.body };
+    const parsed = parseAuthorization(signed, now);
+    expect(parsed).toMatchObject({ accessKeyId: 'AKIDEXAMPLE', region: 'us-east-1' });
+    expect(() =>
+      verifySignature(signed, parsed, deriveSigningKey('secret', parsed.date, 'us-east-1')),
+    ).not.toThrow();
+    expect(() =>
+      verifySignature(
+        { ...signed, url: `${signed.url}0` },
+        parsed,
+        deriveSigningKey('secret', parsed.date, 'us-east-1'),
+      ),
+    ).toThrow(/does not match/);
   });
 
   it('resolves endpoint, region and credentials from flags, env and credentials files', () => {

@@ -13,7 +13,7 @@ import { startMailSink, type CaughtMail, type MailSink } from './support/mail-si
 const DAY = 86_400_000;
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
-let server: EmbeddedServer;
+let server: Pick<EmbeddedServer, 'endpoint' | 'credentials' | 'server' | 'close'>;
 let sink: MailSink;
 let clock = Date.now();
 const logLines: Record<string, unknown>[] = [];

@@ -17,6 +17,9 @@ const LAYERS = ['protocol', 'pipeline', 'auth', 'domain', 'store'] as const;
 const ALSO: Record<string, readonly string[]> = {
   // The OIDC provider client is called by the domain's OIDC rules.
   domain: ['integrations'],
+  // The audit record's shape: the pipeline writes one with each change, in its transaction
+  // (audit/ itself sits on the store).
+  pipeline: ['audit'],
 };
 
 function files(dir: string): string[] {

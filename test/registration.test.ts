@@ -4,8 +4,8 @@
  * request date more than 15 minutes off the server's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type EmbeddedServer } from '../src/index.js';
-import { adminCall } from './support/admin-call.js';
+import { startEmbedded, type EmbeddedServer, type Input } from '../src/index.js';
+import { adminClient } from './support/admin-call.js';
 
 const DAY = 86_400_000;
 
@@ -24,8 +24,7 @@ describe('invite code expiry', () => {
   let networkId: string;
   let groupId: string;
 
-  const admin = (method: string, path: string, body?: unknown) =>
-    adminCall(server, method, path, body, clock);
+  const admin = () => adminClient(server, () => clock);
 
   async function register(username: string, inviteCode: string) {
     const res = await fetch(`${server.endpoint}/client/v1/networks/${networkId}/register`, {
@@ -36,18 +35,21 @@ describe('invite code expiry', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  async function createUser(item: Record<string, unknown>): Promise<ListedUser> {
-    const r = await admin('POST', `/networks/${networkId}/users`, {
+  async function createUser(
+    item: Omit<Input<'BatchCreateUser'>['users'][number], 'securityGroupIds'>,
+  ): Promise<ListedUser> {
+    const r = await admin().call('BatchCreateUser', {
+      networkId,
       users: [{ securityGroupIds: [groupId], ...item }],
     });
-    const ok = r['successful'] as ListedUser[];
+    const ok = (r.successful ?? []) as ListedUser[];
     expect(ok).toHaveLength(1);
     return ok[0]!;
   }
 
   async function listed(userId: string): Promise<ListedUser> {
-    const r = await admin('GET', `/networks/${networkId}/users?maxResults=100`);
-    const u = (r['users'] as ListedUser[]).find((x) => x.userId === userId);
+    const r = await admin().call('ListUsers', { networkId, maxResults: 100 });
+    const u = ((r.users ?? []) as ListedUser[]).find((x) => x.userId === userId);
     if (!u) throw new Error(`user ${userId} is not listed`);
     return u;
   }
@@ -57,14 +59,10 @@ describe('invite code expiry', () => {
       now: () => clock,
       registrationRateLimit: { ratePerSecond: 1000, burst: 1000 },
     });
-    networkId = String(
-      (await admin('POST', '/networks', { networkName: 'expiry', accessLevel: 'STANDARD' }))[
-        'networkId'
-      ],
-    );
-    const groups = (await admin('GET', `/networks/${networkId}/security-groups`))[
-      'securityGroups'
-    ] as { id: string }[];
+    networkId = (
+      await admin().call('CreateNetwork', { networkName: 'expiry', accessLevel: 'STANDARD' })
+    ).networkId!;
+    const groups = (await admin().call('ListSecurityGroups', { networkId })).securityGroups ?? [];
     groupId = groups[0]!.id;
   });
 
@@ -96,10 +94,8 @@ describe('invite code expiry', () => {
     expect(after.challengeFailures).toBe(1);
     expect(after.status).toBe(1);
 
-    const re = await admin('PATCH', `/networks/${networkId}/users/re-invite`, {
-      userIds: [u.userId],
-    });
-    expect(re['successful']).toEqual([{ userId: u.userId }]);
+    const re = await admin().call('BatchReinviteUser', { networkId, userIds: [u.userId] });
+    expect(re.successful).toEqual([{ userId: u.userId }]);
     const renewed = await listed(u.userId);
     expect(renewed.isInviteExpired).toBe(false);
     expect(renewed.challengeFailures).toBe(0);
@@ -120,15 +116,12 @@ describe('invite code expiry', () => {
     expect((await listed(u.userId)).isInviteExpired).toBe(true);
     expect((await register(u.username, 'Custom-Code-99')).status).toBe(400);
 
-    await admin('PATCH', `/networks/${networkId}/users/re-invite`, { userIds: [u.userId] });
+    await admin().call('BatchReinviteUser', { networkId, userIds: [u.userId] });
     const renewed = await listed(u.userId);
     expect(renewed.inviteCode).toBe('Custom-Code-99');
     expect(renewed.isInviteExpired).toBe(false);
-    const upd = await admin('PATCH', `/networks/${networkId}/users`, {
-      userId: u.userId,
-      userDetails: {},
-    });
-    expect(upd['inviteExpiration']).toBe(Math.floor((clock + 2 * DAY) / 1000));
+    const upd = await admin().call('UpdateUser', { networkId, userId: u.userId, userDetails: {} });
+    expect(upd.inviteExpiration).toBe(Math.floor((clock + 2 * DAY) / 1000));
     expect((await register(u.username, 'Custom-Code-99')).status).toBe(200);
   });
 });

@@ -12,7 +12,11 @@ import { configFromEnv, startServer, type RunningServer } from '../src/index.js'
 import type { EmbeddedServer } from '../src/index.js';
 import { adminCall } from './support/admin-call.js';
 
-async function serve(checkResponses: boolean): Promise<EmbeddedServer> {
+type Served = Pick<EmbeddedServer, 'endpoint' | 'credentials' | 'close'> & {
+  server: RunningServer;
+};
+
+async function serve(checkResponses: boolean): Promise<Served> {
   const accessKeyId = generateAccessKeyId();
   const secretAccessKey = randomBytes(30).toString('base64url');
   const config = {
@@ -48,8 +52,8 @@ async function serve(checkResponses: boolean): Promise<EmbeddedServer> {
 }
 
 describe('responses against the output shape', () => {
-  let loose: EmbeddedServer;
-  let strict: EmbeddedServer;
+  let loose: Served;
+  let strict: Served;
   beforeAll(async () => {
     [loose, strict] = await Promise.all([serve(false), serve(true)]);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../src/contract/index.js';
 import { ApiError } from '../src/contract/errors.js';
-import { bindInput, planBinding } from '../src/protocol/binding.js';
+import { planBinding } from '../src/contract/binding-plan.js';
+import { bindInput } from '../src/protocol/binding.js';
 import { compileValidator, fieldPath } from '../src/pipeline/validate.js';
 import { Pager } from '../src/domain/pagination.js';
 

@@ -9,6 +9,7 @@ import { runLoad } from './load.mjs';
 import { sizeLabel } from './report.mjs';
 import { postgresNetwork, query, sqliteNetwork, TMP } from './seed.mjs';
 import { DEFAULT_SERVER_CLI, startServer } from './server.mjs';
+import { seededRandom } from '../../dist/random.js';
 
 export const BATCH = 50;
 
@@ -25,17 +26,8 @@ export const median = (xs) => {
 export const primaryOf = (xs) =>
   xs.includes(100_000) ? 100_000 : xs[Math.floor((xs.length - 1) / 2)];
 
-/** A deterministic PRNG (mulberry32), so a run's request pools are reproducible. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (mulberry32, the server's own), so a run's request pools are reproducible. */
+export const rng = seededRandom;
 
 const CLK_TCK =
   Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;

@@ -16,8 +16,8 @@ import {
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { unameOf } from '../../dist/domain/member-identity.js';
-import { callOk } from './sign.mjs';
+import { unameOf } from 'wickr-admin-server';
+import { benchClient } from './client.mjs';
 import { ROOT, serverBuild, startServer } from './server.mjs';
 
 export const TMP = join(ROOT, 'bench', 'results', 'tmp');
@@ -88,7 +88,7 @@ export function seededUser(i) {
 async function createNetwork(databaseUrl, name, serverCli) {
   const server = await startServer(databaseUrl, serverCli ? { script: serverCli } : {});
   try {
-    const out = await callOk(server.endpoint, 'POST', '/networks', {
+    const out = await benchClient(server.endpoint).call('CreateNetwork', {
       networkName: name,
       accessLevel: 'PREMIUM',
     });

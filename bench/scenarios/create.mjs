@@ -3,7 +3,7 @@
 import { BATCH, writePlan } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
-import { signRequest } from '../lib/sign.mjs';
+import { benchClient } from '../lib/client.mjs';
 
 async function createScenario(run, engine, size) {
   const { warmup, duration, repeats } = run.settings;
@@ -11,23 +11,19 @@ async function createScenario(run, engine, size) {
   const countUsers = () => run.countRows(net, 'members', "kind = 'user'");
   const countInvites = () => run.countRows(net, 'outbox', "kind = 'invite'");
   const r = await run.withServer(net, async (server) => {
-    const host = new URL(server.endpoint).host;
+    const client = benchClient(server.endpoint);
     const users0 = await countUsers();
     const invites0 = await countInvites();
     // 50 fresh usernames a request, unique over the whole run (made lazily past the prepared pool).
     const make = (i) =>
-      signRequest({
-        method: 'POST',
-        host,
-        path: `/networks/${net.networkId}/users`,
-        body: JSON.stringify({
-          users: Array.from({ length: BATCH }, (_, k) => ({
-            username: `new.${run.runTag}.${i}.${k}@create.example.com`,
-            firstName: 'New',
-            lastName: `User${k}`,
-            securityGroupIds: [net.groupId],
-          })),
-        }),
+      client.sign('BatchCreateUser', {
+        networkId: net.networkId,
+        users: Array.from({ length: BATCH }, (_, k) => ({
+          username: `new.${run.runTag}.${i}.${k}@create.example.com`,
+          firstName: 'New',
+          lastName: `User${k}`,
+          securityGroupIds: [net.groupId],
+        })),
       });
     const source = requestSource(make, {
       prepared: Math.min(20_000, Math.max(1000, 300 * (warmup + duration * repeats))),

@@ -7,7 +7,7 @@ import { log, writePlan } from '../lib/bench-run.mjs';
 import { sizeLabel } from '../lib/report.mjs';
 import { TMP } from '../lib/seed.mjs';
 import { ROOT } from '../lib/server.mjs';
-import { CREDENTIALS, REGION } from '../lib/sign.mjs';
+import { CREDENTIALS, REGION } from '../lib/client.mjs';
 
 const CLI = join(ROOT, 'bin', 'wickr-admin');
 

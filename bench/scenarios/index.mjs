@@ -2,6 +2,7 @@
 // exporting { name, plan(run, engine) → sizes, run(run, engine, size), targets?(find, run) };
 // add a file beside these and list it here.
 import create from './create.mjs';
+import delivery from './delivery.mjs';
 import importScenario from './import.mjs';
 import list from './list.mjs';
 import lookup from './lookup.mjs';
@@ -19,7 +20,8 @@ export const SCENARIOS = [
   reinvite,
   create,
   importScenario,
+  delivery,
 ];
 
 /** The order the targets table lists scenarios in (the targets of the original report). */
-export const TARGET_ORDER = ['lookup', 'reinvite', 'create', 'list', 'import', 'start'];
+export const TARGET_ORDER = ['lookup', 'reinvite', 'create', 'list', 'import', 'start', 'delivery'];

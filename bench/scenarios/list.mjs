@@ -2,33 +2,35 @@
 import { largestOf } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
-import { call, signRequest } from '../lib/sign.mjs';
+import { benchClient } from '../lib/client.mjs';
 
 async function listScenario(run, engine, size) {
   const net = await run.network(engine, size);
   const r = await run.withServer(net, async (server) => {
-    const host = new URL(server.endpoint).host;
+    const client = benchClient(server.endpoint);
     // Distinct requests: first pages and later pages (keyset tokens collected by walking).
-    const paths = [];
+    const inputs = [];
     for (const status of [1, 2]) {
-      for (const dir of ['ASC', 'DESC']) {
-        const base = `/networks/${net.networkId}/users?maxResults=100&status=${status}&sortFields=username&sortDirection=${dir}`;
-        let token;
+      for (const sortDirection of ['ASC', 'DESC']) {
+        let nextToken;
         for (let page = 0; page < 25; page++) {
-          const path = token ? `${base}&nextToken=${encodeURIComponent(token)}` : base;
-          paths.push(path);
-          const out = await call(server.endpoint, 'GET', path);
-          if (out.status !== 200)
-            throw new Error(`ListUsers answered ${out.status}: ${out.body.slice(0, 300)}`);
-          token = out.json.nextToken;
-          if (!token) break;
+          const input = {
+            networkId: net.networkId,
+            maxResults: 100,
+            status,
+            sortFields: 'username',
+            sortDirection,
+            ...(nextToken ? { nextToken } : {}),
+          };
+          inputs.push(input);
+          nextToken = (await client.call('ListUsers', input)).nextToken;
+          if (!nextToken) break;
         }
       }
     }
-    const source = requestSource(
-      (i) => signRequest({ method: 'GET', host, path: paths[i % paths.length] }),
-      { prepared: paths.length },
-    );
+    const source = requestSource((i) => client.sign('ListUsers', inputs[i % inputs.length]), {
+      prepared: inputs.length,
+    });
     const m = await run.measure(`list ${engine} ${sizeLabel(size)}`, server, source, {
       connections: run.conns(8),
       check: (out) => {

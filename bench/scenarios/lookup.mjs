@@ -1,13 +1,13 @@
 // `lookup`: BatchLookupUserUname with 50 unames that all resolve, on each size and engine.
 // Also the engine of `lookup-cold` and `lookup-floor` (variants of the same requests).
 import { join } from 'node:path';
-import { unameOf } from '../../dist/domain/member-identity.js';
+import { unameOf } from 'wickr-admin-server';
 import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
 import { seededUser } from '../lib/seed.mjs';
 import { ROOT } from '../lib/server.mjs';
-import { signRequest } from '../lib/sign.mjs';
+import { benchClient } from '../lib/client.mjs';
 
 const OTHER = {
   cold: '50 hits a request; uname cache off: every uname read from the database',
@@ -27,18 +27,13 @@ export async function lookupScenario(run, engine, size, variant = '') {
   const r = await run.withServer(
     net,
     async (server) => {
-      const host = new URL(server.endpoint).host;
+      const client = benchClient(server.endpoint);
       const rand = rng(size);
       const make = () => {
         const picked = new Set();
         while (picked.size < BATCH) picked.add(Math.floor(rand() * size));
         const unames = [...picked].map((i) => unameOf(net.unameKey, seededUser(i).username));
-        return signRequest({
-          method: 'POST',
-          host,
-          path: `/networks/${net.networkId}/users/uname-lookup`,
-          body: JSON.stringify({ unames }),
-        });
+        return client.sign('BatchLookupUserUname', { networkId: net.networkId, unames });
       };
       const source = requestSource(make, { prepared: 1000 });
       const m = await run.measure(`${name} ${engine} ${sizeLabel(size)}`, server, source, {

@@ -4,7 +4,7 @@ import { BATCH, writePlan } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
 import { query } from '../lib/seed.mjs';
-import { signRequest } from '../lib/sign.mjs';
+import { benchClient } from '../lib/client.mjs';
 
 async function reinviteScenario(run, engine, size) {
   const net = await run.scratchNetwork(engine, size, 'reinvite');
@@ -22,17 +22,13 @@ async function reinviteScenario(run, engine, size) {
     );
   const countReinvites = () => run.countRows(net, 'outbox', "kind = 'reinvite'");
   const r = await run.withServer(net, async (server) => {
-    const host = new URL(server.endpoint).host;
+    const client = benchClient(server.endpoint);
     const before = await countReinvites();
     // Each request reinvites a different batch; pending users stay pending, so the pool cycles.
     const make = (i) =>
-      signRequest({
-        method: 'PATCH',
-        host,
-        path: `/networks/${net.networkId}/users/re-invite`,
-        body: JSON.stringify({
-          userIds: pending.slice((i % batches) * BATCH, ((i % batches) + 1) * BATCH),
-        }),
+      client.sign('BatchReinviteUser', {
+        networkId: net.networkId,
+        userIds: pending.slice((i % batches) * BATCH, ((i % batches) + 1) * BATCH),
       });
     const source = requestSource(make, { prepared: batches });
     const m = await run.measure(`reinvite ${engine} ${sizeLabel(size)}`, server, source, {

@@ -11,7 +11,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { unauthorized } from '../contract/errors.js';
 
 export const SERVICE = 'wickr';
-const ALGORITHM = 'AWS4-HMAC-SHA256';
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 export interface SignedRequest {
@@ -96,14 +96,12 @@ export function verifySignature(
   parsed: ParsedAuthorization,
   signingKey: Buffer,
 ): void {
-  const canonical = canonicalRequest(req, parsed.signedHeaders);
-  const stringToSign = [
-    ALGORITHM,
+  const expected = signatureOf(
+    signingKey,
     parsed.amzDate,
     `${parsed.date}/${parsed.region}/${parsed.service}/aws4_request`,
-    sha256Hex(canonical),
-  ].join('\n');
-  const expected = createHmac('sha256', signingKey).update(stringToSign).digest();
+    canonicalRequest(req, parsed.signedHeaders),
+  );
   const given = /^[0-9a-f]{64}$/.test(parsed.signature)
     ? Buffer.from(parsed.signature, 'hex')
     : Buffer.alloc(0);
@@ -119,6 +117,20 @@ export function deriveSigningKey(secret: string, date: string, region: string): 
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kService = createHmac('sha256', kRegion).update(SERVICE).digest();
   return createHmac('sha256', kService).update('aws4_request').digest();
+}
+
+/**
+ * The signature of a canonical request: HMAC of the string to sign under the derived key.
+ * The verifier and the client signer (src/client/signer.ts) both compute it here.
+ */
+export function signatureOf(
+  signingKey: Buffer,
+  amzDate: string,
+  scope: string,
+  canonical: string,
+): Buffer {
+  const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
+  return createHmac('sha256', signingKey).update(stringToSign).digest();
 }
 
 export function canonicalRequest(req: SignedRequest, signedHeaders: string[]): string {
@@ -216,47 +228,4 @@ export function formatAmzDate(ms: number): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-}
-
-export interface SigningParams {
-  method: string;
-  /** Path and query exactly as they will be sent (already percent-encoded). */
-  url: string;
-  /** `host[:port]` as the HTTP client will send it. */
-  host: string;
-  /** Further headers to send and sign (e.g. content-type, x-client-token). */
-  headers?: Record<string, string>;
-  body: string | Buffer;
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-  now?: number;
-}
-
-/**
- * Signs a request (header form) with the same canonical-request code the verifier uses, so
- * the CLI and the server cannot drift apart. Returns every header to send, lowercased,
- * including `host`, `x-amz-date` and `authorization`.
- */
-export function signRequest(p: SigningParams): Record<string, string> {
-  const amzDate = formatAmzDate(p.now ?? Date.now());
-  const date = amzDate.slice(0, 8);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = v;
-  headers['host'] = p.host;
-  headers['x-amz-date'] = amzDate;
-  const body = typeof p.body === 'string' ? Buffer.from(p.body) : p.body;
-  const signedHeaders = Object.keys(headers).sort();
-  const canonical = canonicalRequest(
-    { method: p.method, url: p.url, headers, body },
-    signedHeaders,
-  );
-  const scope = `${date}/${p.region}/${SERVICE}/aws4_request`;
-  const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
-  const signature = createHmac('sha256', deriveSigningKey(p.secretAccessKey, date, p.region))
-    .update(stringToSign)
-    .digest('hex');
-  headers['authorization'] =
-    `${ALGORITHM} Credential=${p.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
-  return headers;
 }

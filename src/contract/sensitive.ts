@@ -1,15 +1,56 @@
 /**
- * Where the contract marks members sensitive (`x-sensitive`: secrets, personal names): the
- * paths of those members in any operation's input or output, for log redaction. Array items
- * are `*`, e.g. `users.*.firstName`.
+ * What the contract marks sensitive (`x-sensitive`: secrets, personal names), in one place:
+ * the paths of those members for log redaction, and the masked copy of a request for the
+ * audit trail. A custom invite code is treated as sensitive too, though the model does not
+ * mark it.
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { OperationSpec } from './dsl.js';
 
+export const MASK = '***';
+
+/** Members the model does not mark but that are secrets all the same (a custom invite code). */
+const SECRET_NAMES = new Set(['inviteCode']);
+
+/** A copy of `value` with every member whose schema carries `x-sensitive` replaced by "***". */
+export function maskSensitive(schema: TSchema | undefined, value: unknown): unknown {
+  if (value === undefined || value === null || !schema) return value;
+  const s = schema as Record<string, unknown>;
+  if (s['x-sensitive']) return MASK;
+  if (Array.isArray(value)) {
+    const items = s['items'] as TSchema | undefined;
+    return value.map((v) => maskSensitive(items, v));
+  }
+  if (typeof value === 'object') {
+    const props = (s['properties'] ?? {}) as Record<string, TSchema>;
+    const extra = s['additionalProperties'];
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const sub = props[k] ?? (typeof extra === 'object' ? (extra as TSchema) : undefined);
+      out[k] = SECRET_NAMES.has(k) && v !== undefined ? MASK : maskSensitive(sub, v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** True when a schema marks anything sensitive: only such requests need the walk above. */
+export function hasSensitive(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  if ((schema as Record<string, unknown>)['x-sensitive']) return true;
+  const props = (schema as Record<string, unknown>)['properties'];
+  if (props && typeof props === 'object' && Object.keys(props).some((k) => SECRET_NAMES.has(k)))
+    return true;
+  return Object.values(schema as Record<string, unknown>).some(hasSensitive);
+}
+
+/** Paths of the sensitive members in any operation's input or output (array items are `*`). */
 export function sensitivePaths(operations: readonly OperationSpec[]): string[] {
   const paths = new Set<string>();
   const walk = (schema: TSchema, path: string[]): void => {
-    if (schema['x-sensitive']) paths.add(path.join('.'));
+    if (schema['x-sensitive'] || SECRET_NAMES.has(path[path.length - 1] ?? '')) {
+      paths.add(path.join('.'));
+    }
     if (schema['type'] === 'array') walk(schema['items'] as TSchema, [...path, '*']);
     const props = schema['properties'] as Record<string, TSchema> | undefined;
     for (const [name, member] of Object.entries(props ?? {})) walk(member, [...path, name]);

@@ -1,13 +1,27 @@
 /**
- * Sends queued outbox messages over SMTP. Each message is claimed with a lease (so several
- * replicas never send the same message at once), sent, then marked sent; a failure is
- * retried with exponential backoff. A crash between sending and marking can send a message
- * twice, never zero times; the Message-ID is stable per outbox row so mail systems can dedupe.
+ * Sends queued outbox messages over SMTP, in batches sent concurrently over pooled
+ * connections. A message goes out only while its recipient can still use it: the member is
+ * still pending, unsuspended, has not declined, and the message's code is the current one;
+ * otherwise it is withdrawn unsent. A failure is retried with exponential backoff. A crash
+ * between sending and recording can send a message twice, never zero times; the Message-ID
+ * is stable per outbox row so mail systems can dedupe.
+ *
+ * Claiming, per engine:
+ * - PostgreSQL: a batch's rows stay locked (FOR UPDATE SKIP LOCKED) in one transaction from
+ *   the check through the send to the record. Replicas skip each other's rows, so they share
+ *   the outbox; a DeleteNetwork (or user deletion, registration...) touching a row being
+ *   sent waits for the send, so no message leaves after the change that withdraws it
+ *   committed; a crashed replica's locks go with its connection.
+ * - SQLite (one server process, one connection): holding the connection during a send would
+ *   stall every request, so the rows are leased instead (next_attempt_at moved ahead) in a
+ *   short transaction, sent, then recorded. DeleteNetwork waits for this process's sends to
+ *   its network (`settled`) before it deletes.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
+import { engineOf } from '../store/database.js';
 import { htmlOfText } from './html.js';
 
 const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
@@ -20,6 +34,12 @@ export interface WorkerOptions {
   pollMs?: number;
   maxAttempts?: number;
   leaseMs?: number;
+  /** Told of each delivery attempt's outcome (metrics). */
+  onAttempt?: (outcome: 'sent' | 'retry' | 'failed') => void;
+  /** Pooled SMTP connections (messages in flight at once). */
+  connections?: number;
+  /** Messages claimed per batch. */
+  batchSize?: number;
 }
 
 export const MAX_BACKOFF_MS = 15 * 60 * 1000;
@@ -28,19 +48,51 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
 }
 
+type Due = OutboxRow & {
+  m_status: number | null;
+  m_suspended: number | null;
+  m_code: string | null;
+  m_declined: number | null;
+};
+
+type Outcome = { m: OutboxRow } & (
+  | { result: 'sent' }
+  | { result: 'withdrawn' | 'failed'; reason: string }
+  | { result: 'retry'; error: string }
+);
+
+/** Why a message may no longer be sent, or undefined when it may. */
+export function undeliverable(m: Due): string | undefined {
+  if (m.member_id === null) return undefined;
+  if (m.m_status === null) return 'the user was deleted';
+  if (Number(m.m_status) !== 1) return 'the user has registered';
+  if (Number(m.m_suspended) === 1) return 'the user is suspended';
+  if (m.m_declined !== null) return 'the user declined the invitation';
+  if (m.invite_code !== null && m.m_code !== m.invite_code) {
+    return 'the invite code was replaced';
+  }
+  return undefined;
+}
+
 export class DeliveryWorker {
   private readonly transport: Transporter;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly now: () => number;
+  /** Sends in flight per network (SQLite), and who waits for them to end. */
+  private readonly inFlight = new Map<string, { count: number; waiters: (() => void)[] }>();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly options: WorkerOptions,
   ) {
-    this.transport = nodemailer.createTransport(options.smtpUrl);
+    this.transport = nodemailer.createTransport(pooledUrl(options.smtpUrl, this.connections));
     this.now = options.now ?? Date.now;
+  }
+
+  private get connections(): number {
+    return this.options.connections ?? 8;
   }
 
   start(): void {
@@ -50,6 +102,13 @@ export class DeliveryWorker {
   /** Called after a change queued mail: look soon rather than at the next poll. */
   wake(): void {
     if (!this.stopped) this.schedule(25);
+  }
+
+  /** Resolves once no message of the network is being sent by this process. */
+  settled(networkId: string): Promise<void> {
+    const f = this.inFlight.get(networkId);
+    if (!f) return Promise.resolve();
+    return new Promise((resolve) => f.waiters.push(resolve));
   }
 
   async stop(): Promise<void> {
@@ -79,94 +138,177 @@ export class DeliveryWorker {
     this.timer.unref();
   }
 
-  /** One pass over due messages; returns how many were handled. */
+  /** Delivers due messages, batch after batch, until none is due; returns how many were handled. */
   async tick(): Promise<number> {
-    const now = this.now();
-    const due = await this.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('id')
-      .limit(50)
-      .execute();
     let handled = 0;
-    for (const m of due) {
-      if (this.stopped) break;
-      if (!(await this.claim(m, now))) continue;
-      await this.deliver(m);
-      handled++;
+    while (!this.stopped) {
+      const n =
+        engineOf(this.db) === 'postgres' ? await this.lockedBatch() : await this.leasedBatch();
+      handled += n;
+      if (n === 0) break;
     }
     return handled;
   }
 
-  private async claim(m: OutboxRow, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('outbox')
-      .set({ next_attempt_at: now + (this.options.leaseMs ?? 60_000) })
-      .where('id', '=', m.id)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '=', m.next_attempt_at)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+  private dueQuery(db: Kysely<Database>, now: number) {
+    return db
+      .selectFrom('outbox as o')
+      .leftJoin('members as m', 'm.member_id', 'o.member_id')
+      .selectAll('o')
+      .select([
+        'm.status as m_status',
+        'm.suspended as m_suspended',
+        'm.invite_code as m_code',
+        'm.invite_declined_at as m_declined',
+      ])
+      .where('o.status', '=', 'pending')
+      .where('o.next_attempt_at', '<=', now)
+      .orderBy('o.id')
+      .limit(this.options.batchSize ?? 100);
   }
 
-  private async deliver(m: OutboxRow): Promise<void> {
-    const log = this.options.log;
-    if (!isEmailAddress(m.recipient)) {
-      await this.finish(m, 'failed', `"${m.recipient}" is not an e-mail address`);
-      log.warn(
-        { outboxId: m.id, networkId: m.network_id },
-        'invitation not sent: username is not an e-mail address',
-      );
-      return;
-    }
-    try {
-      await this.transport.sendMail({
-        from: this.options.from,
-        to: m.recipient,
-        subject: m.subject,
-        text: m.body_text,
-        html: htmlOfText(m.body_text, m.subject),
-        messageId: `<outbox-${m.id}.${m.network_id}@wickr-admin.local>`,
-      });
-      await this.finish(m, 'sent', null);
-      log.info({ outboxId: m.id, networkId: m.network_id, kind: m.kind }, 'invitation sent');
-    } catch (err) {
-      const attempts = m.attempts + 1;
-      const max = this.options.maxAttempts ?? 10;
-      const message = err instanceof Error ? err.message : String(err);
-      if (attempts >= max) {
-        await this.finish(m, 'failed', message);
-        log.error({ outboxId: m.id, attempts, err: message }, 'invitation delivery gave up');
-      } else {
-        await this.db
+  /** PostgreSQL: check, send and record in one transaction holding the rows. */
+  private async lockedBatch(): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const due = (await this.dueQuery(trx, this.now())
+        .modifyEnd(sql`FOR UPDATE OF o SKIP LOCKED`)
+        .execute()) as Due[];
+      if (due.length === 0) return 0;
+      await this.record(trx, await this.sendAll(due));
+      return due.length;
+    });
+  }
+
+  /** SQLite: lease in a short transaction, send, then record. */
+  private async leasedBatch(): Promise<number> {
+    const now = this.now();
+    const claimed = await this.db.transaction().execute(async (trx) => {
+      const due = (await this.dueQuery(trx, now).execute()) as Due[];
+      if (due.length > 0) {
+        await trx
           .updateTable('outbox')
-          .set({ attempts, next_attempt_at: this.now() + backoffMs(attempts), last_error: message })
-          .where('id', '=', m.id)
+          .set({ next_attempt_at: now + (this.options.leaseMs ?? 60_000) })
+          .where(
+            'id',
+            'in',
+            due.map((m) => m.id),
+          )
+          .execute();
+        // Counted before the commit: a DeleteNetwork that runs next already waits for them.
+        for (const m of due) this.began(m.network_id);
+      }
+      return due;
+    });
+    if (claimed.length === 0) return 0;
+    const outcomes = await this.sendAll(claimed, (m) => this.ended(m.network_id));
+    await this.db.transaction().execute((trx) => this.record(trx, outcomes));
+    return claimed.length;
+  }
+
+  private began(networkId: string): void {
+    const f = this.inFlight.get(networkId);
+    if (f) f.count++;
+    else this.inFlight.set(networkId, { count: 1, waiters: [] });
+  }
+
+  private ended(networkId: string): void {
+    const f = this.inFlight.get(networkId);
+    if (!f) return;
+    if (--f.count > 0) return;
+    this.inFlight.delete(networkId);
+    for (const w of f.waiters) w();
+  }
+
+  /** Sends every deliverable message at once (the pool queues them over its connections). */
+  private async sendAll(due: Due[], done: (m: Due) => void = () => undefined): Promise<Outcome[]> {
+    return Promise.all(
+      due.map(async (m): Promise<Outcome> => {
+        try {
+          const why = undeliverable(m);
+          if (why) return { m, result: 'withdrawn', reason: `not sent: ${why}` };
+          if (!isEmailAddress(m.recipient)) {
+            return { m, result: 'failed', reason: `"${m.recipient}" is not an e-mail address` };
+          }
+          await this.transport.sendMail({
+            from: this.options.from,
+            to: m.recipient,
+            subject: m.subject,
+            text: m.body_text,
+            html: htmlOfText(m.body_text, m.subject),
+            messageId: `<outbox-${m.id}.${m.network_id}@wickr-admin.local>`,
+          });
+          return { m, result: 'sent' };
+        } catch (err) {
+          return { m, result: 'retry', error: err instanceof Error ? err.message : String(err) };
+        } finally {
+          done(m);
+        }
+      }),
+    );
+  }
+
+  /** Records outcomes; only rows still pending change (a withdrawn or deleted one stays so). */
+  private async record(db: Kysely<Database>, outcomes: Outcome[]): Promise<void> {
+    const log = this.options.log;
+    const now = this.now();
+    const sent = outcomes.filter((o) => o.result === 'sent').map((o) => o.m.id);
+    if (sent.length > 0) {
+      await db
+        .updateTable('outbox')
+        .set((eb) => ({
+          status: 'sent',
+          attempts: eb('attempts', '+', 1),
+          sent_at: now,
+          last_error: null,
+        }))
+        .where('id', 'in', sent)
+        .where('status', '=', 'pending')
+        .execute();
+      log.info({ count: sent.length }, 'invitations sent');
+    }
+    const max = this.options.maxAttempts ?? 10;
+    const onAttempt = this.options.onAttempt;
+    for (const o of outcomes) {
+      if (o.result === 'sent') {
+        onAttempt?.('sent');
+        continue;
+      }
+      const attempts = o.m.attempts + 1;
+      if (o.result !== 'withdrawn')
+        onAttempt?.(o.result === 'retry' && attempts < max ? 'retry' : 'failed');
+      const row = db.updateTable('outbox').where('id', '=', o.m.id).where('status', '=', 'pending');
+      if (o.result === 'retry' && attempts < max) {
+        await row
+          .set({ attempts, next_attempt_at: now + backoffMs(attempts), last_error: o.error })
           .execute();
         log.warn(
-          { outboxId: m.id, attempts, err: message },
+          { outboxId: o.m.id, attempts, err: o.error },
           'invitation delivery failed; will retry',
         );
+        continue;
+      }
+      const reason = o.result === 'retry' ? o.error : o.reason;
+      const where = { outboxId: o.m.id, networkId: o.m.network_id };
+      if (o.result === 'withdrawn') {
+        await row.set({ status: 'withdrawn', last_error: reason }).execute();
+        log.info({ ...where, reason }, 'invitation withdrawn');
+      } else {
+        await row.set({ status: 'failed', attempts, last_error: reason }).execute();
+        if (o.result === 'failed') log.warn({ ...where, reason }, 'invitation not sent');
+        else log.error({ ...where, attempts, err: reason }, 'invitation delivery gave up');
       }
     }
   }
+}
 
-  private async finish(
-    m: OutboxRow,
-    status: 'sent' | 'failed',
-    error: string | null,
-  ): Promise<void> {
-    await this.db
-      .updateTable('outbox')
-      .set({
-        status,
-        attempts: m.attempts + 1,
-        sent_at: status === 'sent' ? this.now() : null,
-        last_error: error,
-      })
-      .where('id', '=', m.id)
-      .execute();
+/** The SMTP URL with pooling on (unless the URL says otherwise). */
+export function pooledUrl(smtpUrl: string, connections: number): string {
+  const url = new URL(smtpUrl);
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  if (!url.searchParams.has('maxConnections')) {
+    url.searchParams.set('maxConnections', String(connections));
   }
+  // Keep connections for many messages instead of reconnecting every 100.
+  if (!url.searchParams.has('maxMessages')) url.searchParams.set('maxMessages', '100000');
+  return url.toString();
 }

@@ -113,7 +113,27 @@ export function batchMessage(verb: string, ok: number, failed: number): string {
   return `${ok} ${ok === 1 ? 'item' : 'items'} ${verb}, ${failed} failed.`;
 }
 
-/** Distinct values in request order: batch items are processed once each. */
+/**
+ * Batch items that repeat an earlier one (same key): index → the earlier item's index. The
+ * first is processed; each repeat is answered in `failed` (see repeatReason).
+ */
+export function repeatsOf<T>(items: readonly T[], key: (t: T) => string): Map<number, number> {
+  const first = new Map<string, number>();
+  const repeats = new Map<number, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    const at = first.get(k);
+    if (at === undefined) first.set(k, i);
+    else repeats.set(i, at);
+  });
+  return repeats;
+}
+
+/** The `reason` of a batch item that repeats an earlier one. */
+export const repeatReason = (list: string, index: number, first: number, what: string) =>
+  `${list}[${index}] repeats ${list}[${first}] (${what}); only the first is processed.`;
+
+/** Distinct values in request order. */
 export function distinct<T>(items: readonly T[], key: (t: T) => string = String): T[] {
   const seen = new Set<string>();
   return items.filter((i) => {

@@ -38,6 +38,10 @@ export interface Services {
   unameCache: UnameCache;
   /** Wakes the delivery worker after a commit that queued mail. */
   mailQueued(): void;
+  /** Told when failed invite codes lock a user out of registration (metrics). */
+  onLockout?(): void;
+  /** Resolves once this process sends no message of the network (see delivery/worker.ts). */
+  mailSettled(networkId: string): Promise<void>;
 }
 
 export interface Ctx {

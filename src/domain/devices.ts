@@ -1,6 +1,6 @@
 /** Devices: created when a user registers with an invite code; listed and reset by admins. */
 import type { DeviceRow } from '../store/schema.js';
-import { batchMessage, distinct, listPage, sortKeyset } from './common.js';
+import { batchMessage, repeatReason, repeatsOf, listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
 import { deviceType } from './device-types.js';
 import { resetDevices } from './owners/devices.js';
@@ -46,7 +46,8 @@ export const ListDevicesForUser: Handler<'ListDevicesForUser'> = async (ctx, inp
 
 export const BatchResetDevicesForUser: Handler<'BatchResetDevicesForUser'> = async (ctx, input) => {
   const user = await requireUser(ctx, input.networkId, input.userId);
-  const appIds = distinct(input.appIds);
+  const repeats = repeatsOf(input.appIds, String);
+  const appIds = input.appIds.filter((_, i) => !repeats.has(i));
   const rows = await ctx.db
     .selectFrom('devices')
     .select('app_id')
@@ -58,13 +59,23 @@ export const BatchResetDevicesForUser: Handler<'BatchResetDevicesForUser'> = asy
   if (found.length > 0) {
     await resetDevices(ctx.db, Number(user.member_id), found);
   }
-  const failed = appIds
-    .filter((a) => !known.has(a))
-    .map((appId) => ({
-      appId,
-      field: 'appId',
-      reason: `Device ${appId} does not belong to user ${input.userId}.`,
-    }));
+  const failed: { appId: string; field: string; reason: string }[] = [];
+  input.appIds.forEach((appId, i) => {
+    const first = repeats.get(i);
+    if (first !== undefined) {
+      failed.push({
+        appId,
+        field: 'appId',
+        reason: repeatReason('appIds', i, first, 'the same device'),
+      });
+    } else if (!known.has(appId)) {
+      failed.push({
+        appId,
+        field: 'appId',
+        reason: `Device ${appId} does not belong to user ${input.userId}.`,
+      });
+    }
+  });
   return {
     message: batchMessage('reset', found.length, failed.length),
     successful: found.map((appId) => ({ appId })),

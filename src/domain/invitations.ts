@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type { Reason } from '../contract/errors.js';
 import type { Ctx } from './context.js';
-import { enqueue, supersede } from './owners/outbox.js';
+import { enqueue, withdrawPending } from './owners/outbox.js';
 
 export const DEFAULT_INVITE_TTL_DAYS = 7;
 export const MAX_INVITE_TTL_DAYS = 365;
@@ -91,24 +91,37 @@ export async function queueInvitations(
   const now = ctx.services.now();
   // Older invitations not yet sent carry a code that no longer works: never send them.
   if (reinvite)
-    await supersede(
+    await withdrawPending(
       ctx.db,
       invitations.map((i) => i.memberId),
+      'superseded',
     );
-  await enqueue(
-    ctx.db,
-    invitations.map((i) => {
-      const m = invitationMessage(ctx.services.config.publicUrl, i, reinvite);
-      return {
-        network_id: i.networkId,
-        member_id: i.memberId,
-        kind: reinvite ? 'reinvite' : 'invite',
-        recipient: i.username,
-        subject: m.subject,
-        body_text: m.body,
-      };
-    }),
-    now,
+  const messages = invitations.map((i) => {
+    const m = invitationMessage(ctx.services.config.publicUrl, i, reinvite);
+    return {
+      network_id: i.networkId,
+      member_id: i.memberId,
+      kind: reinvite ? 'reinvite' : 'invite',
+      recipient: i.username,
+      subject: m.subject,
+      body_text: m.body,
+      invite_code: i.inviteCode,
+    };
+  });
+  const log = ctx.services.log;
+  const logging = log.isLevelEnabled('info');
+  const ids = await enqueue(ctx.db, messages, now, logging);
+  // One line per invitation, naming the message but never its code.
+  ids.forEach((outboxId, j) =>
+    log.info(
+      {
+        reqId: ctx.requestId,
+        networkId: messages[j]!.network_id,
+        outboxId,
+        kind: messages[j]!.kind,
+      },
+      'invitation queued',
+    ),
   );
   ctx.services.mailQueued();
 }

@@ -117,6 +117,9 @@ export const UpdateNetwork: Handler<'UpdateNetwork'> = async (ctx, input) => {
 };
 
 export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
+  // Messages of the network this server is sending right now leave before the delete commits
+  // (SQLite; on PostgreSQL the cascade waits for the rows a sender holds).
+  await ctx.services.mailSettled(input.networkId);
   await deleteNetwork(ctx.db, input.networkId);
   return { message: `Network ${input.networkId} deleted.` };
 };

@@ -18,7 +18,7 @@ import {
   patchMembers,
   type MemberPatch,
 } from './owners/members.js';
-import { supersede } from './owners/outbox.js';
+import { withdrawPending } from './owners/outbox.js';
 
 export interface RegistrationInput {
   username: string;
@@ -136,7 +136,10 @@ async function redeem<T>(
     const refusal = judge(user, inviteCode, now, lockout);
     if (refusal !== null || !user) {
       const why = refusal ?? 'invalid';
-      if (why !== 'suspended') await countFailure(trx, user, lockout);
+      if (why !== 'suspended') {
+        await countFailure(trx, user, lockout);
+        if (user && user.challenge_failures + 1 === lockout) ctx.services.onLockout?.();
+      }
       return { refusal: why };
     }
     const claimed = await patchMembers(
@@ -174,6 +177,8 @@ export async function register(
         { memberId: r.userId, networkId, deviceName: input.deviceName, platform: input.platform },
         r.now,
       );
+      // Invitations still queued (e.g. a reinvite) carry a code that no longer works.
+      await withdrawPending(trx, [r.userId]);
       return { userId: String(r.userId), appId, status: 2 };
     },
   );
@@ -200,7 +205,7 @@ export async function decline(
       invite_code: user.invite_code_custom === 1 ? user.invite_code : null,
     }),
     async (trx, r) => {
-      await supersede(trx, [r.userId]);
+      await withdrawPending(trx, [r.userId], 'superseded');
       return { userId: String(r.userId), status: 1, declined: true as const };
     },
   );

@@ -14,8 +14,17 @@
 export class UnameCache {
   private readonly networks = new Map<string, { version: number; names: Map<string, string> }>();
   private entries = 0;
+  /** Unames answered from the cache and read from the database (metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(readonly capacity: number) {}
+
+  /** Forgets every entry (test controls' reset: network IDs may come back). */
+  clear(): void {
+    this.networks.clear();
+    this.entries = 0;
+  }
 
   /**
    * The network's cached names, valid at `version`; entries kept at another version are

@@ -1,7 +1,7 @@
 /** The users' batch operations: create (and invite), reinvite, suspend or unsuspend, delete. */
 import { validationError, type Reason } from '../contract/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
-import { batchMessage, distinct, flag } from './common.js';
+import { batchMessage, flag, repeatReason, repeatsOf } from './common.js';
 import type { Ctx, Handler } from './context.js';
 import {
   DEFAULT_INVITE_TTL_DAYS,
@@ -19,21 +19,57 @@ import {
   newMember,
   patchMembers,
 } from './owners/members.js';
-import { withdraw } from './owners/outbox.js';
+import { deletePending, withdrawPending } from './owners/outbox.js';
 import { existingGroups } from './security-groups.js';
 import { findUsers, renderUser } from './users.js';
 
 type Failure = { userId: string; field: string; reason: string };
 
-/** Per-item failures for the IDs that name no user of the network. */
-function unknownUsers(ids: string[], users: Map<string, MemberRow>, networkId: string): Failure[] {
-  return ids
-    .filter((id) => !users.has(id))
-    .map((id) => ({
-      userId: id,
-      field: 'userId',
-      reason: `User ${id} was not found in network ${networkId}.`,
-    }));
+/** User IDs as batch results echo them: canonical ("0123" → "123"). */
+const canonicalId = (id: string) => String(Number(id));
+
+/**
+ * A batch's user IDs: the distinct ones to look up, and for each item in request order
+ * either its ID or a failure because it repeats an earlier item.
+ */
+function userIdItems(userIds: string[]) {
+  const ids = userIds.map(canonicalId);
+  const repeats = repeatsOf(ids, String);
+  const items = ids.map((id, i) => {
+    const first = repeats.get(i);
+    return first === undefined
+      ? { id }
+      : {
+          id,
+          failure: {
+            userId: id,
+            field: 'userId',
+            reason: repeatReason('userIds', i, first, 'the same user ID'),
+          },
+        };
+  });
+  return { distinct: ids.filter((_, i) => !repeats.has(i)), items };
+}
+
+/** The failure of an ID that names no user of the network. */
+const unknownUser = (id: string, networkId: string): Failure => ({
+  userId: id,
+  field: 'userId',
+  reason: `User ${id} was not found in network ${networkId}.`,
+});
+
+/** A batch's users of the network, and a failure for each unknown or repeated ID, in order. */
+async function resolveUsers(ctx: Ctx, networkId: string, userIds: string[]) {
+  const batch = userIdItems(userIds);
+  const users = await findUsers(ctx, networkId, batch.distinct);
+  const found: string[] = [];
+  const failed: Failure[] = [];
+  for (const { id, failure } of batch.items) {
+    if (failure) failed.push(failure);
+    else if (users.has(id)) found.push(id);
+    else failed.push(unknownUser(id, networkId));
+  }
+  return { found, failed };
 }
 
 export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) => {
@@ -51,7 +87,8 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
   if (reasons.length) throw validationError(reasons);
 
   const network = ctx.network;
-  const items = distinct(input.users, (u) => u.username.toLowerCase());
+  const repeats = repeatsOf(input.users, (u) => u.username.toLowerCase());
+  const items = input.users.filter((_, i) => !repeats.has(i));
   const taken = await takenUsernames(
     ctx,
     network.network_id,
@@ -63,10 +100,17 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
   const now = ctx.services.now();
   const failed: Failure[] = [];
   const toCreate: typeof items = [];
-  for (const u of items) {
+  input.users.forEach((u, i) => {
+    const first = repeats.get(i);
     const clash = taken.get(u.username.toLowerCase());
     const missing = u.securityGroupIds.filter((g) => !groups.has(g));
-    if (clash) {
+    if (first !== undefined) {
+      failed.push({
+        userId: '',
+        field: 'username',
+        reason: repeatReason('users', i, first, 'the same username, case-insensitively'),
+      });
+    } else if (clash) {
       failed.push({
         userId: String(clash.member_id),
         field: 'username',
@@ -79,7 +123,7 @@ export const BatchCreateUser: Handler<'BatchCreateUser'> = async (ctx, input) =>
         reason: `Security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in network ${network.network_id}.`,
       });
     } else toCreate.push(u);
-  }
+  });
 
   const created = await insertUsers(ctx, network, toCreate, now);
   await queueInvitations(
@@ -148,16 +192,17 @@ export async function insertUsers(
 
 export const BatchReinviteUser: Handler<'BatchReinviteUser'> = async (ctx, input) => {
   const network = ctx.network;
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
+  const batch = userIdItems(input.userIds);
+  const users = await findUsers(ctx, network.network_id, batch.distinct);
   const now = ctx.services.now();
   const successful: { userId: string }[] = [];
   const failed: Failure[] = [];
   const invitations: Invitation[] = [];
-  for (const id of ids) {
+  for (const { id, failure } of batch.items) {
     const u = users.get(id);
     const fail = (reason: string) => failed.push({ userId: id, field: 'userId', reason });
-    if (!u) fail(`User ${id} was not found in network ${network.network_id}.`);
+    if (failure) failed.push(failure);
+    else if (!u) failed.push(unknownUser(id, network.network_id));
     else if (u.suspended === 1)
       fail(`User ${id} is suspended; unsuspend the user before reinviting.`);
     else if (u.status !== MEMBER_STATUS.PENDING)
@@ -208,15 +253,15 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
   input,
 ) => {
   const network = ctx.network;
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const failed = unknownUsers(ids, users, network.network_id);
-  const found = ids.filter((id) => users.has(id));
+  const { found, failed } = await resolveUsers(ctx, network.network_id, input.userIds);
   if (found.length > 0) {
     await patchMembers(ctx.db, network, found.map(Number), {
       suspended: flag(input.suspend),
       modified: ctx.services.now(),
     });
+    // A suspended user cannot register: queued invitations are withdrawn (unsuspending does
+    // not bring them back; a reinvite sends a new one).
+    if (input.suspend) await withdrawPending(ctx.db, found.map(Number));
   }
   return {
     message: batchMessage(input.suspend ? 'suspended' : 'unsuspended', found.length, failed.length),
@@ -227,15 +272,14 @@ export const BatchToggleUserSuspendStatus: Handler<'BatchToggleUserSuspendStatus
 
 export const BatchDeleteUser: Handler<'BatchDeleteUser'> = async (ctx, input) => {
   const network = ctx.network;
-  const ids = distinct(input.userIds.map((id) => String(Number(id))));
-  const users = await findUsers(ctx, network.network_id, ids);
-  const failed = unknownUsers(ids, users, network.network_id);
-  const found = ids.filter((id) => users.has(id)).map(Number);
+  const resolved = await resolveUsers(ctx, network.network_id, input.userIds);
+  const { failed } = resolved;
+  const found = resolved.found.map(Number);
   if (found.length > 0) {
     // Members first: on PostgreSQL this waits for a concurrent reinvite holding the rows, so
     // the invitations it queued are visible to, and withdrawn by, the next statement.
     await deleteMembers(ctx.db, found);
-    await withdraw(ctx.db, found);
+    await deletePending(ctx.db, found);
   }
   return {
     message: batchMessage('deleted', found.length, failed.length),

@@ -3,7 +3,7 @@
  * cache when it can (see uname-cache.ts), else from the database.
  */
 import { usernamesByUname } from '../store/uname-lookup.js';
-import { batchMessage } from './common.js';
+import { batchMessage, repeatReason, repeatsOf } from './common.js';
 import type { Handler } from './context.js';
 
 export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
@@ -12,17 +12,21 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
   const version = ctx.network.lookup_version;
   const cache = ctx.services.unameCache;
   const cached = cache.at(input.networkId, version);
-  // One pass: each distinct uname (as sent) with its answer, from the cache when it can.
-  // Unames are hex, so any case finds the lower-case one the database holds.
+  // One pass: each uname (as sent) with its answer, from the cache when it can. Unames are
+  // hex, so any case finds the lower-case one the database holds, and a uname sent again in
+  // another case repeats the earlier item.
+  const repeats = repeatsOf(input.unames, (u) => u.toLowerCase());
   const answers = new Map<string, string | undefined>();
   const missing = new Set<string>();
-  for (const uname of input.unames) {
-    if (answers.has(uname)) continue;
+  input.unames.forEach((uname, i) => {
+    if (repeats.has(i)) return;
     const key = uname.toLowerCase();
     const username = cached?.get(key);
     answers.set(uname, username);
     if (username === undefined) missing.add(key);
-  }
+  });
+  cache.hits += answers.size - missing.size;
+  cache.misses += missing.size;
   if (missing.size > 0) {
     const rows = await usernamesByUname(ctx.db, input.networkId, missing);
     const found = new Map(rows.map((r) => [r.uname, r.username]));
@@ -33,8 +37,16 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
   }
   const successful: { uname: string; username: string }[] = [];
   const failed: { uname: string; field: string; reason: string }[] = [];
-  for (const [uname, username] of answers) {
-    if (username !== undefined) successful.push({ uname, username });
+  input.unames.forEach((uname, i) => {
+    const first = repeats.get(i);
+    const username = answers.get(uname);
+    if (first !== undefined) {
+      failed.push({
+        uname,
+        field: 'uname',
+        reason: repeatReason('unames', i, first, 'the same uname, case-insensitively'),
+      });
+    } else if (username !== undefined) successful.push({ uname, username });
     else {
       failed.push({
         uname,
@@ -42,7 +54,7 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
         reason: `No user or bot in network ${input.networkId} has this uname.`,
       });
     }
-  }
+  });
   return {
     message: batchMessage('resolved', successful.length, failed.length),
     successful,

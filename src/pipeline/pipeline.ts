@@ -1,15 +1,18 @@
 /**
  * The request pipeline, generic over the contract:
- * authenticate → rate-limit → bind + validate → authorize → (transaction, idempotency) →
- * tenancy → handler → response shape.
+ * authenticate → rate-limit → bind + validate → authorize → faults → (transaction,
+ * idempotency) → tenancy → handler → audit record → response shape. Refusals (401, 403) are
+ * audited too.
  */
 import type { Ajv } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/policy.js';
 import type { OperationSpec } from '../contract/dsl.js';
-import { notFound } from '../contract/errors.js';
+import { ApiError, notFound } from '../contract/errors.js';
 import type { Ctx, HandlerMap, Principal, Services } from '../domain/context.js';
+import type { AuditEntry } from '../audit/record.js';
+import { hasSensitive, maskSensitive } from '../contract/sensitive.js';
 import type { Database } from '../store/schema.js';
 import { prepareNetworkOfAccount, type NetworkOfAccount } from '../store/tenancy.js';
 import { inTransaction } from '../store/transaction.js';
@@ -29,7 +32,19 @@ export interface PipelineRequest {
   query: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
+  sourceIp?: string;
 }
+
+/** Optional steps the server plugs in. */
+export interface PipelineHooks {
+  faults?: {
+    readonly active: boolean;
+    apply(operation: string, accessKeyId: string, networkId: string | undefined): Promise<void>;
+  };
+  audit?: (db: Kysely<Database>, entry: AuditEntry) => Promise<void>;
+}
+
+const READS = /^(Get|List|BatchLookup)/;
 
 /**
  * The protocol's binding of one operation: the request's labels, query, headers and body as
@@ -48,9 +63,15 @@ type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>
 export interface CompiledOperation {
   spec: OperationSpec;
   run(req: PipelineRequest): Promise<PipelineResult>;
+  /**
+   * The same pipeline after authentication and binding, for a surface that authenticated the
+   * principal itself (the console's session) and holds the input as a bound object:
+   * rate-limit → validate → authorize → idempotency → handler.
+   */
+  runAs(principal: Principal, input: Record<string, unknown>, requestId: string): Promise<string>;
 }
 
-export interface PipelineOptions {
+export interface PipelineOptions extends PipelineHooks {
   /** Validate every response against its output shape, closed (tests: WICKR_CHECK_RESPONSES). */
   checkResponses?: boolean;
 }
@@ -59,6 +80,7 @@ export class Pipeline {
   private readonly ajv = inputAjv();
   private readonly strictAjv: Ajv | undefined;
   private readonly networkOfAccount: NetworkOfAccount;
+  private readonly hooks: PipelineHooks;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -70,6 +92,7 @@ export class Pipeline {
   ) {
     this.strictAjv = options.checkResponses ? responseAjv() : undefined;
     this.networkOfAccount = prepareNetworkOfAccount(db);
+    this.hooks = options;
   }
 
   compile(spec: OperationSpec, bind: Binder): CompiledOperation {
@@ -91,14 +114,63 @@ export class Pipeline {
     const networkOfAccount = this.networkOfAccount;
     const services = this.services;
 
-    /** Tenancy, the handler and the response's shape, on `db` (a transaction for writes). */
+    const audit = this.hooks.audit;
+    const audited = audit && spec.method !== 'GET' && !READS.test(spec.name);
+    const sensitive = hasSensitive(spec.input);
+    const auditEntry = (
+      meta: Meta,
+      principal: Principal | undefined,
+      input: Record<string, unknown> | undefined,
+      error?: ApiError,
+      output?: unknown,
+    ): AuditEntry => {
+      const networkId = input?.['networkId'] ?? (output as { networkId?: unknown })?.networkId;
+      return {
+        at: services.now(),
+        source: 'admin-api',
+        operation: spec.name,
+        outcome: error
+          ? error.status === 401 || error.status === 403
+            ? 'refused'
+            : 'error'
+          : 'success',
+        status: error ? error.status : 200,
+        requestId: meta.requestId,
+        ...(principal
+          ? {
+              accessKeyId: principal.accessKeyId,
+              accountId: principal.accountId,
+              region: principal.region,
+            }
+          : claimedKey(meta.authorization)),
+        ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}),
+        ...(typeof meta.userAgent === 'string' ? { userAgent: meta.userAgent } : {}),
+        ...(typeof networkId === 'string' ? { networkId } : {}),
+        ...(input ? { parameters: sensitive ? maskSensitive(spec.input, input) : input } : {}),
+        ...(error ? { errorName: error.errorName, errorMessage: error.message } : {}),
+      };
+    };
+    const refused = async (
+      meta: Meta,
+      principal?: Principal,
+      input?: Record<string, unknown>,
+      e?: unknown,
+    ) => {
+      if (audit && e instanceof ApiError && (e.status === 401 || e.status === 403))
+        await audit(this.db, auditEntry(meta, principal, input, e));
+    };
+
+    /**
+     * Tenancy, the handler, the audit record and the response's shape, on `db` (a transaction
+     * for writes: the change and its audit record commit together, or neither does).
+     */
     const execute = async (
       db: Kysely<Database>,
       principal: Principal,
-      requestId: string,
       input: Record<string, unknown>,
+      meta: Meta,
     ): Promise<string> => {
-      const ctx: Ctx = { db, principal, requestId, services, network: undefined };
+      const ctx: Ctx = { db, principal, requestId: meta.requestId, services, network: undefined };
       if (networkScoped) {
         const networkId = input['networkId'] as string;
         const [network] = await networkOfAccount(
@@ -110,24 +182,33 @@ export class Pipeline {
         if (!network) throw notFound(`Network ${networkId} was not found.`);
         ctx.network = network;
       }
-      return serialize(await handler(ctx, input));
+      const out = await handler(ctx, input);
+      if (audited) await audit(db, auditEntry(meta, principal, input, undefined, out));
+      return serialize(out);
     };
 
-    const run = async (req: PipelineRequest): Promise<PipelineResult> => {
-      const principal = await this.authenticator.authenticate({
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: req.body ?? Buffer.alloc(0),
-      });
-      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      const input = bind(req);
-      validate(input);
-      authorize(principal, spec.name, input['networkId'] as string | undefined);
+    const afterLimit = async (
+      principal: Principal,
+      input: Record<string, unknown>,
+      meta: Meta,
+    ): Promise<string> => {
+      try {
+        validate(input);
+        authorize(principal, spec.name, input['networkId'] as string | undefined);
+      } catch (e) {
+        await refused(meta, principal, input, e);
+        throw e;
+      }
+      const faults = this.hooks.faults;
+      if (faults?.active)
+        await faults.apply(
+          spec.name,
+          principal.accessKeyId,
+          input['networkId'] as string | undefined,
+        );
       const token = tokenMember ? (input[tokenMember] as string | undefined) : undefined;
-      let json: string;
       if (token !== undefined) {
-        json = await runIdempotent(
+        return runIdempotent(
           this.db,
           {
             accountId: principal.accountId,
@@ -135,16 +216,57 @@ export class Pipeline {
             operation: spec.name,
             fingerprint: fingerprint(spec.name, input),
           },
-          (trx) => execute(trx, principal, req.requestId, input),
+          (trx) => execute(trx, principal, input, meta),
           () => services.now(),
         );
-      } else if (readOnly) {
-        json = await execute(this.db, principal, req.requestId, input);
-      } else {
-        json = await inTransaction(this.db, (trx) => execute(trx, principal, req.requestId, input));
       }
-      return { json, principal };
+      if (readOnly) return execute(this.db, principal, input, meta);
+      return inTransaction(this.db, (trx) => execute(trx, principal, input, meta));
     };
-    return { spec, run };
+
+    const runAs = (principal: Principal, input: Record<string, unknown>, requestId: string) => {
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      return afterLimit(principal, input, { requestId });
+    };
+
+    const run = async (req: PipelineRequest): Promise<PipelineResult> => {
+      const ua = req.headers['user-agent'];
+      const auth = req.headers['authorization'];
+      const meta: Meta = {
+        requestId: req.requestId,
+        ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+        ...(typeof auth === 'string' ? { authorization: auth } : {}),
+      };
+      let principal: Principal;
+      try {
+        principal = await this.authenticator.authenticate({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: req.body ?? Buffer.alloc(0),
+        });
+      } catch (e) {
+        await refused(meta, undefined, undefined, e);
+        throw e;
+      }
+      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
+      const input = bind(req);
+      return { json: await afterLimit(principal, input, meta), principal };
+    };
+    return { spec, run, runAs };
   }
+}
+
+interface Meta {
+  requestId: string;
+  sourceIp?: string;
+  userAgent?: string;
+  authorization?: string;
+}
+
+/** The access key a refused request claims to be signed with (its signature is not trusted). */
+function claimedKey(authorization: string | undefined): { accessKeyId?: string } {
+  const m = authorization ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization) : null;
+  return m ? { accessKeyId: m[1]! } : {};
 }

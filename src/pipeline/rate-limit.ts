@@ -17,7 +17,14 @@ export class RateLimiter {
   constructor(
     readonly options: BucketOptions,
     private readonly now: () => number = Date.now,
+    /** Told of each refusal (metrics). */
+    private readonly onRefuse?: () => void,
   ) {}
+
+  /** Forgets every bucket (test controls' reset). */
+  clear(): void {
+    this.buckets.clear();
+  }
 
   /** Takes one token, or returns the seconds to wait for the next. */
   take(key: string): number {
@@ -30,7 +37,8 @@ export class RateLimiter {
       b = { tokens: burst, at: now };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
+      // A clock set back (the test controls) refills nothing, and takes nothing either.
+      b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * ratePerSecond);
       b.at = now;
     }
     if (b.tokens >= 1) {
@@ -44,6 +52,7 @@ export class RateLimiter {
   enforce(key: string, what: string): void {
     const wait = this.take(key);
     if (wait > 0) {
+      this.onRefuse?.();
       throw new ApiError(
         'RateLimitError',
         `Rate exceeded for ${what}; retry after ${wait} second${wait === 1 ? '' : 's'}.`,

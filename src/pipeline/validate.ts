@@ -28,13 +28,45 @@ export function compileValidator(
   let validate: ValidateFunction | undefined;
   return (input) => {
     validate ??= ajv.compile(withWireRanges(op.input) as object);
-    if (validate(input)) return;
-    throw validationError(toReasons(validate.errors ?? []));
+    const valid = validate(input);
+    // After validation has dropped unknown members: only modelled members count.
+    const nul = nulReasons(input);
+    if (valid && nul.length === 0) return;
+    throw validationError([...toReasons(validate.errors ?? []), ...nul]);
   };
 }
 
+/**
+ * U+0000 is refused in every string, whatever its member: PostgreSQL text cannot hold it, so
+ * both engines answer alike with a ValidationError naming the field. Exported for surfaces
+ * that validate with their own schemas (e.g. the invitee endpoints).
+ */
+export function nulReasons(value: unknown, field = ''): Reason[] {
+  const out: Reason[] = [];
+  // Iterative: a hostile body may nest thousands of levels deep.
+  const stack: [unknown, string][] = [[value, field]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) out.push({ field: path || '(body)', reason: NUL_REASON });
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${path}[${i}]`]));
+    } else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) stack.push([item, path ? `${path}.${k}` : k]);
+    }
+  }
+  return out;
+}
+
+export const NUL_REASON = 'must not contain the NUL character (U+0000)';
+
 const INT32 = { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 };
 const LONG = { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+/**
+ * Timestamps (epoch seconds) from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z: the years an
+ * ISO 8601 date and every SDK's date type (Python's datetime included) can hold.
+ */
+export const TIMESTAMP_RANGE = { minimum: -62_135_596_800, maximum: 253_402_300_799 };
 
 /**
  * The model's Integer is 32-bit and its Long 64-bit: SDKs in typed languages could not read
@@ -47,7 +79,10 @@ function withWireRanges(schema: unknown): unknown {
   const s = schema as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) out[k] = withWireRanges(v);
-  if (s['type'] === 'integer') {
+  if (s['x-kind'] === 'timestamp') {
+    out['minimum'] ??= TIMESTAMP_RANGE.minimum;
+    out['maximum'] ??= TIMESTAMP_RANGE.maximum;
+  } else if (s['type'] === 'integer') {
     const range = s['x-kind'] === 'long' ? LONG : INT32;
     if (s['minimum'] === undefined) out['minimum'] = range.minimum;
     if (s['maximum'] === undefined) out['maximum'] = range.maximum;
@@ -116,9 +151,13 @@ function describe(e: ErrorObject): string {
     case 'maxItems':
       return `must contain at most ${String(p['limit'])} items`;
     case 'minimum':
-      return `must be at least ${String(p['limit'])}`;
     case 'maximum':
-      return `must be at most ${String(p['limit'])}`;
+      if (parent['x-kind'] === 'timestamp') {
+        return 'must be a timestamp between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z';
+      }
+      return e.keyword === 'minimum'
+        ? `must be at least ${String(p['limit'])}`
+        : `must be at most ${String(p['limit'])}`;
     case 'pattern':
       return `must match the pattern ${String(parent['x-pattern'] ?? p['pattern'])}`;
     case 'enum':

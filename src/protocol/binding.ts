@@ -3,46 +3,10 @@
  * headers and JSON body members become one input object. Values that do not parse as their
  * type are passed through unchanged so that validation reports them with the member's name.
  */
-import type { TSchema } from '@sinclair/typebox';
+import { planBinding, type BindingPlan, type Kind } from '../contract/binding-plan.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import { badRequest } from '../contract/errors.js';
 import type { Binder, PipelineRequest } from '../pipeline/pipeline.js';
-
-type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'other';
-
-interface LocatedMember {
-  member: string;
-  wireName: string;
-  location: 'uri' | 'querystring' | 'header';
-  kind: Kind;
-}
-
-export interface BindingPlan {
-  located: LocatedMember[];
-  /** Wire names of located members (they are never read from the body). */
-  locatedNames: Set<string>;
-  hasBody: boolean;
-}
-
-export function planBinding(op: OperationSpec): BindingPlan {
-  const located: LocatedMember[] = [];
-  let hasBody = false;
-  for (const [member, schema] of Object.entries(op.input.properties as Record<string, TSchema>)) {
-    const location = schema['x-location'] as LocatedMember['location'] | undefined;
-    if (!location) {
-      hasBody = true;
-      continue;
-    }
-    const type = schema['type'] as string | undefined;
-    const kind: Kind =
-      type === 'string' || type === 'integer' || type === 'number' || type === 'boolean'
-        ? type
-        : 'other';
-    const wireName = (schema['x-name'] as string | undefined) ?? member;
-    located.push({ member, wireName, location, kind });
-  }
-  return { located, locatedNames: new Set(located.map((l) => l.member)), hasBody };
-}
 
 export type RawRequest = Pick<PipelineRequest, 'params' | 'query' | 'headers' | 'body'>;
 

@@ -24,6 +24,8 @@ export interface Store {
   engine: Engine;
   /** The SQLite file, when there is one (the credentials file is written next to it). */
   sqlitePath?: string;
+  /** Connections of the pool (metrics); SQLite has its one. */
+  poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function openStore(url: string, options: { migrate?: boolean } = {}
       db,
       engine: 'sqlite',
       ...(file !== ':memory:' ? { sqlitePath: file } : {}),
+      poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
       close: () => db.destroy(),
     };
   } else {
@@ -82,7 +85,16 @@ export async function openStore(url: string, options: { migrate?: boolean } = {}
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: parsed.target, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, engine: 'postgres', close: () => db.destroy() };
+    store = {
+      db,
+      engine: 'postgres',
+      poolStats: () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
+      close: () => db.destroy(),
+    };
   }
   if (options.migrate !== false) await migrateToLatest(store.db, store.engine);
   return store;

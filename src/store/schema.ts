@@ -126,13 +126,18 @@ export interface OutboxTable {
   recipient: string;
   subject: string;
   body_text: string;
-  status: 'pending' | 'sent' | 'failed' | 'superseded';
+  status: OutboxStatus;
   attempts: number;
   next_attempt_at: number;
   created_at: number;
   sent_at: number | null;
   last_error: string | null;
+  /** The invite code the message carries: it is sent only while this is the member's code. */
+  invite_code: string | null;
 }
+
+/** `superseded`: a later invitation replaced it; `withdrawn`: its recipient can no longer use it. */
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'superseded' | 'withdrawn';
 
 export interface IdempotencyTable {
   account_id: string;
@@ -225,6 +230,39 @@ export interface OpentdfConfigsTable {
   modified: number;
 }
 
+/** Web console sessions (migration 011); the token itself is never stored. */
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  access_key_id: string;
+  region: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Migration 010: the audit trail (src/audit/). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  request_id: string | null;
+  /** What was called: 'admin-api', 'console' or 'invitee'. */
+  source: string;
+  access_key_id: string | null;
+  account_id: string | null;
+  region: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  operation: string;
+  network_id: string | null;
+  /** The request's parameters as JSON, sensitive members masked. */
+  parameters: string | null;
+  /** 'success', 'refused' or 'error'. */
+  outcome: string;
+  status: number;
+  error_name: string | null;
+  error_message: string | null;
+}
+
 export interface Database {
   access_keys: AccessKeysTable;
   id_registry: IdRegistryTable;
@@ -242,6 +280,8 @@ export interface Database {
   oidc_configs: OidcConfigsTable;
   oidc_ca_certificates: OidcCaCertificatesTable;
   opentdf_configs: OpentdfConfigsTable;
+  console_sessions: ConsoleSessionsTable;
+  audit_log: AuditLogTable;
 }
 
 export type AccessKeyRow = Selectable<AccessKeysTable>;

@@ -5,10 +5,20 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
-/** Conflicts that a fresh attempt of the same transaction resolves (it then sees the winner's rows). */
+/**
+ * Conflicts that a fresh attempt of the same transaction resolves (it then sees the winner's
+ * rows). A foreign-key violation is one: the network (or member) the transaction read was
+ * deleted by a concurrent one before its insert, and the retry answers ResourceNotFoundError.
+ */
 export function isRetryableConflict(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
-  return isUniqueViolation(e) || code === '40001' || code === '40P01';
+  return (
+    isUniqueViolation(e) ||
+    code === '40001' ||
+    code === '40P01' ||
+    code === '23503' ||
+    code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  );
 }
 
 /**

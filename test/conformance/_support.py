@@ -7,6 +7,7 @@ serializers and signer, or through the project's `wickr-admin` CLI.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
@@ -51,16 +53,51 @@ ERROR_STATUS = {
 MODEL_PATH = os.path.join(REPO_ROOT, "..", "shared", "wickr-model", "service-2.json")
 
 
-def model_members(shape: str) -> dict[str, Any]:
-    """Members of a structure in the authoritative model (../shared/wickr-model when it exists,
-    else the machine's botocore, which may be older: e.g. it lacks consentPopup)."""
+@functools.lru_cache(maxsize=1)
+def model() -> tuple[str, dict[str, Any]]:
+    """The newest Wickr model there is, and where it came from: ../shared/wickr-model when it
+    exists, the machine's botocore otherwise or when it is newer. A later revision of the
+    same API version only adds shapes and members, so the one with more of them is newer."""
+    found: list[tuple[str, dict[str, Any]]] = []
     if os.path.exists(MODEL_PATH):
         with open(MODEL_PATH, encoding="utf-8") as f:
-            return json.load(f)["shapes"][shape]["members"]
-    import botocore.session
+            found.append((MODEL_PATH, json.load(f)))
+    try:
+        import botocore
+        import botocore.loaders
 
-    sm = botocore.session.get_session().get_service_model("wickr")
-    return {k: {"shape": v.name} for k, v in sm.shape_for(shape).members.items()}
+        found.append((f"botocore {botocore.__version__}", botocore.loaders.Loader().load_service_model("wickr", "service-2")))
+    except Exception:
+        if not found:
+            raise
+
+    def size(m: dict[str, Any]) -> tuple[int, int]:
+        shapes = m["shapes"].values()
+        return len(shapes), sum(len(s.get("members", {})) for s in shapes)
+
+    return max(found, key=lambda f: size(f[1]))
+
+
+def model_members(shape: str) -> dict[str, Any]:
+    """Members of a structure in the newest model there is (see model())."""
+    return model()[1]["shapes"][shape]["members"]
+
+
+# Shapes of the model revision the project follows (test/contract.test.ts says the same).
+CONTRACT_MODEL_SHAPES = 175
+
+
+def assert_covers_model(ours: set[str], shape: str) -> None:
+    """`ours` has every member of the model's `shape`. Members beyond it fail too, unless the
+    model in use is an older revision (botocore on a fresh clone): then they are reported."""
+    theirs = set(model_members(shape))
+    assert not theirs - ours, f"{shape} lacks {sorted(theirs - ours)}"
+    extra = ours - theirs
+    if not extra:
+        return
+    source, m = model()
+    assert len(m["shapes"]) < CONTRACT_MODEL_SHAPES, f"{shape} has {sorted(extra)}, not in the model"
+    warnings.warn(f"{shape}: members beyond the older model in use ({source}): {sorted(extra)}")
 
 
 def unique_name(prefix: str = "n") -> str:

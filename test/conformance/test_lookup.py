@@ -49,18 +49,24 @@ def test_unknown_uname_fails_per_item(root, network):
     assert f["uname"] == unknown and f["field"] == "uname" and f["reason"]
 
 
-def test_mixed_request_keeps_order_and_answers_duplicates_once(root, network):
+def test_mixed_request_keeps_order_and_reports_repeats(root, network):
     a = create_user(root, network, new_email("a"))
     b = create_user(root, network, new_email("b"))
     unknown1, unknown2 = "ab" * 32, "cd" * 32
-    unames = [b["uname"], unknown1, a["uname"], b["uname"], unknown2, unknown1, a["uname"]]
+    unames = [b["uname"], unknown1, a["uname"], b["uname"].upper(), unknown2, unknown1, a["uname"]]
     r = _lookup(root, network, unames)
     assert [s["uname"] for s in r["successful"]] == [b["uname"], a["uname"]]
     assert [s["username"] for s in r["successful"]] == [b["username"], a["username"]]
-    assert [f["uname"] for f in r["failed"]] == [unknown1, unknown2]
+    # Every item is answered: each repeat (in any case) fails, naming the item it repeats.
+    assert [f["uname"] for f in r["failed"]] == [unknown1, b["uname"].upper(), unknown2, unknown1, a["uname"]]
     assert all(f["field"] == "uname" and f["reason"] for f in r["failed"])
-    # The message summarises the counts of distinct items.
-    assert "2 items resolved" in r["message"] and "2 failed" in r["message"], r["message"]
+    repeats = [f["reason"] for f in r["failed"] if "repeats" in f["reason"]]
+    assert repeats == [
+        "unames[3] repeats unames[0] (the same uname, case-insensitively); only the first is processed.",
+        "unames[5] repeats unames[1] (the same uname, case-insensitively); only the first is processed.",
+        "unames[6] repeats unames[2] (the same uname, case-insensitively); only the first is processed.",
+    ]
+    assert "2 items resolved" in r["message"] and "5 failed" in r["message"], r["message"]
 
 
 def test_deleted_users_uname_no_longer_resolves(root, network):
@@ -162,8 +168,9 @@ def test_changes_made_outside_the_server_are_seen_at_once(server, root, network)
 def test_upper_case_unames_resolve_and_are_echoed_as_sent(root, network):
     u = create_user(root, network, new_email("case"))
     upper = u["uname"].upper()
+    r = _lookup(root, network, [upper])
+    assert r["successful"] == [{"uname": upper, "username": u["username"]}]
+    # The same uname in another case is the same item: a repeat of the first.
     r = _lookup(root, network, [upper, u["uname"]])
-    assert r["successful"] == [
-        {"uname": upper, "username": u["username"]},
-        {"uname": u["uname"], "username": u["username"]},
-    ]
+    assert r["successful"] == [{"uname": upper, "username": u["username"]}]
+    assert [(f["uname"], f["field"]) for f in r["failed"]] == [(u["uname"], "uname")]

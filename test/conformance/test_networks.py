@@ -13,7 +13,7 @@ from _support import (
     assert_client_error,
     assert_raw_error,
     assert_reasons,
-    model_members,
+    assert_covers_model,
     random_token,
     strip_meta,
     unique_name,
@@ -254,7 +254,7 @@ def test_network_settings_defaults(root, network):
 
 def test_network_settings_cover_the_model(root, network):
     s = _settings(root.get_network_settings(networkId=network))
-    assert set(s) == set(model_members("NetworkSettings"))
+    assert_covers_model(set(s), "NetworkSettings")
 
 
 def _update_settings(server, network, settings):

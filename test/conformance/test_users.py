@@ -153,7 +153,7 @@ def test_username_taken_case_insensitively_fails_per_item(root, network):
     assert "taken" in f["reason"].lower()
 
 
-def test_duplicate_in_request_is_created_once(root, network):
+def test_a_repeat_in_the_request_is_created_once_and_reported(root, network):
     group = default_group(root, network)
     name = new_email("dup")
     other = new_email("other")
@@ -162,12 +162,37 @@ def test_duplicate_in_request_is_created_once(root, network):
         users=[
             {"username": name, "securityGroupIds": [group]},
             {"username": other, "securityGroupIds": [group]},
-            {"username": name, "securityGroupIds": [group]},
+            {"username": name.upper(), "securityGroupIds": [group]},
         ],
     )
     assert [u["username"] for u in r["successful"]] == [name, other]
-    assert r.get("failed", []) == []
+    assert r["failed"] == [
+        {
+            "userId": "",
+            "field": "username",
+            "reason": "users[2] repeats users[0] (the same username, case-insensitively); only the first is processed.",
+        }
+    ]
+    assert "2 items created, 1 failed" in r["message"]
     assert sorted(u["username"] for u in list_all(root, network)) == sorted([name, other])
+
+
+@pytest.mark.parametrize("op", ["reinvite", "suspend", "delete"])
+def test_a_repeated_user_id_is_processed_once_and_reported(root, network, op):
+    a = create_user(root, network, new_email("rep"))["userId"]
+    b = create_user(root, network, new_email("rep"))["userId"]
+    ids = [a, "0" + a, b, a]
+    if op == "reinvite":
+        r = root.batch_reinvite_user(networkId=network, userIds=ids)
+    elif op == "suspend":
+        r = root.batch_toggle_user_suspend_status(networkId=network, suspend=True, userIds=ids)
+    else:
+        r = root.batch_delete_user(networkId=network, userIds=ids)
+    assert r["successful"] == [{"userId": a}, {"userId": b}]
+    assert [(f["userId"], f["field"], f["reason"]) for f in r["failed"]] == [
+        (a, "userId", "userIds[1] repeats userIds[0] (the same user ID); only the first is processed."),
+        (a, "userId", "userIds[3] repeats userIds[0] (the same user ID); only the first is processed."),
+    ]
 
 
 def test_create_user_in_unknown_network(root):
@@ -488,9 +513,11 @@ def test_toggle_suspend_status(root, network):
         networkId=network, suspend=True, userIds=[b["userId"], "9999999997", a["userId"], b["userId"]]
     )
     assert r["successful"] == [{"userId": b["userId"]}, {"userId": a["userId"]}]
-    assert [(f["userId"], f["field"]) for f in r["failed"]] == [("9999999997", "userId")]
+    # The repeat of b is answered too, as a repeat.
+    assert [(f["userId"], f["field"]) for f in r["failed"]] == [("9999999997", "userId"), (b["userId"], "userId")]
     assert "not found" in r["failed"][0]["reason"]
-    assert "2 items suspended, 1 failed" in r["message"], r["message"]
+    assert "repeats" in r["failed"][1]["reason"]
+    assert "2 items suspended, 2 failed" in r["message"], r["message"]
     assert user_row(root, network, a["userId"])["suspended"] is True
     assert root.get_user(networkId=network, userId=b["userId"])["suspended"] is True
 
@@ -506,8 +533,9 @@ def test_batch_delete_user(root, network):
     keep = create_user(root, network, new_email("keep"))
     r = root.batch_delete_user(networkId=network, userIds=[b["userId"], "9999999996", a["userId"], a["userId"]])
     assert r["successful"] == [{"userId": b["userId"]}, {"userId": a["userId"]}]
-    assert [f["userId"] for f in r["failed"]] == ["9999999996"]
-    assert "2 items deleted, 1 failed" in r["message"], r["message"]
+    assert [f["userId"] for f in r["failed"]] == ["9999999996", a["userId"]]
+    assert "repeats" in r["failed"][1]["reason"]
+    assert "2 items deleted, 2 failed" in r["message"], r["message"]
     assert [u["userId"] for u in list_all(root, network)] == [keep["userId"]]
     with pytest.raises(root.exceptions.ResourceNotFoundError):
         root.get_user(networkId=network, userId=a["userId"])
@@ -641,9 +669,10 @@ def test_reset_devices(regsrv):
     unknown = "f" * 32
     r = c.batch_reset_devices_for_user(networkId=network, userId=u["userId"], appIds=[second, unknown, second])
     assert r["successful"] == [{"appId": second}]
-    assert [(f["appId"], f["field"]) for f in r["failed"]] == [(unknown, "appId")]
+    assert [(f["appId"], f["field"]) for f in r["failed"]] == [(unknown, "appId"), (second, "appId")]
     assert r["failed"][0]["reason"]
-    assert "1 item reset, 1 failed" in r["message"], r["message"]
+    assert r["failed"][1]["reason"] == "appIds[2] repeats appIds[0] (the same device); only the first is processed."
+    assert "1 item reset, 2 failed" in r["message"], r["message"]
     devices = c.list_devices_for_user(networkId=network, userId=u["userId"])["devices"]
     status = {d["appId"]: d["statusText"] for d in devices}
     assert status == {first: "Active", second: "Reset"}

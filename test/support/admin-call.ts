@@ -1,26 +1,35 @@
-// A signed Admin API call against an embedded server, for vitest tests.
-import { signRequest } from '../../src/auth/sigv4.js';
-import type { EmbeddedServer } from '../../src/index.js';
+// A signed Admin API client for an embedded server, for vitest tests: the package's own client.
+import { AdminClient, Signer, type EmbeddedServer } from '../../src/index.js';
 
-/** Sends a SigV4-signed JSON request (signed at `now`, if given); throws on a non-2xx answer. */
+/** A client of `server` with its root key; signing at `now()` when given (a test clock). */
+export function adminClient(server: EmbeddedServer, now?: () => number): AdminClient {
+  return new AdminClient({
+    endpoint: server.endpoint,
+    region: server.credentials.region,
+    credentials: server.credentials,
+    maxRetries: 0,
+    ...(now ? { now } : {}),
+  });
+}
+
+/**
+ * A signed request by method and raw path, for tests written against paths (signed by the
+ * client's Signer, the same code as AdminClient). Prefer `adminClient(server).call(...)`.
+ */
 export async function adminCall(
-  server: EmbeddedServer,
+  server: Pick<EmbeddedServer, 'endpoint' | 'credentials'>,
   method: string,
   path: string,
   body?: unknown,
   now?: number,
 ): Promise<Record<string, unknown>> {
-  const url = new URL(server.endpoint);
   const data = body === undefined ? '' : JSON.stringify(body);
-  const headers = signRequest({
+  const headers = new Signer(server.credentials, server.credentials.region).sign({
     method,
     url: path,
-    host: url.host,
+    host: new URL(server.endpoint).host,
     headers: data ? { 'content-type': 'application/json' } : {},
     body: data,
-    accessKeyId: server.credentials.accessKeyId,
-    secretAccessKey: server.credentials.secretAccessKey,
-    region: server.credentials.region,
     ...(now !== undefined ? { now } : {}),
   });
   delete headers['host'];

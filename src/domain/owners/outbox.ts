@@ -14,8 +14,16 @@ export type OutboxMessage = Omit<
   'id' | 'status' | 'attempts' | 'next_attempt_at' | 'created_at' | 'sent_at' | 'last_error'
 >;
 
-/** Queues messages, due now. */
-export async function enqueue(db: Db, messages: OutboxMessage[], now: number): Promise<void> {
+/**
+ * Queues messages, due now. Returns the new rows' ids when `withIds` asks (for the log line
+ * naming each message); otherwise inserts without reading anything back.
+ */
+export async function enqueue(
+  db: Db,
+  messages: OutboxMessage[],
+  now: number,
+  withIds = false,
+): Promise<number[]> {
   const rows = messages.map((m) => ({
     ...m,
     status: 'pending' as const,
@@ -25,28 +33,36 @@ export async function enqueue(db: Db, messages: OutboxMessage[], now: number): P
     sent_at: null,
     last_error: null,
   }));
+  const ids: number[] = [];
   // Kept well under both engines' bound-parameter limits.
   for (let i = 0; i < rows.length; i += 100) {
-    await db
-      .insertInto('outbox')
-      .values(rows.slice(i, i + 100))
-      .execute();
+    const q = db.insertInto('outbox').values(rows.slice(i, i + 100));
+    if (!withIds) await q.execute();
+    else for (const r of await q.returning('id').execute()) ids.push(Number(r.id));
   }
+  return ids;
 }
 
-/** Queued messages to these members that a newer invitation (or a decline) makes void. */
-export async function supersede(db: Db, memberIds: readonly number[]): Promise<void> {
+/**
+ * Withdraws the queued (unsent) messages to these members: a newer invitation supersedes
+ * them, or the member registered, was suspended or declined, so the code is of no use.
+ */
+export async function withdrawPending(
+  db: Db,
+  memberIds: readonly number[],
+  status: 'superseded' | 'withdrawn' = 'withdrawn',
+): Promise<void> {
   if (memberIds.length === 0) return;
   await db
     .updateTable('outbox')
-    .set({ status: 'superseded' })
+    .set({ status })
     .where('status', '=', 'pending')
     .where('member_id', 'in', memberIds)
     .execute();
 }
 
 /** Queued messages to deleted members: never sent. */
-export async function withdraw(db: Db, memberIds: readonly number[]): Promise<void> {
+export async function deletePending(db: Db, memberIds: readonly number[]): Promise<void> {
   if (memberIds.length === 0) return;
   await db
     .deleteFrom('outbox')

@@ -1,0 +1,59 @@
+/**
+ * The audit trail's one writer. The pipeline calls it inside the transaction of the change it
+ * records (so a change exists only with its record, and a rolled-back change leaves none);
+ * other surfaces (console sign-ins, invitee endpoints) call it for their own events.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+
+export type AuditSource = 'admin-api' | 'console' | 'invitee';
+export type AuditOutcome = 'success' | 'refused' | 'error';
+
+export interface AuditEntry {
+  /** Epoch milliseconds; the server clock's time. */
+  at: number;
+  source: AuditSource;
+  operation: string;
+  outcome: AuditOutcome;
+  /** HTTP status of the answer. */
+  status: number;
+  requestId?: string;
+  accessKeyId?: string;
+  accountId?: string;
+  region?: string;
+  sourceIp?: string;
+  userAgent?: string;
+  networkId?: string;
+  /** Already masked (see maskSensitive); stored as JSON. */
+  parameters?: unknown;
+  errorName?: string;
+  errorMessage?: string;
+}
+
+const MAX_TEXT = 2048;
+const cut = (s: string | undefined) =>
+  s === undefined ? null : s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s;
+
+/** Writes one record with `db`: pass the transaction of the change it records. */
+export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: e.at,
+      source: e.source,
+      operation: e.operation,
+      outcome: e.outcome,
+      status: e.status,
+      request_id: e.requestId ?? null,
+      access_key_id: e.accessKeyId ?? null,
+      account_id: e.accountId ?? null,
+      region: e.region ?? null,
+      source_ip: e.sourceIp ?? null,
+      user_agent: cut(e.userAgent),
+      network_id: e.networkId ?? null,
+      parameters: e.parameters === undefined ? null : JSON.stringify(e.parameters),
+      error_name: e.errorName ?? null,
+      error_message: cut(e.errorMessage),
+    })
+    .execute();
+}

@@ -1,0 +1,326 @@
+import { useState } from 'preact/hooks';
+import { call } from '../api';
+import {
+  Confirm,
+  Empty,
+  ErrorNote,
+  Field,
+  Loading,
+  Notice,
+  PagerNav,
+  SortHeader,
+  useAction,
+  useLoad,
+  usePager,
+  type SortDirection,
+} from '../ui';
+
+interface Bot {
+  botId: string;
+  username?: string;
+  displayName?: string;
+  status?: number;
+  groupId?: string;
+  suspended?: boolean;
+  lastLogin?: string;
+}
+
+/** A challenge (the bot's password) generated in the browser, shown once. */
+function newChallenge(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, 'x');
+}
+
+export function BotsPage({ networkId }: { networkId: string }) {
+  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
+    field: 'username',
+    direction: 'ASC',
+  });
+  const pager = usePager(`${sort.field}${sort.direction}`);
+  const list = useLoad(
+    () =>
+      call<{ bots: Bot[]; nextToken?: string }>('ListBots', {
+        networkId,
+        maxResults: 100,
+        sortFields: sort.field,
+        sortDirection: sort.direction,
+        ...(pager.token ? { nextToken: pager.token } : {}),
+      }),
+    [networkId, sort.field, sort.direction, pager.token],
+  );
+  const groups = useLoad(
+    () =>
+      call<{ securityGroups?: { id: string; name: string }[] }>('ListSecurityGroups', {
+        networkId,
+        maxResults: 100,
+      }).then((r) => r.securityGroups ?? []),
+    [networkId],
+  );
+  const [shown, setShown] = useState<{ username: string; challenge: string } | undefined>();
+  const [deleting, setDeleting] = useState<Bot | undefined>();
+  const [editing, setEditing] = useState<Bot | undefined>();
+  const [notice, setNotice] = useState('');
+  const act = useAction();
+  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
+  const bots = list.data?.bots ?? [];
+
+  return (
+    <section>
+      <h1>Bots</h1>
+      <CreateBot
+        networkId={networkId}
+        groups={groups.data ?? []}
+        onCreated={(username, challenge) => {
+          setShown({ username, challenge });
+          list.reload();
+        }}
+      />
+      {shown ? (
+        <div class="card secret" role="status">
+          <p>
+            The password (challenge) of bot <strong>{shown.username}</strong>, shown this once:
+          </p>
+          <code class="mono">{shown.challenge}</code>
+          <button type="button" onClick={() => setShown(undefined)}>
+            I have saved it
+          </button>
+        </div>
+      ) : null}
+      {notice ? <Notice>{notice}</Notice> : null}
+      <ErrorNote error={act.error} />
+      {list.loading && !list.data ? <Loading what="bots" /> : null}
+      <ErrorNote error={list.error} />
+      {list.data && bots.length === 0 ? <Empty>No bots in this network.</Empty> : null}
+      {bots.length > 0 ? (
+        <table>
+          <caption>Bots of network {networkId}</caption>
+          <thead>
+            <tr>
+              <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
+              <SortHeader label="Display name" field="displayName" sort={sort} onSort={onSort} />
+              <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
+              <SortHeader label="Security group" field="groupId" sort={sort} onSort={onSort} />
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bots.map((b) => (
+              <tr key={b.botId}>
+                <td>{b.username}</td>
+                <td>{b.displayName}</td>
+                <td>{b.suspended ? 'Suspended' : b.status === 2 ? 'Active' : 'Pending'}</td>
+                <td>{groups.data?.find((g) => g.id === b.groupId)?.name ?? b.groupId}</td>
+                <td class="row-actions">
+                  <button type="button" onClick={() => setEditing(b)}>
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    disabled={act.busy}
+                    onClick={async () => {
+                      const ok = await act.run(() =>
+                        call('UpdateBot', { networkId, botId: b.botId, suspend: !b.suspended }),
+                      );
+                      if (ok) {
+                        setNotice(
+                          `Bot ${b.username} ${b.suspended ? 'unsuspended' : 'suspended'}.`,
+                        );
+                        list.reload();
+                      }
+                    }}
+                  >
+                    {b.suspended ? 'Unsuspend' : 'Suspend'}
+                  </button>
+                  <button type="button" class="danger" onClick={() => setDeleting(b)}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <PagerNav
+        page={pager.page}
+        nextToken={list.data?.nextToken}
+        onNext={pager.next}
+        onPrevious={pager.previous}
+      />
+      {editing ? (
+        <EditBot
+          key={editing.botId}
+          networkId={networkId}
+          bot={editing}
+          groups={groups.data ?? []}
+          onDone={(challenge) => {
+            if (challenge) setShown({ username: editing.username ?? editing.botId, challenge });
+            setEditing(undefined);
+            list.reload();
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <Confirm
+          title={`Delete bot ${deleting.username}?`}
+          confirmLabel="Delete bot"
+          busy={act.busy}
+          error={act.error}
+          onCancel={() => setDeleting(undefined)}
+          onConfirm={async () => {
+            const ok = await act.run(() => call('DeleteBot', { networkId, botId: deleting.botId }));
+            if (ok) {
+              setNotice(`Bot ${deleting.username} deleted.`);
+              setDeleting(undefined);
+              list.reload();
+            }
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function CreateBot(props: {
+  networkId: string;
+  groups: { id: string; name: string }[];
+  onCreated(username: string, challenge: string): void;
+}) {
+  const [username, setUsername] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [groupId, setGroupId] = useState('');
+  const { busy, error, run } = useAction();
+  const group = groupId || props.groups[0]?.id || '';
+  return (
+    <form
+      class="card inline"
+      aria-label="Create bot"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const challenge = newChallenge();
+        const r = await run(() =>
+          call('CreateBot', {
+            networkId: props.networkId,
+            username,
+            ...(displayName ? { displayName } : {}),
+            groupId: group,
+            challenge,
+          }),
+        );
+        if (r) {
+          props.onCreated(username, challenge);
+          setUsername('');
+          setDisplayName('');
+        }
+      }}
+    >
+      <h2>Create a bot</h2>
+      <Field label="Bot username" name="username" error={error} hint="Ends in bot, e.g. alertsbot">
+        {(id, d) => (
+          <input
+            id={id}
+            aria-describedby={d}
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Display name" name="displayName" error={error}>
+        {(id) => (
+          <input
+            id={id}
+            value={displayName}
+            onInput={(e) => setDisplayName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Security group" name="groupId" error={error}>
+        {(id) => (
+          <select id={id} value={group} onChange={(e) => setGroupId(e.currentTarget.value)}>
+            {props.groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <button type="submit" class="primary" disabled={busy}>
+        Create bot
+      </button>
+      <ErrorNote error={error} fields={['username', 'displayName', 'groupId', 'challenge']} />
+    </form>
+  );
+}
+
+function EditBot(props: {
+  networkId: string;
+  bot: Bot;
+  groups: { id: string; name: string }[];
+  onDone(newChallenge?: string): void;
+}) {
+  const [displayName, setDisplayName] = useState(props.bot.displayName ?? '');
+  const [groupId, setGroupId] = useState(props.bot.groupId ?? '');
+  const [rotate, setRotate] = useState(false);
+  const { busy, error, run } = useAction();
+  return (
+    <form
+      class="card"
+      aria-label={`Edit ${props.bot.username}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const challenge = rotate ? newChallenge() : undefined;
+        const ok = await run(() =>
+          call('UpdateBot', {
+            networkId: props.networkId,
+            botId: props.bot.botId,
+            displayName,
+            groupId,
+            ...(challenge ? { challenge } : {}),
+          }),
+        );
+        if (ok) props.onDone(challenge);
+      }}
+    >
+      <h2>Edit {props.bot.username}</h2>
+      <Field label="Display name" name="displayName" error={error}>
+        {(id) => (
+          <input
+            id={id}
+            value={displayName}
+            onInput={(e) => setDisplayName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Security group" name="groupId" error={error}>
+        {(id) => (
+          <select id={id} value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
+            {props.groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Generate a new password" name="challenge" error={error}>
+        {(id) => (
+          <input
+            id={id}
+            type="checkbox"
+            checked={rotate}
+            onChange={(e) => setRotate(e.currentTarget.checked)}
+          />
+        )}
+      </Field>
+      <ErrorNote error={error} fields={['displayName', 'groupId', 'challenge']} />
+      <div class="actions">
+        <button type="button" onClick={() => props.onDone()}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={busy}>
+          Save bot
+        </button>
+      </div>
+    </form>
+  );
+}

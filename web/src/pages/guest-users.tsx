@@ -1,0 +1,258 @@
+import { useState } from 'preact/hooks';
+import { call } from '../api';
+import {
+  Empty,
+  ErrorNote,
+  Loading,
+  Notice,
+  PagerNav,
+  SortHeader,
+  useAction,
+  useLoad,
+  usePager,
+  type SortDirection,
+} from '../ui';
+
+interface Guest {
+  username: string;
+  usernameHash: string;
+  billingPeriod: string;
+}
+
+interface Blocked {
+  username: string;
+  usernameHash: string;
+  admin: string;
+  modified: string;
+}
+
+export function GuestUsersPage({ networkId }: { networkId: string }) {
+  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
+    field: 'billingPeriod',
+    direction: 'DESC',
+  });
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const pager = usePager(`${sort.field}${sort.direction}${query}`);
+  const blockedPager = usePager(networkId);
+  const guests = useLoad(
+    () =>
+      call<{ guestlist: Guest[]; nextToken?: string }>('ListGuestUsers', {
+        networkId,
+        maxResults: 100,
+        sortFields: sort.field,
+        sortDirection: sort.direction,
+        ...(query ? { username: query } : {}),
+        ...(pager.token ? { nextToken: pager.token } : {}),
+      }),
+    [networkId, sort.field, sort.direction, query, pager.token],
+  );
+  const blocked = useLoad(
+    () =>
+      call<{ blocklist: Blocked[]; nextToken?: string }>('ListBlockedGuestUsers', {
+        networkId,
+        maxResults: 100,
+        ...(blockedPager.token ? { nextToken: blockedPager.token } : {}),
+      }),
+    [networkId, blockedPager.token],
+  );
+  const history = useLoad(
+    () =>
+      call<{ history: { month: string; count: string }[] }>('GetGuestUserHistoryCount', {
+        networkId,
+      }),
+    [networkId],
+  );
+  const [notice, setNotice] = useState('');
+  const act = useAction();
+  const blockedHashes = new Set((blocked.data?.blocklist ?? []).map((b) => b.usernameHash));
+  const setBlock = async (g: { username: string; usernameHash: string }, block: boolean) => {
+    const ok = await act.run(() =>
+      call('UpdateGuestUser', { networkId, usernameHash: g.usernameHash, block }),
+    );
+    if (ok) {
+      setNotice(`${g.username} ${block ? 'blocked' : 'unblocked'}.`);
+      blocked.reload();
+    }
+  };
+  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
+  const list = guests.data?.guestlist ?? [];
+
+  return (
+    <section>
+      <h1>Guest users</h1>
+      <h2>Guests per month</h2>
+      {history.loading && !history.data ? <Loading what="guest history" /> : null}
+      <ErrorNote error={history.error} />
+      {history.data ? <BarChart data={history.data.history} /> : null}
+
+      <h2>Guests</h2>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery(search.trim());
+        }}
+      >
+        <label>
+          Search guests
+          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      {notice ? <Notice>{notice}</Notice> : null}
+      <ErrorNote error={act.error} />
+      {guests.loading && !guests.data ? <Loading what="guests" /> : null}
+      <ErrorNote error={guests.error} />
+      {guests.data && list.length === 0 ? (
+        <Empty>No guest users{query ? ' match this search' : ' have used this network'}.</Empty>
+      ) : null}
+      {list.length > 0 ? (
+        <table>
+          <caption>Guest users of network {networkId}</caption>
+          <thead>
+            <tr>
+              <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
+              <SortHeader
+                label="Billing period"
+                field="billingPeriod"
+                sort={sort}
+                onSort={onSort}
+              />
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((g) => (
+              <tr key={`${g.usernameHash}:${g.billingPeriod}`}>
+                <td>{g.username}</td>
+                <td>{g.billingPeriod}</td>
+                <td>
+                  {blockedHashes.has(g.usernameHash) ? (
+                    <button type="button" disabled={act.busy} onClick={() => setBlock(g, false)}>
+                      Unblock
+                    </button>
+                  ) : (
+                    <button type="button" disabled={act.busy} onClick={() => setBlock(g, true)}>
+                      Block
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <PagerNav
+        page={pager.page}
+        nextToken={guests.data?.nextToken}
+        onNext={pager.next}
+        onPrevious={pager.previous}
+      />
+
+      <h2>Blocked guests</h2>
+      {blocked.loading && !blocked.data ? <Loading what="blocked guests" /> : null}
+      <ErrorNote error={blocked.error} />
+      {blocked.data && blocked.data.blocklist.length === 0 ? (
+        <Empty>No guest is blocked.</Empty>
+      ) : null}
+      {blocked.data && blocked.data.blocklist.length > 0 ? (
+        <table>
+          <caption>Blocked guest users</caption>
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Blocked by</th>
+              <th scope="col">Modified</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {blocked.data.blocklist.map((b) => (
+              <tr key={b.usernameHash}>
+                <td>{b.username}</td>
+                <td>{b.admin}</td>
+                <td>{b.modified}</td>
+                <td>
+                  <button type="button" disabled={act.busy} onClick={() => setBlock(b, false)}>
+                    Unblock
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <PagerNav
+        page={blockedPager.page}
+        nextToken={blocked.data?.nextToken}
+        onNext={blockedPager.next}
+        onPrevious={blockedPager.previous}
+      />
+    </section>
+  );
+}
+
+/**
+ * Guests per month as bars. Drawn as plain SVG: one series of at most a few dozen months needs
+ * no chart library (and none would fit the bundle budget as cheaply); the numbers are also in
+ * a table for screen readers.
+ */
+function BarChart({ data }: { data: { month: string; count: string }[] }) {
+  if (data.length === 0) return <p class="empty">No guest activity yet.</p>;
+  const rows = [...data].sort((a, b) => a.month.localeCompare(b.month)).slice(-24);
+  const max = Math.max(1, ...rows.map((r) => Number(r.count)));
+  const barW = 56;
+  const gap = 16;
+  const h = 160;
+  const top = 22;
+  const width = rows.length * (barW + gap) + gap;
+  return (
+    <figure class="chart">
+      <svg
+        role="img"
+        aria-label="Guest users per month"
+        viewBox={`0 0 ${width} ${h + top + 30}`}
+        width={width}
+        height={h + top + 30}
+      >
+        {rows.map((r, i) => {
+          const v = Number(r.count);
+          const bh = Math.round((v / max) * h);
+          const x = gap + i * (barW + gap);
+          return (
+            <g key={r.month}>
+              <rect x={x} y={top + h - bh} width={barW} height={bh} class="bar" />
+              <text x={x + barW / 2} y={top + h - bh - 6} text-anchor="middle" class="value">
+                {v}
+              </text>
+              <text x={x + barW / 2} y={top + h + 18} text-anchor="middle" class="label">
+                {r.month}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        <table class="sr-only">
+          <caption>Guest users per month</caption>
+          <thead>
+            <tr>
+              <th scope="col">Month</th>
+              <th scope="col">Guests</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.month}>
+                <td>{r.month}</td>
+                <td>{r.count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </figcaption>
+    </figure>
+  );
+}
