@@ -156,6 +156,7 @@ async function main() {
     repeats,
     connections: connOverride,
     importRows,
+    scenarios,
     profile: opts.profile,
     ...(opts['server-cli'] ? { serverCli: resolvePath(opts['server-cli']) } : {}),
   });

@@ -3,6 +3,7 @@
 // in module-level state, so two runs in one process would not see each other.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { startCeiling } from './ceiling.mjs';
 import { runLoad } from './load.mjs';
@@ -164,9 +165,12 @@ export class BenchRun {
 
   /**
    * Measures `source` against the server and against the ceiling: warm-up, then `repeats`
-   * alternating runs. `check(json)` validates the recorded response. Returns medians and runs.
+   * alternating runs. `check(json)` validates the recorded response. With `reference` (an
+   * async function starting a bare server that answers the same requests, e.g. the
+   * lookup-minimal one), each round also runs it, between ours and the ceiling, and its answer
+   * to the recorded request must be the same bytes. Returns medians and runs.
    */
-  async measure(name, server, source, { connections, check, capture }) {
+  async measure(name, server, source, { connections, check, capture, reference }) {
     const { warmup, repeats, duration } = this.settings;
     const host = new URL(server.endpoint).host;
     // One real answer, recorded for the ceiling and checked for correctness.
@@ -187,12 +191,30 @@ export class BenchRun {
     let okTotal = 1;
 
     const ceiling = await startCeiling(name, recorded);
+    const ref = reference ? await reference() : undefined;
     const replay = source.replay();
+    const refReplay = source.replay();
+    /** A load run against a bare server, with its CPU per answered request. */
+    const bare = async (srv, src, seconds) => {
+      const cpu0 = cpuMicros(srv.pid);
+      const load = await runLoad({ url: srv.url, source: src, connections, duration: seconds });
+      return { load, cpuUsPerRequest: load.ok ? (cpuMicros(srv.pid) - cpu0) / load.ok : NaN };
+    };
     try {
+      if (ref) {
+        // node:http, not fetch: the request's Host header (the server's) is sent as signed.
+        const r = await rawRequest(ref.url, req);
+        const refText = r.body;
+        if (r.status !== 200 || refText !== text)
+          throw new Error(
+            `${name}: the reference answered ${r.status} with other bytes than the server: ${refText.slice(0, 300)}`,
+          );
+      }
       if (warmup > 0) {
         okTotal += (await runLoad({ url: server.endpoint, source, connections, duration: warmup }))
           .ok;
-        await runLoad({ url: ceiling.url, source: replay, connections, duration: warmup });
+        if (ref) await bare(ref, refReplay, warmup);
+        await bare(ceiling, replay, warmup);
       }
       const runs = [];
       for (let i = 0; i < repeats; i++) {
@@ -201,21 +223,40 @@ export class BenchRun {
         const cpu = cpuMicros(server.pid) - cpu0;
         okTotal += ours.ok;
         if (ours.totalErrors > 0) await explainErrors(name, server, source);
-        const ceilCpu0 = cpuMicros(ceiling.pid);
-        const ceil = await runLoad({ url: ceiling.url, source: replay, connections, duration });
-        const ceilCpu = cpuMicros(ceiling.pid) - ceilCpu0;
+        const rf = ref ? await bare(ref, refReplay, duration) : undefined;
+        const ceil = await bare(ceiling, replay, duration);
         runs.push({
           ours,
-          ceiling: ceil,
+          ceiling: ceil.load,
           cpuUsPerRequest: ours.ok ? cpu / ours.ok : NaN,
-          ceilingCpuUsPerRequest: ceil.ok ? ceilCpu / ceil.ok : NaN,
+          ceilingCpuUsPerRequest: ceil.cpuUsPerRequest,
+          ...(rf ? { reference: rf.load, referenceCpuUsPerRequest: rf.cpuUsPerRequest } : {}),
         });
         log(
-          `${name} run ${i + 1}/${repeats}: ${ours.rps.toFixed(0)} req/s (ceiling ${ceil.rps.toFixed(0)}, p50 ${ceil.latency.p50.toFixed(2)} ms, p99 ${ceil.latency.p99.toFixed(2)} ms), ` +
-            `p50 ${ours.latency.p50.toFixed(2)} ms, p99 ${ours.latency.p99.toFixed(2)} ms, errors ${ours.totalErrors}`,
+          `${name} run ${i + 1}/${repeats}: ${ours.rps.toFixed(0)} req/s, p50 ${ours.latency.p50.toFixed(2)} ms, p99 ${ours.latency.p99.toFixed(2)} ms, ` +
+            `${(cpu / ours.ok).toFixed(0)} µs/req, errors ${ours.totalErrors}` +
+            (rf
+              ? `; reference ${rf.load.rps.toFixed(0)} req/s, ${rf.cpuUsPerRequest.toFixed(0)} µs/req, errors ${rf.load.totalErrors}`
+              : '') +
+            `; ceiling ${ceil.load.rps.toFixed(0)} req/s, ${ceil.cpuUsPerRequest.toFixed(0)} µs/req`,
         );
       }
+      const refFigures = ref
+        ? {
+            reference: {
+              rps: median(runs.map((r) => r.reference.rps)),
+              ratio: median(runs.map((r) => r.reference.rps / r.ceiling.rps)),
+              p50: median(runs.map((r) => r.reference.latency.p50)),
+              p99: median(runs.map((r) => r.reference.latency.p99)),
+              errors: runs.reduce((a, r) => a + r.reference.totalErrors, 0),
+              cpuUsPerRequest: median(runs.map((r) => r.referenceCpuUsPerRequest)),
+            },
+            // Per round, then the median: the rounds share the machine's load of the moment.
+            cpuVsReference: median(runs.map((r) => r.cpuUsPerRequest / r.referenceCpuUsPerRequest)),
+          }
+        : {};
       return {
+        ...refFigures,
         connections,
         rps: median(runs.map((r) => r.ours.rps)),
         ceilingRps: median(runs.map((r) => r.ceiling.rps)),
@@ -234,8 +275,27 @@ export class BenchRun {
       };
     } finally {
       await ceiling.stop();
+      await ref?.stop();
     }
   }
+}
+
+/** Sends a prepared request as it is (its own Host header); resolves to {status, body}. */
+function rawRequest(base, req) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const r = httpRequest(
+      { host: u.hostname, port: u.port, method: req.method, path: req.path, headers: req.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
+    r.on('error', reject);
+    r.end(req.body);
+  });
 }
 
 async function explainErrors(name, server, source) {

@@ -8,12 +8,14 @@ import list from './list.mjs';
 import lookup from './lookup.mjs';
 import lookupCold from './lookup-cold.mjs';
 import lookupFloor from './lookup-floor.mjs';
+import lookupMinimal from './lookup-minimal.mjs';
 import reinvite from './reinvite.mjs';
 import start from './start.mjs';
 
 export const SCENARIOS = [
   start,
   lookup,
+  lookupMinimal,
   lookupCold,
   lookupFloor,
   list,

@@ -5,9 +5,10 @@ import { unameOf } from 'wickr-admin-server';
 import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
-import { seededUser } from '../lib/seed.mjs';
+import { query, seededUser, TMP } from '../lib/seed.mjs';
 import { ROOT } from '../lib/server.mjs';
-import { benchClient } from '../lib/client.mjs';
+import { benchClient, CREDENTIALS } from '../lib/client.mjs';
+import { startBare } from '../lib/ceiling.mjs';
 
 const OTHER = {
   cold: '50 hits a request; uname cache off: every uname read from the database',
@@ -19,11 +20,38 @@ const OTHER = {
  * Variants of the same requests: `cold`, the server's uname cache off
  * (WICKR_UNAME_CACHE_ENTRIES=0), so every uname is read from the database (what a working set
  * larger than the cache costs); `floor`, bench/floor-server.mjs, whose lookup handler answers at
- * once (what the API costs before any work).
+ * once (what the API costs before any work). With `reference`, the lookup-minimal reference
+ * (bench/lookup-minimal-server.mjs) answers the same requests in the same rounds.
  */
-export async function lookupScenario(run, engine, size, variant = '') {
+export async function lookupScenario(run, engine, size, variant = '', { reference = false } = {}) {
   const name = variant ? `lookup-${variant}` : 'lookup';
   const net = await run.network(engine, size);
+  // With --profile, the reference is profiled too (its file is listed after the server's).
+  const profileDir = join(TMP, 'profiles');
+  const startReference = reference
+    ? async () =>
+        startBare(
+          'lookup-minimal-server.mjs',
+          `lookup-minimal-${engine}-${size}`,
+          {
+            accessKeyId: CREDENTIALS.accessKeyId,
+            secretAccessKey: CREDENTIALS.secretAccessKey,
+            networkId: net.networkId,
+            members: (
+              await query(net, 'SELECT uname, username FROM members WHERE network_id = $1', [
+                net.networkId,
+              ])
+            ).map((r) => [r.uname, r.username]),
+          },
+          run.settings.profile
+            ? [
+                '--cpu-prof',
+                `--cpu-prof-dir=${profileDir}`,
+                '--cpu-prof-name=lookup-minimal.cpuprofile',
+              ]
+            : [],
+        )
+    : undefined;
   const r = await run.withServer(
     net,
     async (server) => {
@@ -42,6 +70,7 @@ export async function lookupScenario(run, engine, size, variant = '') {
           if (out.successful?.length !== BATCH)
             throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
         },
+        ...(startReference ? { reference: startReference } : {}),
       });
       return { ...m, peakRss: server.memory()?.hwm };
     },
@@ -54,14 +83,36 @@ export async function lookupScenario(run, engine, size, variant = '') {
     engine,
     size,
     ...r,
-    other: OTHER[variant],
+    other:
+      OTHER[variant] +
+      (r.reference ? `; CPU ${r.cpuVsReference.toFixed(2)} × the lookup-minimal reference's` : ''),
   });
+  if (r.reference) {
+    run.record({
+      scenario: 'lookup-minimal',
+      operation: 'BatchLookupUserUname',
+      engine,
+      size,
+      connections: r.connections,
+      ...r.reference,
+      ceilingRps: r.ceilingRps,
+      other:
+        'the reference: the minimal real work on bare node:http (bench/lookup-minimal-server.mjs), same requests and answers, in the same rounds',
+    });
+  }
 }
+
+/** Sizes at which the lookup also runs the lookup-minimal reference: the primary one. */
+export const referenceSize = (run, engine) => primaryOf(run.sizesFor(engine));
 
 export default {
   name: 'lookup',
   plan: (run, engine) => run.sizesFor(engine),
-  run: (run, engine, size) => lookupScenario(run, engine, size),
+  run: (run, engine, size) =>
+    lookupScenario(run, engine, size, '', {
+      reference:
+        run.settings.scenarios?.includes('lookup-minimal') && size === referenceSize(run, engine),
+    }),
   targets(find, run) {
     const { sizes } = run.settings;
     const t = [];

@@ -50,7 +50,21 @@ export interface Ctx {
   requestId: string;
   services: Services;
   /** The operation's network, checked by the pipeline's tenancy step (see NetworkCtx). */
-  network?: NetworkRow;
+  network?: NetworkRow | NetworkVersion;
+}
+
+/** A network's ID and lookup version: all the tenancy step reads for a VERSION_SCOPED operation. */
+export type NetworkVersion = Pick<NetworkRow, 'network_id' | 'lookup_version'>;
+
+/**
+ * Operations whose tenancy step reads only the network's ID and lookup version, not its whole
+ * row: the hot path (a narrower row is a cheaper statement, run on every lookup).
+ */
+export type VersionScoped = 'BatchLookupUserUname';
+export const VERSION_SCOPED: ReadonlySet<string> = new Set<VersionScoped>(['BatchLookupUserUname']);
+
+export interface VersionCtx extends Ctx {
+  network: NetworkVersion;
 }
 
 /**
@@ -62,14 +76,33 @@ export interface NetworkCtx extends Ctx {
 }
 
 /** Whether an operation is network-scoped is read from its input, as the pipeline does. */
-export type CtxOf<N extends OperationName> = 'networkId' extends keyof InputOf<Contract[N]>
-  ? NetworkCtx
-  : Ctx;
+export type CtxOf<N extends OperationName> = N extends VersionScoped
+  ? VersionCtx
+  : 'networkId' extends keyof InputOf<Contract[N]>
+    ? NetworkCtx
+    : Ctx;
 
 export type Handler<N extends OperationName> = (
   ctx: CtxOf<N>,
   input: InputOf<Contract[N]>,
-) => Promise<OutputOf<Contract[N]>>;
+) => Promise<
+  N extends PreSerialized
+    ? OutputOf<Contract[N]> | Serialized<OutputOf<Contract[N]>>
+    : OutputOf<Contract[N]>
+>;
+
+/** Operations whose handler may answer with its output already written as JSON (Serialized). */
+export type PreSerialized = 'BatchLookupUserUname';
+
+/**
+ * An output its handler wrote as JSON itself (the hot path's pre-serialized answers); the
+ * pipeline sends it as it is, and in the test suites checks it against the output shape and
+ * the bytes the output's serializer would write.
+ */
+export class Serialized<T = unknown> {
+  declare readonly output?: T;
+  constructor(readonly json: string) {}
+}
 
 /** Total: an operation of the contract without a handler does not compile. */
 export type HandlerMap = { [N in OperationName]: Handler<N> };

@@ -1,6 +1,7 @@
 /**
  * An in-process cache of uname → username per network, for BatchLookupUserUname: the API's
  * hot path, and one whose answers change only when a member is added, removed or renamed.
+ * The lookup keeps each uname's answer item already written as JSON (user-lookup.ts).
  *
  * Entries are trusted only together with the network's `lookup_version` (migration 006),
  * which database triggers move on every such change, whoever makes it: each lookup reads the

@@ -10,11 +10,22 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/policy.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import { ApiError, notFound } from '../contract/errors.js';
-import type { Ctx, HandlerMap, Principal, Services } from '../domain/context.js';
+import {
+  VERSION_SCOPED,
+  type Ctx,
+  type HandlerMap,
+  type Principal,
+  type Services,
+} from '../domain/context.js';
 import type { AuditEntry } from '../audit/record.js';
 import { hasSensitive, maskSensitive } from '../contract/sensitive.js';
 import type { Database } from '../store/schema.js';
-import { prepareNetworkOfAccount, type NetworkOfAccount } from '../store/tenancy.js';
+import {
+  prepareNetworkOfAccount,
+  prepareNetworkVersionOfAccount,
+  type NetworkOfAccount,
+  type NetworkVersionOfAccount,
+} from '../store/tenancy.js';
 import { inTransaction } from '../store/transaction.js';
 import { fingerprint, runIdempotent } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -80,6 +91,7 @@ export class Pipeline {
   private readonly ajv = inputAjv();
   private readonly strictAjv: Ajv | undefined;
   private readonly networkOfAccount: NetworkOfAccount;
+  private readonly networkVersionOfAccount: NetworkVersionOfAccount;
   private readonly hooks: PipelineHooks;
 
   constructor(
@@ -92,6 +104,7 @@ export class Pipeline {
   ) {
     this.strictAjv = options.checkResponses ? responseAjv() : undefined;
     this.networkOfAccount = prepareNetworkOfAccount(db);
+    this.networkVersionOfAccount = prepareNetworkVersionOfAccount(db);
     this.hooks = options;
   }
 
@@ -111,7 +124,9 @@ export class Pipeline {
       (spec.input.properties as Record<string, Record<string, unknown>>)['networkId']?.[
         'x-location'
       ] === 'uri';
-    const networkOfAccount = this.networkOfAccount;
+    const networkOfAccount = VERSION_SCOPED.has(spec.name)
+      ? this.networkVersionOfAccount
+      : this.networkOfAccount;
     const services = this.services;
 
     const audit = this.hooks.audit;

@@ -9,6 +9,7 @@
 import { Ajv } from 'ajv';
 import fastJson from 'fast-json-stringify';
 import { ANNOTATIONS, type OperationSpec } from '../contract/dsl.js';
+import { Serialized } from '../domain/context.js';
 
 export type Serializer = (output: unknown) => string;
 
@@ -22,16 +23,23 @@ export function responseAjv(): Ajv {
 /** The operation's response writer; `strictAjv` (from responseAjv) turns the check on. */
 export function compileSerializer(op: OperationSpec, strictAjv?: Ajv): Serializer {
   const write = fastJson(op.output as object) as Serializer;
-  if (!strictAjv) return write;
+  if (!strictAjv) return (output) => (output instanceof Serialized ? output.json : write(output));
   const ajv = strictAjv;
   const check = ajv.compile(closed(op.output));
   return (output) => {
-    if (!check(output)) {
+    const value = output instanceof Serialized ? (JSON.parse(output.json) as unknown) : output;
+    if (!check(value)) {
       throw new Error(
         `${op.name}'s response does not match its output shape: ${ajv.errorsText(check.errors)}`,
       );
     }
-    return write(output);
+    const json = write(value);
+    if (output instanceof Serialized && output.json !== json) {
+      throw new Error(
+        `${op.name}'s pre-serialized response differs from its serializer's: ${output.json.slice(0, 300)} vs ${json.slice(0, 300)}`,
+      );
+    }
+    return json;
   };
 }
 

@@ -43,16 +43,24 @@ export function compileValidator(
  */
 export function nulReasons(value: unknown, field = ''): Reason[] {
   const out: Reason[] = [];
-  // Iterative: a hostile body may nest thousands of levels deep.
-  const stack: [unknown, string][] = [[value, field]];
+  // Iterative: a hostile body may nest thousands of levels deep. A field's path is written
+  // only when it holds a NUL (a node's parent and key until then): every request is walked.
+  type Node = { v: unknown; parent: Node | undefined; key: string | number | undefined };
+  const pathOf = (n: Node): string => {
+    if (!n.parent) return field;
+    const base = pathOf(n.parent);
+    return typeof n.key === 'number' ? `${base}[${n.key}]` : base ? `${base}.${n.key}` : n.key!;
+  };
+  const stack: Node[] = [{ v: value, parent: undefined, key: undefined }];
   while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
+    const node = stack.pop()!;
+    const v = node.v;
     if (typeof v === 'string') {
-      if (v.includes('\0')) out.push({ field: path || '(body)', reason: NUL_REASON });
+      if (v.includes('\0')) out.push({ field: pathOf(node) || '(body)', reason: NUL_REASON });
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => stack.push([item, `${path}[${i}]`]));
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i] as unknown, parent: node, key: i });
     } else if (v && typeof v === 'object') {
-      for (const [k, item] of Object.entries(v)) stack.push([item, path ? `${path}.${k}` : k]);
+      for (const [k, item] of Object.entries(v)) stack.push({ v: item, parent: node, key: k });
     }
   }
   return out;

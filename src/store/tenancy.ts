@@ -22,3 +22,20 @@ export function prepareNetworkOfAccount(db: Kysely<Database>): NetworkOfAccount 
       .where('region', '=', ''),
   );
 }
+
+export type NetworkVersionOfAccount = Prepared<
+  [networkId: string, accountId: string, region: string],
+  Pick<NetworkRow, 'network_id' | 'lookup_version'>
+>;
+
+/** The same check reading only the network's ID and lookup version (the lookup's hot path). */
+export function prepareNetworkVersionOfAccount(db: Kysely<Database>): NetworkVersionOfAccount {
+  return prepare(db, (d) =>
+    d
+      .selectFrom('networks')
+      .select(['network_id', 'lookup_version'])
+      .where('network_id', '=', '')
+      .where('account_id', '=', '')
+      .where('region', '=', ''),
+  );
+}
