@@ -51,6 +51,31 @@ describe('UnameCache', () => {
     expect([...cache.at('n2', 1)!.keys()]).toEqual(['d', 'e', 'f']);
   });
 
+  it('tells apart keys that share a slot, and keeps only keys that need no escaping', () => {
+    const cache = new UnameCache(10);
+    const names = cache.at('n1', 1)!;
+    // Same length and first 12 characters: the same slot, confirmed by the whole key.
+    const [k1, k2] = ['0123456789ab-one', '0123456789ab-two'];
+    cache.keep('n1', 1, [
+      [k1, 'first'],
+      [k2, 'second'],
+      ['a', 'x"y'],
+      ['quo"te', 'no'],
+      ['back\\slash', 'no'],
+      ['caf\u00e9', 'no'],
+    ]);
+    expect(names.get(k1)).toBe('first');
+    expect(names.get(k2)).toBe('second');
+    expect(names.get('0123456789ab-six')).toBeUndefined();
+    expect(names.record(k2)).toBe(`${k2}"second`);
+    // A lookup key that only starts like a record is not its key.
+    expect(names.get('a"x')).toBeUndefined();
+    expect(names.get('a')).toBe('x"y');
+    expect(names.has('quo"te') || names.has('back\\slash') || names.has('caf\u00e9')).toBe(false);
+    expect([...names.keys()]).toEqual([k1, k2, 'a']);
+    expect(cache.size).toBe(3);
+  });
+
   it('is disabled with a capacity of 0', () => {
     const cache = new UnameCache(0);
     expect(cache.at('n1', 1)).toBeUndefined();

@@ -17,6 +17,10 @@ interface CachedKey {
   principal: Omit<Principal, 'region'>;
   revoked: boolean;
   fetchedAt: number;
+  /** The key's principal per region it signed for (made once, not per request). */
+  byRegion: Map<string, Principal>;
+  /** The signing key last derived for this key, and its day and region. */
+  signing?: { date: string; region: string; key: Buffer };
 }
 
 export interface AuthenticatorOptions {
@@ -38,12 +42,29 @@ export class Authenticator {
   async authenticate(req: SignedRequest): Promise<Principal> {
     const now = this.options.now?.() ?? Date.now();
     const parsed = parseAuthorization(req, now);
-    const key = await this.lookup(parsed.accessKeyId, now);
+    // A key read recently is used as it is, without waiting on a promise.
+    const key = this.fresh(parsed.accessKeyId, now) ?? (await this.lookup(parsed.accessKeyId, now));
     if (!key) {
       throw unauthorized(`The access key ID ${parsed.accessKeyId} does not exist in our records.`);
     }
     if (key.revoked)
       throw unauthorized(`The access key ID ${parsed.accessKeyId} has been revoked.`);
+    verifySignature(req, parsed, this.signingKey(key, parsed));
+    let principal = key.byRegion.get(parsed.region);
+    if (!principal) {
+      principal = { ...key.principal, region: parsed.region };
+      if (key.byRegion.size < 100) key.byRegion.set(parsed.region, principal);
+    }
+    return principal;
+  }
+
+  /** The signing key of the day and region, derived once per access key, secret, day and region. */
+  private signingKey(
+    key: CachedKey,
+    parsed: { accessKeyId: string; date: string; region: string },
+  ) {
+    const last = key.signing;
+    if (last && last.date === parsed.date && last.region === parsed.region) return last.key;
     const cacheKey = `${parsed.accessKeyId}\n${parsed.date}\n${parsed.region}\n${key.secret}`;
     let signingKey = this.signingKeys.get(cacheKey);
     if (!signingKey) {
@@ -51,13 +72,18 @@ export class Authenticator {
       signingKey = deriveSigningKey(key.secret, parsed.date, parsed.region);
       this.signingKeys.set(cacheKey, signingKey);
     }
-    verifySignature(req, parsed, signingKey);
-    return { ...key.principal, region: parsed.region };
+    key.signing = { date: parsed.date, region: parsed.region, key: signingKey };
+    return signingKey;
+  }
+
+  private fresh(id: string, now: number): CachedKey | undefined {
+    const cached = this.keys.get(id);
+    return cached && now - cached.fetchedAt < this.options.keyCacheMs ? cached : undefined;
   }
 
   private async lookup(id: string, now: number): Promise<CachedKey | undefined> {
-    const cached = this.keys.get(id);
-    if (cached && now - cached.fetchedAt < this.options.keyCacheMs) return cached;
+    const cached = this.fresh(id, now);
+    if (cached) return cached;
     const row = await findKey(this.db, id);
     if (!row) {
       this.keys.delete(id);
@@ -68,6 +94,7 @@ export class Authenticator {
       secret: row.secret_access_key,
       revoked: row.revoked_at !== null,
       fetchedAt: now,
+      byRegion: new Map(),
       principal: {
         accountId: row.account_id,
         accessKeyId: row.access_key_id,

@@ -7,6 +7,7 @@
  * headers it chose to sign). The rules below follow the published algorithm and are tested
  * against requests signed by botocore.
  */
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { unauthorized } from '../contract/errors.js';
 
@@ -32,6 +33,10 @@ export interface ParsedAuthorization {
   amzDate: string;
 }
 
+/** `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`: values without , = or space. */
+const PLAIN_AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^,=\s]+), ?SignedHeaders=([^,=\s]+), ?Signature=([^,=\s]+)$/;
+
 /** Parses the Authorization header and request date, or throws UnauthorizedError saying why. */
 export function parseAuthorization(req: SignedRequest, now: number): ParsedAuthorization {
   const auth = single(req.headers['authorization']);
@@ -43,14 +48,22 @@ export function parseAuthorization(req: SignedRequest, now: number): ParsedAutho
   if (!auth.startsWith(`${ALGORITHM} `)) {
     throw unauthorized(`Unsupported authorization algorithm: only ${ALGORITHM} is accepted.`);
   }
-  const fields = new Map<string, string>();
-  for (const part of auth.slice(ALGORITHM.length + 1).split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  // The form every SDK sends, read by one regular expression; any other goes field by field.
+  const plain = PLAIN_AUTHORIZATION.exec(auth);
+  let credential: string | undefined;
+  let signedHeaders: string | undefined;
+  let signature: string | undefined;
+  if (plain) [, credential, signedHeaders, signature] = plain;
+  else {
+    const fields = new Map<string, string>();
+    for (const part of auth.slice(ALGORITHM.length + 1).split(',')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    }
+    credential = fields.get('Credential');
+    signedHeaders = fields.get('SignedHeaders');
+    signature = fields.get('Signature');
   }
-  const credential = fields.get('Credential');
-  const signedHeaders = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
   if (!credential || !signedHeaders || !signature) {
     throw unauthorized(
       'Malformed Authorization header: it needs Credential, SignedHeaders and Signature.',
@@ -102,7 +115,7 @@ export function verifySignature(
     `${parsed.date}/${parsed.region}/${parsed.service}/aws4_request`,
     canonicalRequest(req, parsed.signedHeaders),
   );
-  const given = /^[0-9a-f]{64}$/.test(parsed.signature)
+  const given = HEX64.test(parsed.signature)
     ? Buffer.from(parsed.signature, 'hex')
     : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -111,6 +124,8 @@ export function verifySignature(
     );
   }
 }
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 export function deriveSigningKey(secret: string, date: string, region: string): Buffer {
   const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
@@ -150,8 +165,23 @@ export function canonicalRequest(req: SignedRequest, signedHeaders: string[]): s
   ].join('\n');
 }
 
+/** Canonical URIs of recent paths: the hot operations repeat theirs on every request. */
+const canonicalUris = new Map<string, string>();
+
 /** Non-S3 services encode the (already encoded) path once more, keeping '/'. */
 function canonicalUri(rawPath: string): string {
+  let uri = canonicalUris.get(rawPath);
+  if (uri === undefined) {
+    uri = encodePath(rawPath);
+    if (rawPath.length <= 256) {
+      if (canonicalUris.size >= 1000) canonicalUris.clear();
+      canonicalUris.set(rawPath, uri);
+    }
+  }
+  return uri;
+}
+
+function encodePath(rawPath: string): string {
   const path = removeDotSegments(rawPath || '/');
   return path
     .split('/')
@@ -188,9 +218,13 @@ function canonicalQuery(rawQuery: string): string {
 }
 
 function canonicalHeaderValue(value: string | string[] | undefined): string {
+  // Most values have no space or control character at all: nothing to trim or fold.
+  if (typeof value === 'string' && !SPACE.test(value)) return value;
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
   return values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
 }
+
+const SPACE = /[\s]/;
 
 function safeDecode(s: string): string {
   try {
@@ -208,8 +242,12 @@ export function rfc3986(s: string): string {
   );
 }
 
+/** crypto.hash (Node 20.12+): one call, no Hash object; createHash on older releases. */
+const oneShot = (crypto as { hash?: (alg: string, data: string | Buffer, enc: 'hex') => string })
+  .hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 function single(v: string | string[] | undefined): string | undefined {

@@ -1,20 +1,16 @@
 /**
  * BatchLookupUserUname, the API's hot path: unames to usernames, from the in-process uname
  * cache when it can (see uname-cache.ts), else from the database. The answer is written here as
- * JSON: the cache keeps each uname's item already serialized, so a cached answer is joined, not
- * built and stringified (the pipeline checks it against the output shape in the test suites).
+ * JSON: the cache keeps, after each uname, the rest of its answer item already serialized, so a
+ * cached answer is joined, not built and stringified (the pipeline checks it against the output
+ * shape and the serializer's bytes in the test suites).
  */
 import { usernamesByUname } from '../store/uname-lookup.js';
 import { batchMessage, repeatReason } from './common.js';
 import { Serialized, type Handler } from './context.js';
 
-/** The answer's item for a uname, as JSON: what the cache keeps. */
-export const unameItem = (uname: string, username: string): string =>
-  `{"uname":${JSON.stringify(uname)},"username":${JSON.stringify(username)}}`;
-
-/** The item of `key`'s cached JSON for the uname as it was sent (another case). */
-const asSent = (item: string, key: string, sent: string) =>
-  `{"uname":${JSON.stringify(sent)}${item.slice(9 + JSON.stringify(key).length)}`;
+/** What follows the uname in its answer item, as JSON: what the cache keeps for it. */
+const itemRest = (username: string) => `,"username":${JSON.stringify(username)}}`;
 
 export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx, input) => {
   // The tenancy step read the network, and with it the version the cache's entries must
@@ -40,19 +36,28 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
       continue;
     }
     first.set(key, i);
-    const item = cached?.get(key);
-    if (item === undefined) (missing ??= new Set()).add(key);
-    else items[i] = item;
+    // The record is `${key}"${rest}`: with the uname as sent in lower case, the item is the
+    // record behind `{"uname":"` (kept keys need no escaping).
+    const record = cached?.record(key);
+    if (record === undefined) (missing ??= new Set()).add(key);
+    else {
+      const sent = unames[i]!;
+      items[i] =
+        sent === key
+          ? `{"uname":"${record}`
+          : `{"uname":${JSON.stringify(sent)}${record.slice(key.length + 1)}`;
+    }
   }
   const misses = missing?.size ?? 0;
   cache.hits += first.size - misses;
   cache.misses += misses;
   if (missing) {
     const rows = await usernamesByUname(ctx.db, input.networkId, missing);
-    const found = new Map(rows.map((r) => [r.uname, unameItem(r.uname, r.username)]));
+    const found = new Map(rows.map((r) => [r.uname, itemRest(r.username)]));
     cache.keep(input.networkId, version, found);
     for (let i = 0; i < n; i++) {
-      if (items[i] === undefined && !repeats?.has(i)) items[i] = found.get(keys[i]!);
+      const rest = items[i] === undefined && !repeats?.has(i) ? found.get(keys[i]!) : undefined;
+      if (rest !== undefined) items[i] = `{"uname":${JSON.stringify(unames[i])}${rest}`;
     }
   }
   let successful = '';
@@ -63,7 +68,7 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
     const uname = unames[i]!;
     const item = items[i];
     if (item !== undefined) {
-      successful += `${ok++ === 0 ? '' : ','}${uname === keys[i] ? item : asSent(item, keys[i]!, uname)}`;
+      successful += `${ok++ === 0 ? '' : ','}${item}`;
       continue;
     }
     const earlier = repeats?.get(i);
