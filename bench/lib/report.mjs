@@ -84,6 +84,7 @@ export function markdownReport({ meta, results, targets, chartFile, notes, compa
     '| --- | --- | --- | --- |',
     ...targets.map((t) => `| ${t.name} | ${t.goal} | ${t.actual} | ${mark(t)} |`),
     '',
+    ...referenceSection(results),
     '## Figures',
     '',
     markdownTable(rows),
@@ -108,6 +109,63 @@ export function markdownReport({ meta, results, targets, chartFile, notes, compa
       : []),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
+}
+
+/**
+ * BatchLookupUserUname next to what it is judged against, per engine: the ceiling (recorded
+ * bytes), the lookup-minimal reference (the minimal real work on bare node:http) and the server,
+ * all measured in the same rounds with the same requests.
+ */
+function referenceSection(results) {
+  const measured = results.filter((r) => r.scenario === 'lookup' && r.reference);
+  if (measured.length === 0) return [];
+  const rows = [];
+  for (const r of measured) {
+    const row = (server, f) => ({
+      engine: r.engine,
+      size: sizeLabel(r.size),
+      server,
+      'req/s': fmt(f.rps),
+      'ratio to ceiling': f.ratio.toFixed(2),
+      'p50 ms': ms(f.p50),
+      'p99 ms': ms(f.p99),
+      'CPU µs/req': fmt(f.cpu),
+      'CPU vs reference': f.vsRef,
+    });
+    rows.push(
+      row('ceiling (recorded answer)', {
+        rps: r.ceilingRps,
+        ratio: 1,
+        p50: r.ceilingP50,
+        p99: r.ceilingP99,
+        cpu: r.ceilingCpuUsPerRequest,
+        vsRef: (r.ceilingCpuUsPerRequest / r.reference.cpuUsPerRequest).toFixed(2),
+      }),
+      row('lookup-minimal reference', {
+        ...r.reference,
+        cpu: r.reference.cpuUsPerRequest,
+        vsRef: '1.00',
+      }),
+      row('wickr-admin', {
+        ...r,
+        cpu: r.cpuUsPerRequest,
+        vsRef: r.cpuVsReference.toFixed(2),
+      }),
+    );
+  }
+  return [
+    '## BatchLookupUserUname: ceiling, reference and ours',
+    '',
+    'The same pre-signed requests, 32 connections, in the same interleaved rounds (medians; "CPU vs ' +
+      'reference" is the median of the per-round ratios). The reference, ' +
+      '`bench/lookup-minimal-server.mjs`, does the minimal real work of the operation on bare ' +
+      '`node:http`: read the body, `JSON.parse`, full SigV4 verification with a cached signing key, ' +
+      'the lookups in a `Map` of the network, `JSON.stringify`, one `res.end()`; its answers are the ' +
+      "server's bytes. Where the server's time goes: [../PERFORMANCE.md](../PERFORMANCE.md).",
+    '',
+    markdownTable(rows),
+    '',
+  ];
 }
 
 /** A hand-written SVG line chart: lookup p50/p99 (and ListUsers p99) against size, log x. */

@@ -76,7 +76,8 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
       earlier !== undefined
         ? repeatReason('unames', i, earlier, 'the same uname, case-insensitively')
         : `No user or bot in network ${input.networkId} has this uname.`;
-    failed += `${refused++ === 0 ? '' : ','}${JSON.stringify({ field: 'uname', reason, uname })}`;
+    // The serializer's member order: required members first.
+    failed += `${refused++ === 0 ? '' : ','}${JSON.stringify({ uname, field: 'uname', reason })}`;
   }
   return new Serialized(
     `{"message":${JSON.stringify(batchMessage('resolved', ok, refused))},"successful":[${successful}],"failed":[${failed}]}`,
