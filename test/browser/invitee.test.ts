@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
 import { deviceType } from '../../src/domain/device-types.js';
-import { adminCall } from '../support/admin-call.js';
+import { adminClient, networkWithGroup } from '../support/admin-call.js';
 import { consoleErrors, launchChromium, screenshot } from '../support/chromium.js';
 import { startMailSink, type MailSink } from '../support/mail-sink.js';
 
@@ -17,32 +17,24 @@ let browser: Browser;
 let networkId: string;
 let groupId: string;
 
-const admin = (method: string, path: string, body?: unknown) =>
-  adminCall(server, method, path, body);
+const admin = () => adminClient(server);
 
 async function inviteAndCatchLink(username: string) {
-  const r = await admin('POST', `/networks/${networkId}/users`, {
+  const r = await admin().call('BatchCreateUser', {
+    networkId,
     users: [{ username, securityGroupIds: [groupId] }],
   });
-  const [u] = r['successful'] as { userId: string }[];
+  const [u] = r.successful ?? [];
   const [mail] = await sink.waitFor(username);
   const link = /Register here: (\S+)/.exec(mail?.text ?? '')?.[1];
   if (!u || !link) throw new Error(`no invitation e-mail for ${username}`);
-  return { userId: u.userId, link };
+  return { userId: u.userId!, link };
 }
 
 beforeAll(async () => {
   sink = await startMailSink();
   server = await startEmbedded({ smtpUrl: sink.url });
-  networkId = String(
-    (await admin('POST', '/networks', { networkName: 'Browser team', accessLevel: 'STANDARD' }))[
-      'networkId'
-    ],
-  );
-  const groups = (await admin('GET', `/networks/${networkId}/security-groups`))[
-    'securityGroups'
-  ] as { id: string }[];
-  groupId = groups[0]!.id;
+  ({ networkId, groupId } = await networkWithGroup(admin(), 'Browser team'));
   browser = await launchChromium();
 }, 60_000);
 
@@ -75,11 +67,9 @@ describe('the invitation page in a browser', () => {
     expect(await page.getByText('What happens next').count()).toBe(1);
     await screenshot(page, 'registered');
 
-    const user = await admin('GET', `/networks/${networkId}/users/${userId}`);
-    expect(user['status']).toBe(2);
-    const devices = (await admin('GET', `/networks/${networkId}/users/${userId}/devices`))[
-      'devices'
-    ] as { type: string }[];
+    const user = await admin().call('GetUser', { networkId, userId });
+    expect(user.status).toBe(2);
+    const { devices = [] } = await admin().call('ListDevicesForUser', { networkId, userId });
     expect(devices.map((d) => d.type)).toEqual([deviceType(platform)]);
 
     // The link again: already used, said at once.
@@ -96,9 +86,9 @@ describe('the invitation page in a browser', () => {
     await page.goto(link);
     await page.getByRole('button', { name: 'Decline' }).click();
     await page.getByRole('heading', { name: 'You declined the invitation' }).waitFor();
-    const counts = await admin('GET', `/networks/${networkId}/users/count`);
-    expect(counts['rejected']).toBe(1);
-    expect((await admin('GET', `/networks/${networkId}/users/${userId}`))['status']).toBe(1);
+    const counts = await admin().call('GetUsersCount', { networkId });
+    expect(counts.rejected).toBe(1);
+    expect((await admin().call('GetUser', { networkId, userId })).status).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });
