@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
 import { deviceType } from '../../src/domain/device-types.js';
 import { adminClient, networkWithGroup } from '../support/admin-call.js';
-import { consoleErrors, launchChromium, screenshot } from '../support/chromium.js';
+import { ConsoleGuard, launchBrowser, screenshot } from '../support/browser.js';
 import { startMailSink, type MailSink } from '../support/mail-sink.js';
 
 let server: EmbeddedServer;
@@ -35,7 +35,7 @@ beforeAll(async () => {
   sink = await startMailSink();
   server = await startEmbedded({ smtpUrl: sink.url });
   ({ networkId, groupId } = await networkWithGroup(admin(), 'Browser team'));
-  browser = await launchChromium();
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
@@ -48,7 +48,7 @@ describe('the invitation page in a browser', () => {
   it('opens from the e-mail, registers, and the user is active', async () => {
     const { userId, link } = await inviteAndCatchLink('browser-user@example.com');
     const page = await browser.newPage();
-    const errors = consoleErrors(page);
+    const errors = new ConsoleGuard(page).errors;
 
     await page.goto(link);
     await expect(
@@ -60,12 +60,12 @@ describe('the invitation page in a browser', () => {
     const platform = await page.getByLabel('Platform').inputValue();
     expect(platform).not.toBe('');
     await page.getByLabel('Device name').fill('Test laptop');
-    await screenshot(page, 'invitation');
+    await screenshot(page, 'invitation', { surface: 'invitee' });
 
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByRole('heading', { name: 'You are registered' }).waitFor();
     expect(await page.getByText('What happens next').count()).toBe(1);
-    await screenshot(page, 'registered');
+    await screenshot(page, 'registered', { surface: 'invitee' });
 
     const user = await admin().call('GetUser', { networkId, userId });
     expect(user.status).toBe(2);
@@ -82,7 +82,7 @@ describe('the invitation page in a browser', () => {
   it('declines from the page', async () => {
     const { userId, link } = await inviteAndCatchLink('browser-decline@example.com');
     const page = await browser.newPage();
-    const errors = consoleErrors(page);
+    const errors = new ConsoleGuard(page).errors;
     await page.goto(link);
     await page.getByRole('button', { name: 'Decline' }).click();
     await page.getByRole('heading', { name: 'You declined the invitation' }).waitFor();
@@ -95,14 +95,14 @@ describe('the invitation page in a browser', () => {
 
   it('shows a wrong code as a page that names nothing, without console errors', async () => {
     const page = await browser.newPage();
-    const errors = consoleErrors(page);
+    const errors = new ConsoleGuard(page).errors;
     const res = await page.goto(
       `${server.endpoint}/client/v1/networks/${networkId}/invitation?username=someone%40example.com&inviteCode=WRONG`,
     );
     expect(res?.status()).toBe(400);
     await page.getByRole('heading', { name: 'This invitation link is not valid' }).waitFor();
     expect(await page.getByText('someone@example.com').count()).toBe(0);
-    await screenshot(page, 'not-valid');
+    await screenshot(page, 'not-valid', { surface: 'invitee' });
     // Chromium logs the page's own 400 as a failed resource: the one error this test provokes.
     expect(errors).toEqual([
       'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
