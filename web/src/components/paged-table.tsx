@@ -3,7 +3,16 @@
  * (caption, header row, the rows given as children) and the previous/next pager.
  */
 import type { ComponentChildren } from 'preact';
-import { Empty, ErrorNote, Loading, PagerNav, type Loaded, type usePager } from '../ui';
+import { useState } from 'preact/hooks';
+import {
+  Empty,
+  ErrorNote,
+  Loading,
+  PagerNav,
+  type Loaded,
+  type SortDirection,
+  type usePager,
+} from '../ui';
 
 export function PagedTable(props: {
   /** What is loading, as in "Loading bots…". */
@@ -43,4 +52,18 @@ export function PagedTable(props: {
       />
     </>
   );
+}
+
+/** A list's sort order, with the handler its SortHeaders call and a key that changes with it. */
+export function useSort(field: string, direction: SortDirection = 'ASC') {
+  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
+    field,
+    direction,
+  });
+  return {
+    sort,
+    onSort: (f: string, d: SortDirection) => setSort({ field: f, direction: d }),
+    /** For usePager's reset: a new order starts at the first page. */
+    sortKey: `${sort.field}|${sort.direction}`,
+  };
 }

@@ -1,17 +1,8 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import {
-  Confirm,
-  ErrorNote,
-  Notice,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
+import { Confirm, ErrorNote, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
 import { CheckField, GroupField, TextField } from '../components/fields';
-import { PagedTable } from '../components/paged-table';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Bot {
   botId: string;
@@ -30,11 +21,8 @@ function newChallenge(): string {
 }
 
 export function BotsPage({ networkId }: { networkId: string }) {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'username',
-    direction: 'ASC',
-  });
-  const pager = usePager(`${sort.field}${sort.direction}`);
+  const { sort, onSort, sortKey } = useSort('username');
+  const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
       call<{ bots: Bot[]; nextToken?: string }>('ListBots', {
@@ -59,7 +47,6 @@ export function BotsPage({ networkId }: { networkId: string }) {
   const [editing, setEditing] = useState<Bot | undefined>();
   const [notice, setNotice] = useState('');
   const act = useAction();
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
   const bots = list.data?.bots ?? [];
 
   return (

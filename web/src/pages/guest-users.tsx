@@ -1,16 +1,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import {
-  ErrorNote,
-  Loading,
-  Notice,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
-import { PagedTable } from '../components/paged-table';
+import { ErrorNote, Loading, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Guest {
   username: string;
@@ -26,13 +17,10 @@ interface Blocked {
 }
 
 export function GuestUsersPage({ networkId }: { networkId: string }) {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'billingPeriod',
-    direction: 'DESC',
-  });
+  const { sort, onSort, sortKey } = useSort('billingPeriod', 'DESC');
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const pager = usePager(`${sort.field}${sort.direction}${query}`);
+  const pager = usePager(`${sortKey}${query}`);
   const blockedPager = usePager(networkId);
   const guests = useLoad(
     () =>
@@ -74,7 +62,6 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
       blocked.reload();
     }
   };
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
   const list = guests.data?.guestlist ?? [];
 
   return (

@@ -11,10 +11,9 @@ import {
   useAction,
   useLoad,
   usePager,
-  type SortDirection,
 } from '../ui';
 import { CheckField, TextField } from '../components/fields';
-import { PagedTable } from '../components/paged-table';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Network {
   networkId: string;
@@ -25,11 +24,8 @@ interface Network {
 }
 
 export function NetworksPage() {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'networkName',
-    direction: 'ASC',
-  });
-  const pager = usePager(`${sort.field}:${sort.direction}`);
+  const { sort, onSort, sortKey } = useSort('networkName');
+  const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
       call<{ networks: Network[]; nextToken?: string }>('ListNetworks', {
@@ -64,18 +60,8 @@ export function NetworksPage() {
         empty={<>No networks yet: create the first one above.</>}
         head={
           <>
-            <SortHeader
-              label="Network name"
-              field="networkName"
-              sort={sort}
-              onSort={(field, direction) => setSort({ field, direction })}
-            />
-            <SortHeader
-              label="Network ID"
-              field="networkId"
-              sort={sort}
-              onSort={(field, direction) => setSort({ field, direction })}
-            />
+            <SortHeader label="Network name" field="networkName" sort={sort} onSort={onSort} />
+            <SortHeader label="Network ID" field="networkId" sort={sort} onSort={onSort} />
             <th scope="col">Access level</th>
             <th scope="col">Actions</th>
           </>

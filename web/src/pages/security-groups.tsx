@@ -1,18 +1,8 @@
 import { useState } from 'preact/hooks';
 import { call, clientToken } from '../api';
-import {
-  Confirm,
-  ErrorNote,
-  Field,
-  Notice,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
+import { Confirm, ErrorNote, Field, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
 import { CheckField, TextField } from '../components/fields';
-import { PagedTable } from '../components/paged-table';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Group {
   id: string;
@@ -76,11 +66,8 @@ const human = (key: string) =>
     .replace(/ ([A-Z])(?=[a-z])/g, (_m, c: string) => ` ${c.toLowerCase()}`);
 
 export function SecurityGroupsPage({ networkId }: { networkId: string }) {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'name',
-    direction: 'ASC',
-  });
-  const pager = usePager(`${sort.field}${sort.direction}`);
+  const { sort, onSort, sortKey } = useSort('name');
+  const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
       call<{ securityGroups?: Group[]; nextToken?: string }>('ListSecurityGroups', {
@@ -98,7 +85,6 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
   const [notice, setNotice] = useState('');
   const del = useAction();
   const groups = list.data?.securityGroups ?? [];
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
 
   return (
     <section>

@@ -1,18 +1,8 @@
 /** The team directory: counts, a server-side paged table, invitations, CSV import, bulk actions. */
 import { useEffect, useState } from 'preact/hooks';
 import { call, chunks, clientToken } from '../api';
-import {
-  Confirm,
-  ErrorNote,
-  Field,
-  Notice,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
-import { PagedTable } from '../components/paged-table';
+import { Confirm, ErrorNote, Field, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { PagedTable, useSort } from '../components/paged-table';
 import { InviteUsers } from './users-invite';
 import { ImportCsv } from './users-import';
 import { UserDetail } from './users-detail';
@@ -51,11 +41,8 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const [groupId, setGroupId] = useState('');
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'username',
-    direction: 'ASC',
-  });
-  const filterKey = `${status}|${groupId}|${query}|${sort.field}|${sort.direction}`;
+  const { sort, onSort, sortKey } = useSort('username');
+  const filterKey = `${status}|${groupId}|${query}|${sortKey}`;
   const pager = usePager(filterKey);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [panel, setPanel] = useState<'invite' | 'import' | 'lookup' | undefined>();
@@ -99,7 +86,6 @@ export function UsersPage({ networkId }: { networkId: string }) {
     list.reload();
     counts.reload();
   };
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
   const groupName = (id: string) => groups.data?.find((g) => g.id === id)?.name ?? id;
 
   async function runBulk(action: BulkAction) {
