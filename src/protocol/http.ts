@@ -32,7 +32,9 @@ export function createHttpApp(log: Logger): FastifyInstance {
     // The route table must accept every label value so that validation, not the router,
     // answers for a malformed one.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
-    return503OnClosing: true,
+    // While closing, requests still arriving on open connections are answered by the
+    // onRequest hook below in the API's format (Fastify's own 503 body is not AWS's).
+    return503OnClosing: false,
     // Refusals made by the router before any route runs, in the API's own error format.
     frameworkErrors: (error, req, reply) => {
       reply.header('x-amzn-RequestId', req.id);
@@ -51,8 +53,15 @@ export function createHttpApp(log: Logger): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-amzn-RequestId', req.id);
+    // A modelled, retryable error: SDKs retry a 500 (on a restarted server or another
+    // replica); the connection closes with the answer (Fastify sets Connection: close).
+    if (closing) return sendError(reply, SHUTTING_DOWN);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -80,6 +89,13 @@ export function createHttpApp(log: Logger): FastifyInstance {
   });
   return app;
 }
+
+const SHUTTING_DOWN = new ApiError(
+  'InternalServerError',
+  'The server is shutting down; retry the request.',
+  undefined,
+  { 'Retry-After': '1' },
+);
 
 /** What the router refused (a bad percent-escape, an over-long path label), as an ApiError. */
 function frameworkRefusal(error: Error & { code?: string }): ApiError {
