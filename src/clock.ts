@@ -21,6 +21,7 @@ export class Clock {
   private offset = 0;
   private frozenAt: number | undefined;
   private followSignatures = false;
+  private readonly moved: (() => void)[] = [];
 
   /** @param source the real time (Date.now), or a caller's own clock (startEmbedded's `now`). */
   constructor(private readonly source: () => number = Date.now) {}
@@ -35,12 +36,14 @@ export class Clock {
   set(ms: number): void {
     if (this.frozenAt !== undefined) this.frozenAt = ms;
     else this.offset = ms - this.source();
+    this.tell();
   }
 
   /** Moves the clock by `ms` (negative: back). */
   advance(ms: number): void {
     if (this.frozenAt !== undefined) this.frozenAt += ms;
     else this.offset += ms;
+    this.tell();
   }
 
   /** Stops the clock at its current time (true) or lets it run again from there (false). */
@@ -62,6 +65,19 @@ export class Clock {
     this.offset = 0;
     this.frozenAt = undefined;
     this.followSignatures = false;
+    this.tell();
+  }
+
+  /**
+   * Calls `fn` after each jump (set, advance, reset): periodic work that depends on the time
+   * (the audit trail's retention purge) runs at once instead of at its next tick.
+   */
+  onJump(fn: () => void): void {
+    this.moved.push(fn);
+  }
+
+  private tell(): void {
+    for (const fn of this.moved) fn();
   }
 
   state(): ClockState {

@@ -29,6 +29,7 @@ import { metricsPlugin } from './surfaces/metrics/index.js';
 import { ServerMetrics } from './surfaces/metrics/metrics.js';
 import { readFileSync } from 'node:fs';
 import { consolePlugin } from './surfaces/console/plugin.js';
+import { auditReadPlugin } from './surfaces/audit/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -178,6 +179,7 @@ export async function startServer(
       limiter,
       publicUrl: config.publicUrl,
     });
+    await app.register(auditReadPlugin, { db: store.db, authenticator, limiter, now });
     await app.register(metricsPlugin, {
       metrics,
       ...(config.metricsToken ? { token: config.metricsToken } : {}),
@@ -235,6 +237,7 @@ export async function startServer(
       );
     };
     purgeAuditTrail();
+    clock.onJump(purgeAuditTrail);
     const auditPurge = setInterval(purgeAuditTrail, 3_600_000);
     auditPurge.unref();
 

@@ -4,6 +4,13 @@ import type { Database } from '../store/schema.js';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
+/** The signed read of a running server's trail (src/surfaces/audit), a server extension. */
+export const AUDIT_READ_PATH = '/_audit/records';
+/** The action a key needs for it (`*` and `wickr:*` include it; `wickr:List*` does not). */
+export const AUDIT_READ_ACTION = 'LookupAuditRecords';
+/** The most records one page of the signed read holds. */
+export const MAX_PAGE = 1000;
+
 export interface AuditFilter {
   networkId?: string;
   operation?: string;
@@ -13,6 +20,20 @@ export interface AuditFilter {
   /** Epoch milliseconds, exclusive. */
   until?: number;
   limit?: number;
+  /** Only records older than this one (a page's continuation; see listAuditPage). */
+  after?: AuditPosition;
+  /**
+   * Only what a key of this account may read: the account's own records, and records of no
+   * account (refusals, invitee and console requests) that name one of its networks or none.
+   * With `networks`, only records of those networks.
+   */
+  scope?: { accountId: string; networks?: readonly string[] };
+}
+
+/** Where a page ended: the last record's time and ID (records are newest first). */
+export interface AuditPosition {
+  at: number;
+  id: number;
 }
 
 export interface AuditRecord {
@@ -50,6 +71,35 @@ export async function listAudit(
   if (filter.accessKeyId) q = q.where('access_key_id', '=', filter.accessKeyId);
   if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('at', '<', filter.until);
+  const after = filter.after;
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]),
+    );
+  }
+  const scope = filter.scope;
+  if (scope) {
+    const { accountId, networks } = scope;
+    if (networks) {
+      q = q.where('network_id', 'in', networks.length > 0 ? [...networks] : ['']);
+    }
+    q = q.where((eb) =>
+      eb.or([
+        eb('account_id', '=', accountId),
+        eb.and([
+          eb('account_id', 'is', null),
+          eb.or([
+            eb('network_id', 'is', null),
+            eb(
+              'network_id',
+              'in',
+              eb.selectFrom('networks').select('network_id').where('account_id', '=', accountId),
+            ),
+          ]),
+        ]),
+      ]),
+    );
+  }
   const rows = await q.execute();
   return rows.map((r) => ({
     id: Number(r.id),
@@ -69,6 +119,25 @@ export async function listAudit(
     errorName: r.error_name,
     errorMessage: r.error_message,
   }));
+}
+
+/** One page of records and, when more follow, the token of the next page. */
+export async function listAuditPage(
+  db: Kysely<Database>,
+  filter: AuditFilter & { limit: number },
+): Promise<{ records: AuditRecord[]; nextToken?: string }> {
+  const records = await listAudit(db, { ...filter, limit: filter.limit + 1 });
+  if (records.length <= filter.limit) return { records };
+  const page = records.slice(0, filter.limit);
+  const last = page[page.length - 1]!;
+  const position = `${Date.parse(last.time)}.${last.id}`;
+  return { records: page, nextToken: Buffer.from(position).toString('base64url') };
+}
+
+/** The position a nextToken of listAuditPage names, or undefined when it is not one. */
+export function auditPosition(token: string): AuditPosition | undefined {
+  const m = /^(\d{1,16})\.(\d{1,19})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  return m ? { at: Number(m[1]), id: Number(m[2]) } : undefined;
 }
 
 /** Deletes records older than `before` (epoch ms); returns how many. */

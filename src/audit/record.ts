@@ -57,3 +57,9 @@ export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<
     })
     .execute();
 }
+
+/** The access key a refused request claims to be signed with (its signature is not trusted). */
+export function claimedKey(authorization: string | undefined): { accessKeyId?: string } {
+  const m = authorization ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization) : null;
+  return m ? { accessKeyId: m[1]! } : {};
+}

@@ -51,6 +51,16 @@ export interface Ctx {
   services: Services;
   /** The operation's network, checked by the pipeline's tenancy step (see NetworkCtx). */
   network?: NetworkRow;
+  /**
+   * Set for an audited operation that runs outside a transaction (it waits on a remote party):
+   * runs its one write in a transaction with the audit record. Use it through commitWrite.
+   */
+  commit?<T>(write: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+}
+
+/** The write of an operation outside a transaction, committed together with its audit record. */
+export function commitWrite<T>(ctx: Ctx, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  return ctx.commit ? ctx.commit(write) : write(ctx.db);
 }
 
 /**

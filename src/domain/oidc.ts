@@ -16,7 +16,7 @@ import {
   pkceChallenge,
 } from '../integrations/oidc-client.js';
 import type { OidcConfigRow } from '../store/schema.js';
-import type { Ctx, Handler } from './context.js';
+import { commitWrite, type Ctx, type Handler } from './context.js';
 
 type ConfigInfo = Static<typeof OidcConfigInfo>;
 
@@ -177,13 +177,15 @@ export const RegisterOidcConfigTest: Handler<'RegisterOidcConfigTest'> = async (
     // Remembered so that RegisterOidcConfig (which has no certificate member) trusts it too.
     const issuerKey = issuerKeyOf(input.issuer);
     const now = ctx.services.now();
-    await ctx.db
-      .insertInto('oidc_ca_certificates')
-      .values({ network_id: input.networkId, issuer: issuerKey, certificate, tested_at: now })
-      .onConflict((oc) =>
-        oc.columns(['network_id', 'issuer']).doUpdateSet({ certificate, tested_at: now }),
-      )
-      .execute();
+    await commitWrite(ctx, (db) =>
+      db
+        .insertInto('oidc_ca_certificates')
+        .values({ network_id: input.networkId, issuer: issuerKey, certificate, tested_at: now })
+        .onConflict((oc) =>
+          oc.columns(['network_id', 'issuer']).doUpdateSet({ certificate, tested_at: now }),
+        )
+        .execute(),
+    );
   }
   const raw = m as Record<string, unknown>;
   const endSession = str(m.end_session_endpoint);
@@ -250,22 +252,24 @@ export const RegisterOidcConfig: Handler<'RegisterOidcConfig'> = async (ctx, inp
     modified: now,
   };
   // One atomic upsert after the discovery, so the operation is safe outside a transaction
-  // (where it belongs: it waits on a remote provider).
-  const saved = await ctx.db
-    .insertInto('oidc_configs')
-    .values({
-      ...values,
-      client_secret: secret ?? null,
-      network_id: input.networkId,
-      created_at: now,
-    })
-    .onConflict((oc) =>
-      oc
-        .column('network_id')
-        .doUpdateSet(secret === undefined ? values : { ...values, client_secret: secret }),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  // (where it belongs: it waits on a remote provider); it commits with its audit record.
+  const saved = await commitWrite(ctx, (db) =>
+    db
+      .insertInto('oidc_configs')
+      .values({
+        ...values,
+        client_secret: secret ?? null,
+        network_id: input.networkId,
+        created_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('network_id')
+          .doUpdateSet(secret === undefined ? values : { ...values, client_secret: secret }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   return describeConfig(saved);
 };
 

@@ -7,7 +7,7 @@
 import { badRequest, notFound, validationError, type Reason } from '../contract/errors.js';
 import { OpentdfConnectionError, testConnection } from '../integrations/opentdf-client.js';
 import type { OpentdfConfigRow } from '../store/schema.js';
-import type { Handler } from './context.js';
+import { commitWrite, type Handler } from './context.js';
 import { isLoopback, maskSecret } from './oidc.js';
 
 export const SUPPORTED_PROVIDERS = ['virtru'] as const;
@@ -90,11 +90,14 @@ export const RegisterOpentdfConfig: Handler<'RegisterOpentdfConfig'> = async (ct
   }
 
   const now = ctx.services.now();
-  await ctx.db
-    .insertInto('opentdf_configs')
-    .values({ ...values, network_id: input.networkId, created_at: now, modified: now })
-    .onConflict((oc) => oc.column('network_id').doUpdateSet({ ...values, modified: now }))
-    .execute();
+  // One atomic upsert, committed with its audit record.
+  await commitWrite(ctx, (db) =>
+    db
+      .insertInto('opentdf_configs')
+      .values({ ...values, network_id: input.networkId, created_at: now, modified: now })
+      .onConflict((oc) => oc.column('network_id').doUpdateSet({ ...values, modified: now }))
+      .execute(),
+  );
   return describe(values);
 };
 

@@ -11,7 +11,7 @@ import { authorize } from '../auth/policy.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import { ApiError, notFound } from '../contract/errors.js';
 import type { Ctx, HandlerMap, Principal, Services } from '../domain/context.js';
-import type { AuditEntry } from '../audit/record.js';
+import { claimedKey, type AuditEntry, type AuditSource } from '../audit/record.js';
 import { hasSensitive, maskSensitive } from '../contract/sensitive.js';
 import type { Database } from '../store/schema.js';
 import { prepareNetworkOfAccount, type NetworkOfAccount } from '../store/tenancy.js';
@@ -66,9 +66,22 @@ export interface CompiledOperation {
   /**
    * The same pipeline after authentication and binding, for a surface that authenticated the
    * principal itself (the console's session) and holds the input as a bound object:
-   * rate-limit → validate → authorize → idempotency → handler.
+   * rate-limit → validate → authorize → idempotency → handler. `origin` names that surface's
+   * request in the audit record.
    */
-  runAs(principal: Principal, input: Record<string, unknown>, requestId: string): Promise<string>;
+  runAs(
+    principal: Principal,
+    input: Record<string, unknown>,
+    requestId: string,
+    origin?: CallOrigin,
+  ): Promise<string>;
+}
+
+/** Where a call made through runAs came from, for its audit record. */
+export interface CallOrigin {
+  source?: AuditSource;
+  sourceIp?: string;
+  userAgent?: string;
 }
 
 export interface PipelineOptions extends PipelineHooks {
@@ -127,7 +140,7 @@ export class Pipeline {
       const networkId = input?.['networkId'] ?? (output as { networkId?: unknown })?.networkId;
       return {
         at: services.now(),
-        source: 'admin-api',
+        source: meta.source ?? 'admin-api',
         operation: spec.name,
         outcome: error
           ? error.status === 401 || error.status === 403
@@ -169,8 +182,21 @@ export class Pipeline {
       principal: Principal,
       input: Record<string, unknown>,
       meta: Meta,
+      outside = false,
     ): Promise<string> => {
       const ctx: Ctx = { db, principal, requestId: meta.requestId, services, network: undefined };
+      // Outside a transaction (the operation waits on a remote party), its one write commits
+      // with the audit record through ctx.commit.
+      let recorded = false;
+      if (outside && audited) {
+        ctx.commit = (write) =>
+          inTransaction(db, async (trx) => {
+            const result = await write(trx);
+            await audit(trx, auditEntry(meta, principal, input));
+            recorded = true;
+            return result;
+          });
+      }
       if (networkScoped) {
         const networkId = input['networkId'] as string;
         const [network] = await networkOfAccount(
@@ -183,7 +209,7 @@ export class Pipeline {
         ctx.network = network;
       }
       const out = await handler(ctx, input);
-      if (audited) await audit(db, auditEntry(meta, principal, input, undefined, out));
+      if (audited && !recorded) await audit(db, auditEntry(meta, principal, input, undefined, out));
       return serialize(out);
     };
 
@@ -220,13 +246,18 @@ export class Pipeline {
           () => services.now(),
         );
       }
-      if (readOnly) return execute(this.db, principal, input, meta);
+      if (readOnly) return execute(this.db, principal, input, meta, true);
       return inTransaction(this.db, (trx) => execute(trx, principal, input, meta));
     };
 
-    const runAs = (principal: Principal, input: Record<string, unknown>, requestId: string) => {
+    const runAs = (
+      principal: Principal,
+      input: Record<string, unknown>,
+      requestId: string,
+      origin: CallOrigin = {},
+    ) => {
       this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      return afterLimit(principal, input, { requestId });
+      return afterLimit(principal, input, { requestId, ...origin });
     };
 
     const run = async (req: PipelineRequest): Promise<PipelineResult> => {
@@ -258,15 +289,7 @@ export class Pipeline {
   }
 }
 
-interface Meta {
+interface Meta extends CallOrigin {
   requestId: string;
-  sourceIp?: string;
-  userAgent?: string;
   authorization?: string;
-}
-
-/** The access key a refused request claims to be signed with (its signature is not trusted). */
-function claimedKey(authorization: string | undefined): { accessKeyId?: string } {
-  const m = authorization ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization) : null;
-  return m ? { accessKeyId: m[1]! } : {};
 }

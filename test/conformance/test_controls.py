@@ -296,7 +296,11 @@ def test_changes_and_refusals_are_audited_with_secrets_masked(server, creds, c, 
         server.client(creds=reader).delete_network(networkId=net)
     assert_client_error(e.value, "ForbiddenError")
 
-    out = run_cli(["audit", "list", "--endpoint", server.endpoint, "--network", net, "--format", "json"])
+    # The signed read (GET /_audit/records), with the key's credentials as the AWS CLI finds them.
+    out = run_cli(
+        ["audit", "list", "--endpoint", server.endpoint, "--network", net, "--format", "json"],
+        env={"AWS_ACCESS_KEY_ID": creds.access_key_id, "AWS_SECRET_ACCESS_KEY": creds.secret_access_key},
+    )
     records = json.loads(out)
     ops = [(r["operation"], r["outcome"]) for r in records]
     assert ("CreateNetwork", "success") in ops
@@ -320,7 +324,10 @@ def test_changes_and_refusals_are_audited_with_secrets_masked(server, creds, c, 
 
     # Filters: by key and operation, and the database read of the same trail.
     by_key = json.loads(
-        run_cli(["audit", "list", "--endpoint", server.endpoint, "--key", reader.access_key_id, "--format", "json"])
+        run_cli(
+            ["audit", "list", "--endpoint", server.endpoint, "--test-controls", "--key", reader.access_key_id]
+            + ["--format", "json"]
+        )
     )
     assert [r["operation"] for r in by_key] == ["DeleteNetwork"]
     table = run_cli(["audit", "list", "--database", server.db_url, "--network", net, "--operation", "CreateBot"])
@@ -338,6 +345,49 @@ def test_an_unsigned_refusal_is_audited(server, creds):
     r = control(server, "GET", f"/_wickr/audit?key={creds.access_key_id}&operation=ListNetworks")
     [rec] = r.json()["records"]
     assert rec["outcome"] == "refused" and rec["status"] == 401
+
+
+def _signed_audit_read(server, creds: Creds | None, query: str):
+    """GET /_audit/records signed by botocore's own SigV4 (service wickr), or unsigned."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{server.endpoint}/_audit/records?{query}"
+    req = AWSRequest(method="GET", url=url)
+    if creds is not None:
+        SigV4Auth(Credentials(creds.access_key_id, creds.secret_access_key), "wickr", server.region).add_auth(req)
+    prepared = urllib.request.Request(url, headers=dict(req.headers.items()), method="GET")
+    try:
+        with urllib.request.urlopen(prepared, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_the_signed_audit_read_answers_botocore_and_refuses_the_unsigned(server, creds, c):
+    net = new_network(c)
+    status, body = _signed_audit_read(server, creds, f"network={net}&operation=CreateNetwork")
+    assert status == 200
+    [rec] = body["records"]
+    assert rec["operation"] == "CreateNetwork" and rec["accessKeyId"] == creds.access_key_id
+    assert "nextToken" not in body
+
+    status, _ = _signed_audit_read(server, None, f"network={net}")
+    assert status == 401
+    reader = server.create_key(account=creds.account_id, actions="wickr:List*")
+    status, body = _signed_audit_read(server, reader, f"network={net}")
+    assert status == 403 and "LookupAuditRecords" in body["message"]
+    # Both refusals are in the trail; the key with the permission reads its own refusal.
+    auditor = server.create_key(account=creds.account_id, actions="wickr:LookupAuditRecords")
+    status, body = _signed_audit_read(server, auditor, f"operation=LookupAuditRecords&key={reader.access_key_id}")
+    assert status == 200
+    assert [(r["outcome"], r["status"]) for r in body["records"]] == [("refused", 403)]
+    r = control(server, "GET", "/_wickr/audit?operation=LookupAuditRecords&limit=50")
+    assert any(x["status"] == 401 and x["accessKeyId"] is None for x in r.json()["records"])
 
 
 # -- switching the controls ----------------------------------------------------------------------

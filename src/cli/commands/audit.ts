@@ -1,10 +1,28 @@
-/** `wickr-admin audit list`: the audit trail, from the database or from a running server. */
+/**
+ * `wickr-admin audit list`: the audit trail, from the database or from a running server (its
+ * signed read, or its test controls).
+ */
 import type { Command } from 'commander';
-import { listAudit, parseTime, type AuditFilter, type AuditRecord } from '../../audit/list.js';
+import {
+  AUDIT_READ_PATH,
+  MAX_PAGE,
+  listAudit,
+  parseTime,
+  type AuditFilter,
+  type AuditRecord,
+} from '../../audit/list.js';
 import { configFromEnv } from '../../config.js';
 import { openStore } from '../../store/database.js';
+import {
+  DEFAULT_PROFILE,
+  DEFAULT_REGION,
+  resolveConnection,
+  type ConnectionFlags,
+} from '../../client/credentials.js';
+import { signRequest } from '../../client/signer.js';
 
-interface ListOptions {
+interface ListOptions extends ConnectionFlags {
+  testControls?: boolean;
   network?: string;
   operation?: string;
   key?: string;
@@ -35,9 +53,23 @@ export function registerAuditCommands(program: Command): void {
     )
     .option(
       '--endpoint <url>',
-      "read a running server's test controls (GET /_wickr/audit) instead of a database",
+      `read a running server (a SigV4-signed GET ${AUDIT_READ_PATH}) instead of a database`,
     )
-    .option('--token <token>', 'bearer token of the test controls (env WICKR_TEST_CONTROLS_TOKEN)')
+    .option('--region <region>', `signing region (env AWS_REGION, default ${DEFAULT_REGION})`)
+    .option(
+      '--profile <name>',
+      `profile in the AWS credentials file (env AWS_PROFILE, default ${DEFAULT_PROFILE})`,
+    )
+    .option('--access-key-id <id>', 'access key ID (env AWS_ACCESS_KEY_ID)')
+    .option('--secret-access-key <secret>', 'secret access key (env AWS_SECRET_ACCESS_KEY)')
+    .option(
+      '--test-controls',
+      "with --endpoint: read the server's test controls (GET /_wickr/audit), unsigned",
+    )
+    .option(
+      '--token <token>',
+      'bearer token of the test controls (env WICKR_TEST_CONTROLS_TOKEN); implies --test-controls',
+    )
     .action(async (opts: ListOptions) => {
       if (opts.format !== 'table' && opts.format !== 'json') {
         throw new Error('--format must be table or json');
@@ -45,7 +77,11 @@ export function registerAuditCommands(program: Command): void {
       if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
         throw new Error('--limit must be a positive integer');
       }
-      const records = opts.endpoint ? await fromServer(opts) : await fromDatabase(opts);
+      const records = !opts.endpoint
+        ? await fromDatabase(opts)
+        : opts.testControls || opts.token
+          ? await fromControls(opts)
+          : await fromSignedRead(opts);
       process.stdout.write(
         opts.format === 'json' ? `${JSON.stringify(records, null, 2)}\n` : table(records),
       );
@@ -70,7 +106,8 @@ async function fromDatabase(opts: ListOptions): Promise<AuditRecord[]> {
   }
 }
 
-async function fromServer(opts: ListOptions): Promise<AuditRecord[]> {
+/** The filters as the server's query (times as given: the server reads them on its clock). */
+function queryOf(opts: ListOptions): URLSearchParams {
   const q = new URLSearchParams();
   const add = (k: string, v: string | number | undefined) => {
     if (v !== undefined) q.set(k, String(v));
@@ -81,6 +118,11 @@ async function fromServer(opts: ListOptions): Promise<AuditRecord[]> {
   add('since', opts.since);
   add('until', opts.until);
   add('limit', opts.limit);
+  return q;
+}
+
+async function fromControls(opts: ListOptions): Promise<AuditRecord[]> {
+  const q = queryOf(opts);
   const token = opts.token ?? process.env['WICKR_TEST_CONTROLS_TOKEN'];
   const url = `${opts.endpoint!.replace(/\/$/, '')}/_wickr/audit?${q.toString()}`;
   const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -93,6 +135,47 @@ async function fromServer(opts: ListOptions): Promise<AuditRecord[]> {
     );
   }
   return body.records ?? [];
+}
+
+/** The signed read, page by page, up to --limit records (default 1000). */
+async function fromSignedRead(opts: ListOptions): Promise<AuditRecord[]> {
+  const c = resolveConnection(opts);
+  const base = new URL(c.endpoint);
+  const wanted = opts.limit ?? 1000;
+  const records: AuditRecord[] = [];
+  let nextToken: string | undefined;
+  do {
+    const q = queryOf({ ...opts, limit: Math.min(MAX_PAGE, wanted - records.length) });
+    if (nextToken) q.set('nextToken', nextToken);
+    // Percent-encoded as SigV4's canonical query expects (URLSearchParams writes a space as +).
+    const query = q.toString().replace(/\+/g, '%20');
+    const path = `${base.pathname.replace(/\/+$/, '')}${AUDIT_READ_PATH}?${query}`;
+    const headers = signRequest({
+      method: 'GET',
+      url: path,
+      host: base.host,
+      body: '',
+      credentials: c.credentials,
+      region: c.region,
+    });
+    delete headers['host'];
+    const res = await fetch(`${base.origin}${path}`, { headers });
+    const body = (await res.json().catch(() => ({}))) as {
+      records?: AuditRecord[];
+      nextToken?: string;
+      message?: string;
+    };
+    if (!res.ok) {
+      throw new Error(
+        res.status === 404
+          ? `${c.endpoint} serves no signed audit read (GET ${AUDIT_READ_PATH})`
+          : `${res.status} ${res.headers.get('x-amzn-errortype') ?? ''}: ${body.message ?? 'the server refused'} (credentials: ${c.credentialsSource})`,
+      );
+    }
+    records.push(...(body.records ?? []));
+    nextToken = body.nextToken;
+  } while (nextToken && records.length < wanted);
+  return records;
 }
 
 function table(records: AuditRecord[]): string {

@@ -1,5 +1,6 @@
 /** `wickr-admin keys create|list|revoke`: access keys, straight in the database. */
 import type { Command } from 'commander';
+import { AUDIT_READ_ACTION } from '../../audit/list.js';
 import { createKey, listKeys, revokeKey } from '../../auth/keys.js';
 import { compileActions } from '../../auth/policy.js';
 import { contract } from '../../contract/index.js';
@@ -13,9 +14,12 @@ function split(s: string): string[] {
     .filter(Boolean);
 }
 
-/** Every action must allow at least one operation of the API: a typo would allow nothing. */
+/**
+ * Every action must allow at least one operation of the API or of the server's extensions (the
+ * signed audit read): a typo would allow nothing.
+ */
 function assertKnownActions(actions: string[]): void {
-  const names = Object.keys(contract).map((n) => `wickr:${n}`);
+  const names = [...Object.keys(contract), AUDIT_READ_ACTION].map((n) => `wickr:${n}`);
   for (const a of actions) {
     if (!names.some((n) => compileActions([a]).test(n)))
       throw new UsageError(

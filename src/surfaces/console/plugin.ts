@@ -19,6 +19,7 @@ import { networkOutbox, type OutboxQuery } from './outbox.js';
 import { csrfMatches, SessionStore, type Session } from './sessions.js';
 import { DEFAULT_GUARD, SignInGuard, type GuardOptions } from './sign-in-guard.js';
 import { authorize } from '../../auth/policy.js';
+import { recordAudit, type AuditEntry } from '../../audit/record.js';
 
 export interface ConsoleDeps {
   db: Kysely<Database>;
@@ -135,8 +136,65 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     }
   });
 
+  /** The audit record of a console request (sign-in, sign-out, a refused action). */
+  const auditOf = (
+    req: FastifyRequest,
+    operation: string,
+    fields: Pick<AuditEntry, 'outcome' | 'status'> & Partial<AuditEntry>,
+  ): AuditEntry => {
+    const ua = req.headers['user-agent'];
+    return {
+      at: deps.now(),
+      source: 'console',
+      operation,
+      requestId: req.id,
+      sourceIp: req.ip,
+      ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+      ...fields,
+    };
+  };
+  const refusal = (e: unknown) =>
+    e instanceof ApiError
+      ? {
+          outcome: 'refused' as const,
+          status: e.status,
+          errorName: e.errorName,
+          errorMessage: e.message,
+        }
+      : undefined;
+
+  // Every sign-in is audited: a success in the transaction that creates its session, and a
+  // refusal (wrong or revoked key, lockout, bad input) on its own. Never the secret.
   app.post('/console/api/session', async (req, reply) => {
+    let claimed: { accessKeyId?: string; parameters?: unknown } = {};
+    try {
+      return await signIn(req, reply, (c) => (claimed = c));
+    } catch (e) {
+      const refused = refusal(e);
+      if (refused) await recordAudit(deps.db, auditOf(req, 'SignIn', { ...claimed, ...refused }));
+      throw e;
+    }
+  });
+
+  async function signIn(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    claim: (c: { accessKeyId?: string; parameters?: unknown }) => void,
+  ) {
     const body = jsonObject(req);
+    const id = body['accessKeyId'];
+    const region = body['region'] ?? 'us-east-1';
+    // What the attempt claims, for its audit record: a plausible key ID and the region only
+    // (a secret pasted into the wrong field must not be recorded).
+    const keyId =
+      typeof id === 'string' && /^[A-Za-z0-9]{1,128}$/.test(id.trim()) ? id.trim() : undefined;
+    claim({
+      ...(keyId ? { accessKeyId: keyId } : {}),
+      parameters: {
+        ...(keyId ? { accessKeyId: keyId } : {}),
+        ...(typeof region === 'string' && REGION.test(region) ? { region } : {}),
+      },
+    });
     const address = req.ip;
     const wait = guard.waitSeconds(address);
     if (wait > 0) {
@@ -148,9 +206,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       );
     }
     const reasons = [];
-    const id = body['accessKeyId'];
     const secret = body['secretAccessKey'];
-    const region = body['region'] ?? 'us-east-1';
     if (typeof id !== 'string' || id.trim() === '')
       reasons.push({ field: 'accessKeyId', reason: 'is required' });
     if (typeof secret !== 'string' || secret === '')
@@ -180,14 +236,29 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       );
     }
     guard.succeeded(address);
-    const { token, session } = await sessions.create(result.principal);
+    const p = result.principal;
+    const { token, session } = await deps.db.transaction().execute(async (trx) => {
+      const created = await new SessionStore(trx, deps.now).create(p);
+      await recordAudit(
+        trx,
+        auditOf(req, 'SignIn', {
+          outcome: 'success',
+          status: 200,
+          accessKeyId: p.accessKeyId,
+          accountId: p.accountId,
+          region: p.region,
+          parameters: { accessKeyId: p.accessKeyId, region: p.region },
+        }),
+      );
+      return created;
+    });
     deps.log.info(
       { surface: 'console', event: 'sign-in', outcome: 'ok', accessKeyId: id, ip: address },
       'console sign-in',
     );
     setCookie(reply, token, Math.floor((session.expiresAt - deps.now()) / 1000));
     return reply.type('application/json').send(JSON.stringify(sessionBody(session)));
-  });
+  }
 
   // The page asks on load whether it is signed in: "no" is an answer here, not an error.
   app.get('/console/api/session', async (req, reply) => {
@@ -202,8 +273,28 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
   });
 
   app.delete('/console/api/session', async (req, reply) => {
-    await requireSession(req, reply, true);
-    await sessions.end(cookieOf(req)!);
+    let session: Session;
+    try {
+      session = await requireSession(req, reply, true);
+    } catch (e) {
+      const refused = refusal(e);
+      if (refused) await recordAudit(deps.db, auditOf(req, 'SignOut', refused));
+      throw e;
+    }
+    const p = session.principal;
+    await deps.db.transaction().execute(async (trx) => {
+      await new SessionStore(trx, deps.now).end(cookieOf(req)!);
+      await recordAudit(
+        trx,
+        auditOf(req, 'SignOut', {
+          outcome: 'success',
+          status: 200,
+          accessKeyId: p.accessKeyId,
+          accountId: p.accountId,
+          region: p.region,
+        }),
+      );
+    });
     setCookie(reply, '', 0);
     return reply.type('application/json').send('{}');
   });
@@ -212,10 +303,23 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     const name = (req.params as { name: string }).name;
     const op = deps.operations.get(name);
     if (!op) throw new ApiError('ResourceNotFoundError', `There is no operation named ${name}.`);
-    const session = await requireSession(req, reply, true);
-    const started = performance.now();
+    let session: Session;
     try {
-      const json = await op.runAs(session.principal, jsonObject(req), req.id);
+      session = await requireSession(req, reply, true);
+    } catch (e) {
+      // A refused action (no session, no CSRF token) is audited as the pipeline's refusals are.
+      const refused = refusal(e);
+      if (refused) await recordAudit(deps.db, auditOf(req, name, refused));
+      throw e;
+    }
+    const started = performance.now();
+    const ua = req.headers['user-agent'];
+    try {
+      const json = await op.runAs(session.principal, jsonObject(req), req.id, {
+        source: 'console',
+        sourceIp: req.ip,
+        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+      });
       logRequest(req, name, 200, session, started);
       return reply.type('application/json').send(json);
     } catch (e) {

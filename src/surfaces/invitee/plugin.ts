@@ -13,8 +13,10 @@ import { recordGuestActivity } from '../../domain/guest-users.js';
 import { decline, register, RegistrationRefused } from '../../domain/registration.js';
 import type { RateLimiter } from '../../pipeline/rate-limit.js';
 import { ApiError, badRequest } from '../../contract/errors.js';
+import { MASK } from '../../contract/sensitive.js';
 import { sendError } from '../../protocol/http.js';
 import type { Database } from '../../store/schema.js';
+import { recordAudit } from '../../audit/record.js';
 import { invitationJson, invitationPage, invitationFormPost, wantsHtml } from './page.js';
 import {
   BotLoginBody,
@@ -46,8 +48,35 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** How the invitee request ended, for its log line (never a code or secret). */
     inviteeOutcome: string;
+    /** The modelled error the request was answered with, for its audit record. */
+    inviteeError: ApiError | null;
   }
 }
+
+/** The audit trail's operation name of each route's action (a view is audited when refused). */
+const AUDITED: Record<string, string> = {
+  register: 'Register',
+  decline: 'Decline',
+  'bot sign-in': 'BotSignIn',
+  'guest activity': 'GuestActivity',
+  'invitation view': 'ViewInvitation',
+  'invitation form': 'InvitationForm',
+};
+/** Body and query members an audit record keeps; the secrets only as "***". */
+const KEPT = ['username', 'deviceName', 'platform', 'action', 'pubkey'];
+const SECRETS = ['inviteCode', 'challenge'];
+
+function auditedParameters(networkId: unknown, ...sources: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = typeof networkId === 'string' ? { networkId } : {};
+  for (const src of sources) {
+    if (!src || typeof src !== 'object') continue;
+    const o = src as Record<string, unknown>;
+    for (const k of KEPT) if (typeof o[k] === 'string') out[k] = o[k].slice(0, MAX_AUDITED_TEXT);
+    for (const k of SECRETS) if (o[k] !== undefined) out[k] = MASK;
+  }
+  return out;
+}
+const MAX_AUDITED_TEXT = 256;
 
 export const PREFIX = '/client/v1/networks/:networkId';
 
@@ -72,6 +101,7 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
   });
   app.setValidatorCompiler(({ schema }) => compileSchema(schema));
   app.decorateRequest('inviteeOutcome', '');
+  app.decorateRequest('inviteeError', null);
 
   app.addHook('preValidation', async (req) => {
     if (req.method === 'POST' && req.body === undefined) req.body = {};
@@ -93,10 +123,56 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
     }
     req.inviteeOutcome ||=
       e instanceof RegistrationRefused ? `refused: ${e.refusal}` : `refused: ${e.errorName}`;
+    req.inviteeError = e;
     if ((req.routeOptions.config as { html?: boolean }).html && wantsHtml(req)) {
       return invitationPage.error(reply, e);
     }
     return sendError(reply, e);
+  });
+
+  // Every request that may change state is audited before its answer leaves, with what the
+  // answer says and no more (a refused code gets the same record for a known or unknown
+  // username; the code and a bot's challenge only as "***"). Invitation views only when
+  // refused (a wrong code counts a failure). After the change's own transaction: the domain's
+  // redemption commits its failure count even when it refuses.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const config = req.routeOptions.config as Partial<RouteConfig>;
+    const operation = config.action ? AUDITED[config.action] : undefined;
+    const status = reply.statusCode;
+    const refused =
+      status >= 400 || req.inviteeOutcome.includes('refused') || req.inviteeError !== null;
+    if (!operation || (operation === 'ViewInvitation' && !refused)) return payload;
+    const params = req.params as Partial<NetworkParams>;
+    const ua = req.headers['user-agent'];
+    const e = req.inviteeError;
+    const body = req.body as Record<string, unknown> | undefined;
+    try {
+      await recordAudit(deps.db, {
+        at: deps.services.now(),
+        source: 'invitee',
+        operation:
+          operation === 'InvitationForm' &&
+          (body?.['action'] === 'register' || body?.['action'] === 'decline')
+            ? body['action'] === 'register'
+              ? 'Register'
+              : 'Decline'
+            : operation,
+        outcome: status >= 500 ? 'error' : refused ? 'refused' : 'success',
+        status,
+        requestId: req.id,
+        sourceIp: req.ip,
+        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+        ...(typeof params.networkId === 'string' && /^\d{8}$/.test(params.networkId)
+          ? { networkId: params.networkId }
+          : {}),
+        parameters: auditedParameters(params.networkId, req.query, body),
+        ...(e ? { errorName: e.errorName, errorMessage: e.message } : {}),
+      });
+    } catch (err) {
+      // The change (if any) is committed: answer it, and say loudly that its record is missing.
+      req.log.error({ reqId: req.id, err }, 'invitee audit record failed');
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {
