@@ -403,6 +403,7 @@ export async function botLogin(
     });
     // The data-retention bot is registered by its first sign-in.
     await registerDataRetentionBot(trx, memberId, now);
+    await ctx.record?.(trx);
   });
   return { botId: String(memberId), status: MEMBER_STATUS.ACTIVE };
 }

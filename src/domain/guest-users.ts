@@ -92,6 +92,7 @@ export async function recordGuestActivity(
       first_seen: now,
       last_seen: now,
     });
+    await ctx.record?.(trx);
     return { networkId, username, usernameHash, billingPeriod };
   });
 }
