@@ -136,3 +136,5 @@ export * from './client/index.js';
 // For the benchmark's seeding and its floor server: the server's own uname function and handlers.
 export { unameOf } from './domain/member-identity.js';
 export { handlers } from './domain/handlers.js';
+// For the benchmark's networks of many users: a bulk insert through the members owner.
+export { seedUsers, type BulkUser, type BulkSeedOptions } from './fixtures/bulk.js';

@@ -346,6 +346,70 @@ describe('the invitee endpoints', () => {
   });
 });
 
+describe("the invitee endpoints' records", () => {
+  let server: EmbeddedServer | undefined;
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('commit with the change they record: a failing record registers and counts nothing', async () => {
+    server = await startEmbedded({ env: {}, fixture });
+    const db = server.server.store.db;
+    const base = `/client/v1/networks/${NET}`;
+    const users = () =>
+      db
+        .selectFrom('members')
+        .select(['username', 'status', 'invite_declined_at'])
+        .where('kind', '=', 'user')
+        .orderBy('username')
+        .execute();
+    const guests = () => db.selectFrom('guest_users').select('username').execute();
+    const before = await users();
+    await sql`CREATE TRIGGER audit_refuses BEFORE INSERT ON audit_log
+      WHEN NEW.source = 'invitee' AND NEW.outcome = 'success'
+      BEGIN SELECT RAISE(ABORT, 'audit record refused'); END`.execute(db);
+    const device = { deviceName: 'phone', platform: 'iOS' };
+    const answers = [
+      await post(server, `${base}/register`, {
+        username: 'pending@example.com',
+        inviteCode: 'PENDING-CODE-1',
+        ...device,
+      }),
+      await post(server, `${base}/decline`, {
+        username: 'decliner@example.com',
+        inviteCode: 'DECLINE-CODE-1',
+      }),
+      await post(server, `${base}/bots/login`, {
+        username: 'auditedbot',
+        challenge: 'Bot-Secret-123',
+      }),
+      await post(server, `${base}/guest-activity`, { username: 'guest@elsewhere.example' }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([500, 500, 500, 500]);
+    expect(await users()).toEqual(before);
+    expect(await guests()).toEqual([]);
+    const bot = await db
+      .selectFrom('members')
+      .select('status')
+      .where('username', '=', 'auditedbot')
+      .executeTakeFirstOrThrow();
+    expect(bot.status).not.toBe(2);
+    await sql`DROP TRIGGER audit_refuses`.execute(db);
+
+    // Without the failure the same requests succeed, each with its record.
+    const again = await post(server, `${base}/register`, {
+      username: 'pending@example.com',
+      inviteCode: 'PENDING-CODE-1',
+      ...device,
+    });
+    expect(again.status).toBe(200);
+    const records = (await server.audit({ operation: 'Register' })).filter(
+      (r) => r.outcome === 'success',
+    );
+    expect(records).toHaveLength(1);
+  });
+});
+
 describe('the signed read of the audit trail', () => {
   let server: EmbeddedServer;
   beforeAll(async () => {

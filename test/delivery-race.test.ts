@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import type { Database } from '../src/store/schema.js';
 import { createTestDatabase } from './support/postgres.mjs';
-import { okCall, signedRequest } from './support/signed-request.js';
+import { adminClient, networkWithGroup, statusOf } from './support/admin-call.js';
+import { signedRequest } from './support/signed-request.js';
 
 interface Received {
   at: number;
@@ -91,14 +92,8 @@ async function waitFor(pred: () => Promise<boolean>, ms = 30_000): Promise<void>
 }
 
 async function newNetwork(server: EmbeddedServer, name: string) {
-  const n = await okCall(server, 'POST', '/networks', {
-    networkName: name,
-    accessLevel: 'STANDARD',
-  });
-  const networkId = n['networkId'] as string;
-  const groups = await okCall(server, 'GET', `/networks/${networkId}/security-groups`);
-  const group = (groups['securityGroups'] as { id: string }[])[0]!.id;
-  return { networkId, group };
+  const { networkId, groupId } = await networkWithGroup(adminClient(server), name);
+  return { networkId, group: groupId };
 }
 
 const users = (n: number, tag: string, group: string) =>
@@ -127,33 +122,27 @@ describe.each(['sqlite', 'postgres'])('on %s', (engine) => {
   });
 
   it(`DeleteNetwork racing BatchCreateUser and BatchReinviteUser ${ROUNDS} times each leaves nothing and sends nothing after it`, async () => {
+    const client = adminClient(server);
     const deletedAt = new Map<string, number>();
     for (let round = 0; round < 2 * ROUNDS; round++) {
       const reinvite = round % 2 === 1;
       const { networkId, group } = await newNetwork(server, `race${round}`);
       let race: Promise<{ status: number; body: string }>;
       if (reinvite) {
-        const created = await okCall(server, 'POST', `/networks/${networkId}/users`, {
+        const created = await client.call('BatchCreateUser', {
+          networkId,
           users: users(25, `r${round}`, group),
         });
-        const ids = (created['successful'] as { userId: string }[]).map((u) => u.userId);
-        race = signedRequest(
-          server,
-          'PATCH',
-          `/networks/${networkId}/users/re-invite`,
-          JSON.stringify({ userIds: ids }),
-        );
+        const ids = (created.successful ?? []).map((u) => u.userId!);
+        race = statusOf(client.call('BatchReinviteUser', { networkId, userIds: ids }));
       } else {
-        race = signedRequest(
-          server,
-          'POST',
-          `/networks/${networkId}/users`,
-          JSON.stringify({ users: users(50, `c${round}`, group) }),
+        race = statusOf(
+          client.call('BatchCreateUser', { networkId, users: users(50, `c${round}`, group) }),
         );
       }
       // Vary the overlap: the delete starts with the batch or a few milliseconds later.
       await new Promise((r) => setTimeout(r, round % 5));
-      const del = await signedRequest(server, 'DELETE', `/networks/${networkId}`);
+      const del = await statusOf(client.call('DeleteNetwork', { networkId }));
       expect(del.status, del.body).toBe(200);
       deletedAt.set(networkId, Date.now());
       const batch = await race;
@@ -192,11 +181,13 @@ describe.each(['sqlite', 'postgres'])('mail to people who cannot use it, on %s',
     const db = dbOf(quiet);
     const { networkId, group } = await newNetwork(quiet, 'withdraw');
     const names = ['reg', 'sus', 'del', 'lat-reg', 'lat-sus', 'lat-code', 'lat-dec', 'ok'];
-    const created = await okCall(quiet, 'POST', `/networks/${networkId}/users`, {
+    const admin = adminClient(quiet);
+    const created = await admin.call('BatchCreateUser', {
+      networkId,
       users: names.map((n) => ({ username: `${n}@example.com`, securityGroupIds: [group] })),
     });
     const user = new Map(
-      (created['successful'] as { userId: string; username: string; inviteCode: string }[]).map(
+      (created.successful as { userId: string; username: string; inviteCode: string }[]).map(
         (u) => [u.username.split('@')[0]!, u],
       ),
     );
@@ -221,12 +212,12 @@ describe.each(['sqlite', 'postgres'])('mail to people who cannot use it, on %s',
       { sign: false },
     );
     expect(reg.status, reg.body).toBe(200);
-    await okCall(quiet, 'PATCH', `/networks/${networkId}/users/toggleSuspend?suspend=true`, {
+    await admin.call('BatchToggleUserSuspendStatus', {
+      networkId,
+      suspend: true,
       userIds: [id('sus')],
     });
-    await okCall(quiet, 'POST', `/networks/${networkId}/users/batch-delete`, {
-      userIds: [id('del')],
-    });
+    await admin.call('BatchDeleteUser', { networkId, userIds: [id('del')] });
     expect(await mailOf('reg')).toEqual([{ status: 'withdrawn' }]);
     expect(await mailOf('sus')).toEqual([{ status: 'withdrawn' }]);
     expect(await mailOf('del')).toEqual([]);

@@ -12,7 +12,8 @@ import { ERROR_STATUS, operations, type OperationSpec } from '../src/contract/in
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import type { Database } from '../src/store/schema.js';
 import { createTestDatabase } from './support/postgres.mjs';
-import { okCall, signedRequest } from './support/signed-request.js';
+import { adminClient, networkWithGroup } from './support/admin-call.js';
+import { signedRequest } from './support/signed-request.js';
 
 const RUNS_PER_ENGINE = Number(process.env.WICKR_FUZZ_RUNS ?? 2600);
 const SEED = 20261130;
@@ -390,17 +391,13 @@ describe.each(['sqlite', 'postgres'])('fuzzing on %s', (engine) => {
       rateLimit: { ratePerSecond: 1_000_000, burst: 1_000_000 },
     });
     // Some state to leave alone, with IDs the requests' labels name.
-    const n = await okCall(server, 'POST', '/networks', {
-      networkName: 'fuzz',
-      accessLevel: 'STANDARD',
+    const client = adminClient(server);
+    const { networkId, groupId } = await networkWithGroup(client, 'fuzz');
+    const users = await client.call('BatchCreateUser', {
+      networkId,
+      users: [{ username: 'fuzz@example.com', securityGroupIds: [groupId] }],
     });
-    labels['networkId'] = n['networkId'] as string;
-    const groups = await okCall(server, 'GET', `/networks/${labels['networkId']}/security-groups`);
-    labels['groupId'] = (groups['securityGroups'] as { id: string }[])[0]!.id;
-    const users = await okCall(server, 'POST', `/networks/${labels['networkId']}/users`, {
-      users: [{ username: 'fuzz@example.com', securityGroupIds: [labels['groupId']] }],
-    });
-    labels['userId'] = (users['successful'] as { userId: string }[])[0]!.userId;
+    Object.assign(labels, { networkId, groupId, userId: users.successful![0]!.userId! });
   }, 60_000);
 
   afterAll(async () => {

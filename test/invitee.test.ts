@@ -6,8 +6,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type EmbeddedServer } from '../src/index.js';
-import { adminCall } from './support/admin-call.js';
+import { startEmbedded, type EmbeddedServer, type Input } from '../src/index.js';
+import { adminClient, networkWithGroup } from './support/admin-call.js';
 import { startMailSink, type CaughtMail, type MailSink } from './support/mail-sink.js';
 
 const DAY = 86_400_000;
@@ -23,28 +23,27 @@ let groupId: string;
 const NETWORK_NAME = `Ops <i>"Q"</i> & 'x'`;
 const NETWORK_NAME_HTML = 'Ops &lt;i&gt;&quot;Q&quot;&lt;/i&gt; &amp; &#39;x&#39;';
 
-const admin = (method: string, path: string, body?: unknown) =>
-  adminCall(server, method, path, body, clock);
+const admin = () => adminClient(server, () => clock);
 
-async function invite(username: string, extra: Record<string, unknown> = {}) {
-  const r = await admin('POST', `/networks/${networkId}/users`, {
+type NewUser = Input<'BatchCreateUser'>['users'][number];
+
+async function invite(username: string, extra: Partial<NewUser> = {}) {
+  const r = await admin().call('BatchCreateUser', {
+    networkId,
     users: [{ username, securityGroupIds: [groupId], ...extra }],
   });
-  const ok = r['successful'] as { userId: string; inviteCode: string }[];
+  const ok = r.successful ?? [];
   expect(ok).toHaveLength(1);
-  return ok[0]!;
+  return ok[0] as { userId: string; inviteCode: string };
 }
 
 async function user(userId: string) {
-  return admin('GET', `/networks/${networkId}/users/${userId}`);
+  return admin().call('GetUser', { networkId, userId });
 }
 
 async function failures(userId: string): Promise<number> {
-  const listed = (await admin('GET', `/networks/${networkId}/users?maxResults=100`))['users'] as {
-    userId: string;
-    challengeFailures: number;
-  }[];
-  return listed.find((x) => x.userId === userId)!.challengeFailures;
+  const { users } = await admin().call('ListUsers', { networkId, maxResults: 100 });
+  return users!.find((x) => x.userId === userId)!.challengeFailures!;
 }
 
 function linkOf(mail: CaughtMail): string {
@@ -90,15 +89,7 @@ beforeAll(async () => {
     smtpUrl: sink.url,
     registrationRateLimit: { ratePerSecond: 1000, burst: 1000 },
   });
-  networkId = String(
-    (await admin('POST', '/networks', { networkName: NETWORK_NAME, accessLevel: 'STANDARD' }))[
-      'networkId'
-    ],
-  );
-  const groups = (await admin('GET', `/networks/${networkId}/security-groups`))[
-    'securityGroups'
-  ] as { id: string }[];
-  groupId = groups[0]!.id;
+  ({ networkId, groupId } = await networkWithGroup(admin(), NETWORK_NAME));
 });
 
 afterAll(async () => {
@@ -198,10 +189,11 @@ describe('the invitation page', () => {
     expect(done.html).toContain('You are registered');
     expect(done.html).toContain('What happens next');
     expect(done.html).toContain('Work &lt;laptop&gt;');
-    expect((await user(u.userId))['status']).toBe(2);
-    const devices = (await admin('GET', `/networks/${networkId}/users/${u.userId}/devices`))[
-      'devices'
-    ] as { type: string }[];
+    expect((await user(u.userId)).status).toBe(2);
+    const { devices = [] } = await admin().call('ListDevicesForUser', {
+      networkId,
+      userId: u.userId,
+    });
     // Reported as the documented operating system name (docs/api.md, rule device-type).
     expect(devices.map((d) => d.type)).toEqual(['Linux']);
 
@@ -227,7 +219,7 @@ describe('the invitation page', () => {
     });
     expect(r.status).toBe(400);
     expect(r.html).toContain('Enter a name for this device.');
-    expect((await user(u.userId))['status']).toBe(1);
+    expect((await user(u.userId)).status).toBe(1);
   });
 
   it('declines from the form', async () => {
@@ -239,17 +231,19 @@ describe('the invitation page', () => {
     });
     expect(r.status).toBe(200);
     expect(r.html).toContain('You declined the invitation');
-    const counts = await admin('GET', `/networks/${networkId}/users/count`);
-    expect(counts['rejected']).toBeGreaterThanOrEqual(1);
+    const counts = await admin().call('GetUsersCount', { networkId });
+    expect(counts.rejected).toBeGreaterThanOrEqual(1);
     // A custom code is kept for a reinvite, so its holder still sees the declined state.
     const again = await page(pageUrl('form-decline@example.com', 'TEAM-CODE-77'));
     expect(again.html).toContain('You declined this invitation');
-    expect((await user(u.userId))['status']).toBe(1);
+    expect((await user(u.userId)).status).toBe(1);
   });
 
   it('shows a suspended user their state', async () => {
     const u = await invite('suspended@example.com');
-    await admin('PATCH', `/networks/${networkId}/users/toggleSuspend?suspend=true`, {
+    await admin().call('BatchToggleUserSuspendStatus', {
+      networkId,
+      suspend: true,
       userIds: [u.userId],
     });
     const p = await page(pageUrl('suspended@example.com', u.inviteCode));

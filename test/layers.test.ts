@@ -77,6 +77,19 @@ describe('import direction between layers', () => {
     expect(bad).toEqual([]);
   });
 
+  it('delivery imports only the store, the contract and the outbox owner', () => {
+    // The worker records its outcomes through the outbox's owner (the table's one writer);
+    // the rest of the domain is none of its business.
+    const ok = (t: string) =>
+      ['delivery', 'store', 'contract'].includes(areaOf(t)) || t === 'domain/owners/outbox.ts';
+    const bad = graph.flatMap((g) =>
+      areaOf(g.from) === 'delivery'
+        ? g.to.filter((t) => !ok(t)).map((t) => `${g.from} → ${t}`)
+        : [],
+    );
+    expect(bad).toEqual([]);
+  });
+
   it('only server.ts and the surfaces import the protocol layer', () => {
     const bad = graph.flatMap((g) => {
       const from = areaOf(g.from);

@@ -10,7 +10,7 @@ import { DECOY_HASH, hashChallenge, verifyChallenge } from '../src/domain/bots.j
 import { handlers } from '../src/domain/handlers.js';
 import { configFromEnv, startServer, type RunningServer } from '../src/index.js';
 import type { EmbeddedServer } from '../src/index.js';
-import { adminCall } from './support/admin-call.js';
+import { adminClient } from './support/admin-call.js';
 
 type Served = Pick<EmbeddedServer, 'endpoint' | 'credentials' | 'close'> & {
   server: RunningServer;
@@ -62,25 +62,25 @@ describe('responses against the output shape', () => {
   });
 
   it('leaves undeclared members off the wire', async () => {
-    const { networkId } = await adminCall(loose, 'POST', '/networks', {
-      networkName: 'shape',
-      accessLevel: 'STANDARD',
-    });
-    const out = await adminCall(loose, 'GET', `/networks/${String(networkId)}/settings`);
+    const client = adminClient(loose);
+    const networkId = (
+      await client.call('CreateNetwork', { networkName: 'shape', accessLevel: 'STANDARD' })
+    ).networkId!;
+    const out = await client.call('GetNetworkSettings', { networkId });
     expect(out).not.toHaveProperty('uname_key');
-    const settings = out['settings'] as Record<string, unknown>[];
+    const settings = out.settings as unknown as Record<string, unknown>[];
     expect(settings.length).toBeGreaterThan(0);
     for (const s of settings) expect(s).not.toHaveProperty('internal');
   });
 
   it('fails a response with an undeclared member when the check is strict', async () => {
-    const { networkId } = await adminCall(strict, 'POST', '/networks', {
-      networkName: 'shape',
-      accessLevel: 'STANDARD',
+    const client = adminClient(strict);
+    const networkId = (
+      await client.call('CreateNetwork', { networkName: 'shape', accessLevel: 'STANDARD' })
+    ).networkId!;
+    await expect(client.call('GetNetworkSettings', { networkId })).rejects.toMatchObject({
+      status: 500,
     });
-    await expect(
-      adminCall(strict, 'GET', `/networks/${String(networkId)}/settings`),
-    ).rejects.toThrow(/500 .*InternalServerError|500/);
   });
 });
 

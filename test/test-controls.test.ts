@@ -3,54 +3,34 @@
  * (startEmbedded) and over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/client/signer.js';
 import { createKey } from '../src/auth/keys.js';
 import { configFromEnv } from '../src/config.js';
 import { handlers } from '../src/domain/handlers.js';
 import { ApiError } from '../src/contract/errors.js';
-import { startEmbedded, startServer, type EmbeddedServer } from '../src/index.js';
+import type { OperationName } from '../src/contract/index.js';
+import {
+  startEmbedded,
+  startServer,
+  type EmbeddedServer,
+  type Input,
+  type SigningCredentials,
+} from '../src/index.js';
+import { answerOf } from './support/admin-call.js';
 import { parsePrometheus } from './support/prometheus.js';
 
 const DAY = 86_400_000;
 
-interface Creds {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-async function call(
-  server: EmbeddedServer,
-  method: string,
-  path: string,
-  body?: unknown,
-  creds: Creds = server.credentials,
-) {
-  const url = new URL(server.endpoint);
-  const data = body === undefined ? '' : JSON.stringify(body);
-  const headers = signRequest({
-    method,
-    url: path,
-    host: url.host,
-    headers: {
-      ...(data ? { 'content-type': 'application/json' } : {}),
-      'user-agent': 'ops-test/1.0',
-    },
-    body: data,
-    credentials: creds,
-    region: 'us-east-1',
+/** A call through the generic client, answered whole; the user agent shows in the audit. */
+const call = <N extends OperationName>(
+  server: Pick<EmbeddedServer, 'endpoint' | 'credentials'>,
+  operation: N,
+  input: Input<N>,
+  credentials?: SigningCredentials,
+) =>
+  answerOf(server, operation, input, {
+    userAgent: 'ops-test/1.0',
+    ...(credentials ? { credentials } : {}),
   });
-  delete headers['host'];
-  const res = await fetch(server.endpoint + path, {
-    method,
-    headers,
-    ...(data ? { body: data } : {}),
-  });
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: (await res.json()) as Record<string, unknown>,
-  };
-}
 
 async function register(server: EmbeddedServer, networkId: string, username: string, code: string) {
   const res = await fetch(`${server.endpoint}/client/v1/networks/${networkId}/register`, {
@@ -89,7 +69,8 @@ describe('startEmbedded helpers', () => {
 
   it('seeds, invites, reads the code from the mail, registers and resets', async () => {
     expect((await server.export()).networks.map((n) => n.networkId)).toEqual(['40404040']);
-    const created = await call(server, 'POST', '/networks/40404040/users', {
+    const created = await call(server, 'BatchCreateUser', {
+      networkId: '40404040',
       users: [{ username: 'new@example.com', securityGroupIds: ['grp1'] }],
     });
     expect(created.status).toBe(200);
@@ -107,14 +88,15 @@ describe('startEmbedded helpers', () => {
 
     expect(await server.reset()).toEqual({ networks: 1 });
     expect((await server.export()).networks).toEqual([]);
-    expect((await call(server, 'GET', '/networks/40404040')).status).toBe(404);
+    expect((await call(server, 'GetNetwork', { networkId: '40404040' })).status).toBe(404);
     // Keys survive: the root key still signs.
-    expect((await call(server, 'GET', '/networks')).status).toBe(200);
+    expect((await call(server, 'ListNetworks', {})).status).toBe(200);
     await server.seed(fixture);
   });
 
   it('expires an invitation when the clock is advanced', async () => {
-    await call(server, 'POST', '/networks/40404040/users', {
+    await call(server, 'BatchCreateUser', {
+      networkId: '40404040',
       users: [{ username: 'late@example.com', securityGroupIds: ['grp1'], inviteCodeTtl: 1 }],
     });
     const [m] = await server.mail({ recipient: 'late@example.com' });
@@ -137,7 +119,7 @@ describe('startEmbedded helpers', () => {
     });
     const before = (await server.export()).networks.length;
     for (let i = 0; i < 2; i++) {
-      const r = await call(server, 'POST', '/networks', {
+      const r = await call(server, 'CreateNetwork', {
         networkName: 'faulted',
         accessLevel: 'STANDARD',
       });
@@ -146,7 +128,7 @@ describe('startEmbedded helpers', () => {
       expect(r.headers.get('retry-after')).toBe('1');
     }
     expect((await server.export()).networks.length).toBe(before);
-    const ok = await call(server, 'POST', '/networks', {
+    const ok = await call(server, 'CreateNetwork', {
       networkName: 'faulted',
       accessLevel: 'STANDARD',
     });
@@ -167,7 +149,7 @@ describe('startEmbedded helpers', () => {
         seed: 7,
       });
       const out = [];
-      for (let i = 0; i < 8; i++) out.push((await call(server, 'GET', '/networks')).status);
+      for (let i = 0; i < 8; i++) out.push((await call(server, 'ListNetworks', {})).status);
       return out;
     };
     const first = await outcomes();
@@ -179,10 +161,10 @@ describe('startEmbedded helpers', () => {
 
   it('drops the connection or adds latency', async () => {
     server.faults.add({ operation: 'GetNetwork', drop: true, times: 1 });
-    await expect(call(server, 'GET', '/networks/40404040')).rejects.toThrow();
+    await expect(call(server, 'GetNetwork', { networkId: '40404040' })).rejects.toThrow();
     server.faults.add({ operation: 'GetNetwork', latencyMs: 50, times: 1 });
     const t = performance.now();
-    expect((await call(server, 'GET', '/networks/40404040')).status).toBe(200);
+    expect((await call(server, 'GetNetwork', { networkId: '40404040' })).status).toBe(200);
     expect(performance.now() - t).toBeGreaterThanOrEqual(45);
     server.faults.remove();
   });
@@ -190,16 +172,18 @@ describe('startEmbedded helpers', () => {
   it('serves Prometheus metrics whose counters move, with no personal labels', async () => {
     const before = parsePrometheus(await server.metrics());
     const ok = { operation: 'ListNetworks', status: '200', error: '' };
-    await call(server, 'GET', '/networks');
-    await call(server, 'GET', '/networks');
+    await call(server, 'ListNetworks', {});
+    await call(server, 'ListNetworks', {});
     server.faults.add({ operation: 'ListNetworks', error: 'RateLimitError', times: 1 });
-    await call(server, 'GET', '/networks');
-    await call(server, 'POST', '/networks/40404040/users', {
+    await call(server, 'ListNetworks', {});
+    await call(server, 'BatchCreateUser', {
+      networkId: '40404040',
       users: [{ username: 'lock@example.com', securityGroupIds: ['grp1'] }],
     });
     await register(server, '40404040', 'lock@example.com', 'WRONGWRONG22');
     await register(server, '40404040', 'lock@example.com', 'WRONGWRONG22');
-    const lookup = await call(server, 'POST', '/networks/40404040/users/uname-lookup', {
+    const lookup = await call(server, 'BatchLookupUserUname', {
+      networkId: '40404040',
       unames: ['ab'.repeat(32)],
     });
     expect(lookup.status).toBe(200);
@@ -242,7 +226,8 @@ describe('startEmbedded helpers', () => {
   });
 
   it('audits changes with secrets masked, and refusals, but not reads', async () => {
-    const bot = await call(server, 'POST', '/networks/40404040/bots', {
+    const bot = await call(server, 'CreateBot', {
+      networkId: '40404040',
       username: 'auditbot',
       groupId: 'grp1',
       challenge: 'very-secret-challenge-1',
@@ -270,13 +255,18 @@ describe('startEmbedded helpers', () => {
     expect(rec!.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.stringify(await server.audit())).not.toContain('very-secret-challenge-1');
 
-    await call(server, 'GET', '/networks/40404040');
+    await call(server, 'GetNetwork', { networkId: '40404040' });
     expect(await server.audit({ operation: 'GetNetwork' })).toEqual([]);
 
-    const bad = await call(server, 'GET', '/networks', undefined, {
-      accessKeyId: server.credentials.accessKeyId,
-      secretAccessKey: 'not-the-secret',
-    });
+    const bad = await call(
+      server,
+      'ListNetworks',
+      {},
+      {
+        accessKeyId: server.credentials.accessKeyId,
+        secretAccessKey: 'not-the-secret',
+      },
+    );
     expect(bad.status).toBe(401);
     const [refused] = await server.audit({ operation: 'ListNetworks' });
     expect(refused).toMatchObject({
@@ -290,7 +280,7 @@ describe('startEmbedded helpers', () => {
       accountId: server.credentials.accountId,
       actions: ['wickr:Get*', 'wickr:List*'],
     });
-    const denied = await call(server, 'DELETE', '/networks/40404040', undefined, reader);
+    const denied = await call(server, 'DeleteNetwork', { networkId: '40404040' }, reader);
     expect(denied.status).toBe(403);
     const [forbidden] = await server.audit({
       operation: 'DeleteNetwork',
@@ -332,7 +322,7 @@ describe('audit records join the change', () => {
           region: 'us-east-1',
         },
       } as EmbeddedServer;
-      const r = await call(server, 'POST', '/networks', {
+      const r = await call(server, 'CreateNetwork', {
         networkName: 'doomed',
         accessLevel: 'STANDARD',
       });
@@ -405,7 +395,7 @@ describe('switching the controls', () => {
     const a = await startEmbedded({ env: {} });
     const b = await startEmbedded({ env: {} });
     try {
-      await call(a, 'GET', '/networks');
+      await call(a, 'ListNetworks', {});
       const key = { operation: 'ListNetworks', status: '200' };
       expect(parsePrometheus(await a.metrics()).value('wickr_requests_total', key)).toBe(1);
       expect(parsePrometheus(await b.metrics()).value('wickr_requests_total', key)).toBe(0);

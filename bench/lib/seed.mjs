@@ -1,7 +1,7 @@
 // Seeding large networks fast: the network itself is created through the API (so it gets its
 // uname key and default security group exactly as the server makes them), then its users are
-// inserted straight into the database in big transactions, with unames computed by the
-// server's own function.
+// inserted in big transactions by the package's bulk seed (seedUsers, through the server's
+// own members owner: derived columns and unames as the server computes them).
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { unameOf } from 'wickr-admin-server';
+import { seedUsers } from 'wickr-admin-server';
 import { benchClient } from './client.mjs';
 import { ROOT, serverBuild, startServer } from './server.mjs';
 
@@ -98,64 +98,28 @@ async function createNetwork(databaseUrl, name, serverCli) {
   }
 }
 
-function knownValues(networkId, unameKey, groupId, i) {
+/** The i-th seeded user as the package's bulk seed takes it. */
+function bulkUser(i) {
   const u = seededUser(i);
   return {
-    network_id: networkId,
-    kind: 'user',
     username: u.username,
-    username_lc: u.username.toLowerCase(),
-    uname: unameOf(unameKey, u.username),
-    first_name: u.first,
-    last_name: u.last,
-    display_name: null,
-    status: u.status,
-    suspended: u.suspended,
-    is_admin: 0,
-    otp_enabled: 0,
-    scim_id: null,
-    cell: null,
-    country_code: null,
-    invite_code: u.inviteCode,
-    invite_code_custom: 0,
-    invite_expires_at: u.inviteExpiresAt,
-    invite_ttl_days: 30,
-    code_validation: 0,
-    challenge_failures: 0,
-    challenge_hash: null,
-    pubkey: null,
-    group_id: groupId,
-    // Kept by the member_groups triggers (migration 007) once the membership is inserted.
-    group_ids: '',
-    last_login: u.lastLogin,
-    last_activity: u.lastLogin,
-    created_at: NOW - DAY,
-    modified: NOW - DAY,
+    firstName: u.first,
+    lastName: u.last,
+    status: u.status === 2 ? 'active' : 'pending',
+    suspended: u.suspended === 1,
+    inviteCode: u.inviteCode,
+    inviteExpiresAt: u.inviteExpiresAt,
+    lastLogin: u.lastLogin,
   };
 }
 
-/**
- * The columns of `members` as the current migrations make them, with a value maker for each:
- * the known ones from knownValues(), `<x>_lc` as the lowercased `<x>`, anything newer NULL
- * (a NOT NULL column without a value here fails the seeding loudly).
- */
-function memberColumns(names) {
-  const columns = names.filter((n) => n !== 'member_id');
-  return {
-    columns,
-    row(networkId, unameKey, groupId, i) {
-      const known = knownValues(networkId, unameKey, groupId, i);
-      const out = {};
-      for (const c of columns) {
-        if (c in known) out[c] = known[c];
-        else if (c.endsWith('_lc') && c.slice(0, -3) in known) {
-          const base = known[c.slice(0, -3)];
-          out[c] = base === null ? null : String(base).toLowerCase();
-        } else out[c] = null;
-      }
-      return out;
-    },
-  };
+/** Seeds `size` users into the network; resolves to its uname key and default group. */
+function seedNetworkUsers(url, networkId, size, engine, log, chunk) {
+  return seedUsers(url, networkId, size, bulkUser, {
+    now: NOW - DAY,
+    chunk,
+    onProgress: (done) => log(`seeding ${engine} ${size}: ${done} users`),
+  });
 }
 
 /** A fingerprint of the schema: the built migrations, so a changed schema is seeded anew. */
@@ -201,43 +165,14 @@ export async function sqliteNetwork(size, { log = () => {}, serverCli } = {}) {
   for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
   const started = performance.now();
   const networkId = await createNetwork(`sqlite:${partial}`, `bench ${size}`, serverCli);
-  const db = new SQLite(partial);
-  db.pragma('journal_mode = WAL');
-  // A scratch file until it is renamed: durability buys nothing while seeding.
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -262144');
-  const { uname_key: unameKey } = db
-    .prepare('SELECT uname_key FROM networks WHERE network_id = ?')
-    .get(networkId);
-  const { group_id: groupId } = db
-    .prepare('SELECT group_id FROM security_groups WHERE network_id = ? AND is_default = 1')
-    .get(networkId);
-  const { columns, row } = memberColumns(
-    db
-      .prepare('PRAGMA table_info(members)')
-      .all()
-      .map((c) => c.name),
+  const { unameKey, groupId } = await seedNetworkUsers(
+    `sqlite:${partial}`,
+    networkId,
+    size,
+    'sqlite',
+    log,
+    50_000,
   );
-  const insertMember = db.prepare(
-    `INSERT INTO members (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
-  );
-  const insertGroup = db.prepare(
-    'INSERT INTO member_groups (member_id, network_id, group_id) VALUES (?, ?, ?)',
-  );
-  const chunk = db.transaction((from, to) => {
-    for (let i = from; i < to; i++) {
-      const id = insertMember.run(row(networkId, unameKey, groupId, i)).lastInsertRowid;
-      insertGroup.run(id, networkId, groupId);
-    }
-  });
-  const CHUNK = 50_000;
-  for (let from = 0; from < size; from += CHUNK) {
-    chunk(from, Math.min(size, from + CHUNK));
-    log(`seeding sqlite ${size}: ${Math.min(size, from + CHUNK)} users`);
-  }
-  db.exec('ANALYZE');
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
   const meta = {
     engine: 'sqlite',
     networkId,
@@ -256,59 +191,23 @@ export async function sqliteNetwork(size, { log = () => {}, serverCli } = {}) {
 export async function postgresNetwork(url, size, { log = () => {}, serverCli } = {}) {
   const started = performance.now();
   const networkId = await createNetwork(url, `bench ${size}`, serverCli);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows: n } = await client.query('SELECT uname_key FROM networks WHERE network_id = $1', [
-      networkId,
-    ]);
-    const unameKey = n[0].uname_key;
-    const { rows: g } = await client.query(
-      'SELECT group_id FROM security_groups WHERE network_id = $1 AND is_default = 1',
-      [networkId],
-    );
-    const groupId = g[0].group_id;
-    const { rows: info } = await client.query(
-      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'members' ORDER BY ordinal_position",
-    );
-    const types = Object.fromEntries(info.map((c) => [c.column_name, c.data_type]));
-    const { columns, row } = memberColumns(info.map((c) => c.column_name));
-    const CHUNK = 20_000;
-    await client.query('SET synchronous_commit = off');
-    for (let from = 0; from < size; from += CHUNK) {
-      const to = Math.min(size, from + CHUNK);
-      const cols = Object.fromEntries(columns.map((c) => [c, []]));
-      for (let i = from; i < to; i++) {
-        const values = row(networkId, unameKey, groupId, i);
-        for (const c of columns) cols[c].push(values[c]);
-      }
-      const params = columns.map((c) => cols[c]);
-      const casts = columns.map((c, k) => `$${k + 1}::${types[c]}[]`);
-      await client.query('BEGIN');
-      const { rows } = await client.query(
-        `INSERT INTO members (${columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')}) RETURNING member_id`,
-        params,
-      );
-      await client.query(
-        'INSERT INTO member_groups (member_id, network_id, group_id) SELECT id, $2, $3 FROM unnest($1::bigint[]) AS id',
-        [rows.map((r) => r.member_id), networkId, groupId],
-      );
-      await client.query('COMMIT');
-      log(`seeding postgres ${size}: ${to} users`);
-    }
-    await client.query('ANALYZE');
-    return {
-      engine: 'postgres',
-      url,
-      networkId,
-      groupId,
-      unameKey,
-      size,
-      seedSeconds: (performance.now() - started) / 1000,
-    };
-  } finally {
-    await client.end();
-  }
+  const { unameKey, groupId } = await seedNetworkUsers(
+    url,
+    networkId,
+    size,
+    'postgres',
+    log,
+    20_000,
+  );
+  return {
+    engine: 'postgres',
+    url,
+    networkId,
+    groupId,
+    unameKey,
+    size,
+    seedSeconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Runs one query against a network's database (SQLite read through a second connection). */

@@ -151,3 +151,19 @@ function toInfo(r: AccessKeyRow): KeyInfo {
     revokedAt: r.revoked_at ? new Date(Number(r.revoked_at)).toISOString() : null,
   };
 }
+
+/**
+ * Deletes access keys, all or one account's (the test controls' reset), never the server's
+ * root key: the one named by `keep` (it was started with) or the one labelled root (it
+ * created for itself at first start).
+ */
+export async function deleteKeys(
+  db: Kysely<Database>,
+  options: { accountId?: string; keep?: string },
+): Promise<void> {
+  let k = db.deleteFrom('access_keys');
+  if (options.accountId !== undefined) k = k.where('account_id', '=', options.accountId);
+  if (options.keep) k = k.where('access_key_id', '!=', options.keep);
+  k = k.where((eb) => eb.or([eb('label', 'is', null), eb('label', '!=', 'root')]));
+  await k.execute();
+}

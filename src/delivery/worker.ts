@@ -18,10 +18,17 @@
  *   its network (`settled`) before it deletes.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { engineOf } from '../store/database.js';
+import {
+  leaseDue,
+  lockDue,
+  recordSent,
+  recordUnsent,
+  type DueMessage as Due,
+} from '../domain/owners/outbox.js';
 import { htmlOfText } from './html.js';
 
 const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
@@ -47,13 +54,6 @@ export const MAX_BACKOFF_MS = 15 * 60 * 1000;
 export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
 }
-
-type Due = OutboxRow & {
-  m_status: number | null;
-  m_suspended: number | null;
-  m_code: string | null;
-  m_declined: number | null;
-};
 
 type Outcome = { m: OutboxRow } & (
   | { result: 'sent' }
@@ -150,29 +150,14 @@ export class DeliveryWorker {
     return handled;
   }
 
-  private dueQuery(db: Kysely<Database>, now: number) {
-    return db
-      .selectFrom('outbox as o')
-      .leftJoin('members as m', 'm.member_id', 'o.member_id')
-      .selectAll('o')
-      .select([
-        'm.status as m_status',
-        'm.suspended as m_suspended',
-        'm.invite_code as m_code',
-        'm.invite_declined_at as m_declined',
-      ])
-      .where('o.status', '=', 'pending')
-      .where('o.next_attempt_at', '<=', now)
-      .orderBy('o.id')
-      .limit(this.options.batchSize ?? 100);
+  private get batchSize(): number {
+    return this.options.batchSize ?? 100;
   }
 
   /** PostgreSQL: check, send and record in one transaction holding the rows. */
   private async lockedBatch(): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const due = (await this.dueQuery(trx, this.now())
-        .modifyEnd(sql`FOR UPDATE OF o SKIP LOCKED`)
-        .execute()) as Due[];
+      const due = await lockDue(trx, this.now(), this.batchSize);
       if (due.length === 0) return 0;
       await this.record(trx, await this.sendAll(due));
       return due.length;
@@ -183,20 +168,10 @@ export class DeliveryWorker {
   private async leasedBatch(): Promise<number> {
     const now = this.now();
     const claimed = await this.db.transaction().execute(async (trx) => {
-      const due = (await this.dueQuery(trx, now).execute()) as Due[];
-      if (due.length > 0) {
-        await trx
-          .updateTable('outbox')
-          .set({ next_attempt_at: now + (this.options.leaseMs ?? 60_000) })
-          .where(
-            'id',
-            'in',
-            due.map((m) => m.id),
-          )
-          .execute();
-        // Counted before the commit: a DeleteNetwork that runs next already waits for them.
-        for (const m of due) this.began(m.network_id);
-      }
+      const leaseUntil = now + (this.options.leaseMs ?? 60_000);
+      const due = await leaseDue(trx, now, this.batchSize, leaseUntil);
+      // Counted before the commit: a DeleteNetwork that runs next already waits for them.
+      for (const m of due) this.began(m.network_id);
       return due;
     });
     if (claimed.length === 0) return 0;
@@ -253,17 +228,7 @@ export class DeliveryWorker {
     const now = this.now();
     const sent = outcomes.filter((o) => o.result === 'sent').map((o) => o.m.id);
     if (sent.length > 0) {
-      await db
-        .updateTable('outbox')
-        .set((eb) => ({
-          status: 'sent',
-          attempts: eb('attempts', '+', 1),
-          sent_at: now,
-          last_error: null,
-        }))
-        .where('id', 'in', sent)
-        .where('status', '=', 'pending')
-        .execute();
+      await recordSent(db, sent, now);
       log.info({ count: sent.length }, 'invitations sent');
     }
     const max = this.options.maxAttempts ?? 10;
@@ -276,11 +241,13 @@ export class DeliveryWorker {
       const attempts = o.m.attempts + 1;
       if (o.result !== 'withdrawn')
         onAttempt?.(o.result === 'retry' && attempts < max ? 'retry' : 'failed');
-      const row = db.updateTable('outbox').where('id', '=', o.m.id).where('status', '=', 'pending');
       if (o.result === 'retry' && attempts < max) {
-        await row
-          .set({ attempts, next_attempt_at: now + backoffMs(attempts), last_error: o.error })
-          .execute();
+        await recordUnsent(db, o.m.id, {
+          status: 'pending',
+          attempts,
+          nextAttemptAt: now + backoffMs(attempts),
+          error: o.error,
+        });
         log.warn(
           { outboxId: o.m.id, attempts, err: o.error },
           'invitation delivery failed; will retry',
@@ -290,10 +257,10 @@ export class DeliveryWorker {
       const reason = o.result === 'retry' ? o.error : o.reason;
       const where = { outboxId: o.m.id, networkId: o.m.network_id };
       if (o.result === 'withdrawn') {
-        await row.set({ status: 'withdrawn', last_error: reason }).execute();
+        await recordUnsent(db, o.m.id, { status: 'withdrawn', reason });
         log.info({ ...where, reason }, 'invitation withdrawn');
       } else {
-        await row.set({ status: 'failed', attempts, last_error: reason }).execute();
+        await recordUnsent(db, o.m.id, { status: 'failed', attempts, reason });
         if (o.result === 'failed') log.warn({ ...where, reason }, 'invitation not sent');
         else log.error({ ...where, attempts, err: reason }, 'invitation delivery gave up');
       }

@@ -27,6 +27,7 @@ import {
   type MemberPatch,
 } from './owners/members.js';
 import type { Ctx, Handler } from './context.js';
+import { registerDataRetentionBot } from './owners/data-retention.js';
 import type { SystemCtx } from './registration.js';
 import { requireGroup } from './security-groups.js';
 import { checkUsername, usernameHolder } from './member-identity.js';
@@ -401,12 +402,8 @@ export async function botLogin(
       ...(input.pubkey !== undefined ? { pubkey: input.pubkey } : {}),
     });
     // The data-retention bot is registered by its first sign-in.
-    await trx
-      .updateTable('data_retention')
-      .set({ registered: 1, registered_at: now, modified: now })
-      .where('member_id', '=', memberId)
-      .where('registered', '=', 0)
-      .execute();
+    await registerDataRetentionBot(trx, memberId, now);
+    await ctx.record?.(trx);
   });
   return { botId: String(memberId), status: MEMBER_STATUS.ACTIVE };
 }

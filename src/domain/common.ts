@@ -1,10 +1,8 @@
 /** Helpers every resource module uses: sorting and paging, IDs, batch messages. */
 import { randomInt } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { validationError } from '../contract/errors.js';
-import { isUniqueViolation } from '../store/transaction.js';
 import { fetchPage, type Keyset } from '../store/keyset.js';
-import type { Database } from '../store/schema.js';
 import type { Ctx } from './context.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
@@ -62,34 +60,6 @@ export async function listPage<DB, TB extends keyof DB, O>(
     rows: page.rows,
     ...(page.next ? { nextToken: ctx.services.pager.encode(fullScope, page.next) } : {}),
   };
-}
-
-/**
- * Allocates a random ID of a kind, registered forever so that it is never handed out
- * again, even after its resource is deleted.
- */
-export async function allocateId(
-  db: Kysely<Database>,
-  kind: string,
-  generate: () => string,
-): Promise<string> {
-  for (let i = 0; i < 20; i++) {
-    const id = generate();
-    const taken = await db
-      .selectFrom('id_registry')
-      .select('id')
-      .where('kind', '=', kind)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (taken) continue;
-    try {
-      await db.insertInto('id_registry').values({ kind, id }).execute();
-      return id;
-    } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
-    }
-  }
-  throw new Error(`Could not allocate a ${kind} ID`);
 }
 
 export const digits = (n: number) => () => {

@@ -19,6 +19,11 @@ import type { DataRetentionRow, NetworkRow } from '../store/schema.js';
 import { hashChallenge, insertBot } from './bots.js';
 import { usernameHolder } from './member-identity.js';
 import { MEMBER_STATUS, deleteMembers, patchMembers } from './owners/members.js';
+import {
+  deleteDataRetention,
+  insertDataRetention,
+  patchDataRetention,
+} from './owners/data-retention.js';
 import type { Ctx, Handler } from './context.js';
 import { readSettings, writeSettings } from './network-settings.js';
 import { defaultGroupId } from './security-groups.js';
@@ -55,11 +60,11 @@ async function botRow(ctx: Ctx, dr: DataRetentionRow) {
 /** Writes the service state and the network setting that mirrors it. */
 async function setService(ctx: Ctx, network: NetworkRow, on: boolean): Promise<void> {
   const now = ctx.services.now();
-  await ctx.db
-    .updateTable('data_retention')
-    .set({ service_enabled: on ? 1 : 0, service_changed_at: now, modified: now })
-    .where('network_id', '=', network.network_id)
-    .execute();
+  await patchDataRetention(ctx.db, network.network_id, {
+    service_enabled: on ? 1 : 0,
+    service_changed_at: now,
+    modified: now,
+  });
   await writeSettings(ctx, network.network_id, {
     ...readSettings(network),
     dataRetention: on,
@@ -103,24 +108,11 @@ export const CreateDataRetentionBot: Handler<'CreateDataRetentionBot'> = async (
     groupId: await defaultGroupId(ctx, network.network_id),
     challengeHash: null,
   });
-  const now = ctx.services.now();
-  await ctx.db
-    .insertInto('data_retention')
-    .values({
-      network_id: network.network_id,
-      member_id: Number(bot.member_id),
-      bot_name: name,
-      challenge_issued_at: null,
-      registered: 0,
-      registered_at: null,
-      pubkey_msg_acked: 0,
-      pubkey_msg_acked_at: null,
-      service_enabled: 0,
-      service_changed_at: null,
-      created_at: now,
-      modified: now,
-    })
-    .execute();
+  await insertDataRetention(
+    ctx.db,
+    { network_id: network.network_id, member_id: Number(bot.member_id), bot_name: name },
+    ctx.services.now(),
+  );
   // From now on the setting mirrors the service, which starts disabled.
   await setService(ctx, network, false);
   return {
@@ -141,11 +133,10 @@ export const CreateDataRetentionBotChallenge: Handler<'CreateDataRetentionBotCha
     challenge_failures: 0,
     modified: now,
   });
-  await ctx.db
-    .updateTable('data_retention')
-    .set({ challenge_issued_at: now, modified: now })
-    .where('network_id', '=', network.network_id)
-    .execute();
+  await patchDataRetention(ctx.db, network.network_id, {
+    challenge_issued_at: now,
+    modified: now,
+  });
   return { challenge };
 };
 
@@ -186,11 +177,11 @@ export const UpdateDataRetention: Handler<'UpdateDataRetention'> = async (ctx, i
       if (dr.pubkey_msg_acked === 1) {
         throw badRequest("The data retention bot's public key message is already acknowledged.");
       }
-      await ctx.db
-        .updateTable('data_retention')
-        .set({ pubkey_msg_acked: 1, pubkey_msg_acked_at: now, modified: now })
-        .where('network_id', '=', network.network_id)
-        .execute();
+      await patchDataRetention(ctx.db, network.network_id, {
+        pubkey_msg_acked: 1,
+        pubkey_msg_acked_at: now,
+        modified: now,
+      });
       return { message: "The data retention bot's public key message is acknowledged." };
     }
     case 'ENABLE': {
@@ -219,7 +210,7 @@ export const DeleteDataRetentionBot: Handler<'DeleteDataRetentionBot'> = async (
   const dr = await requireDataRetention(ctx, network.network_id);
   const wasEnabled = dr.service_enabled === 1;
   await setService(ctx, network, false);
-  await ctx.db.deleteFrom('data_retention').where('network_id', '=', network.network_id).execute();
+  await deleteDataRetention(ctx.db, network.network_id);
   await deleteMembers(ctx.db, [Number(dr.member_id)]);
   return {
     message: `Data retention bot ${dr.bot_name} and its data deleted${wasEnabled ? '; data retention is now disabled' : ''}.`,

@@ -10,6 +10,7 @@ import { containsFolded, listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
 import { unameOf } from './member-identity.js';
+import { blockGuest, recordGuestSeen, unblockGuest } from './owners/guests.js';
 
 const DAY_MS = 86_400_000;
 /** GetGuestUserHistoryCount covers the months that overlap the last 90 days. */
@@ -82,23 +83,16 @@ export async function recordGuestActivity(
     if (blocked) throw forbidden(`The guest user ${username} is blocked in network ${networkId}.`);
     const now = ctx.services.now();
     const billingPeriod = billingPeriodOf(now);
-    await trx
-      .insertInto('guest_users')
-      .values({
-        network_id: networkId,
-        username_hash: usernameHash,
-        billing_period: billingPeriod,
-        username,
-        username_lc: usernameLc,
-        first_seen: now,
-        last_seen: now,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['network_id', 'username_hash', 'billing_period'])
-          .doUpdateSet({ last_seen: now }),
-      )
-      .execute();
+    await recordGuestSeen(trx, {
+      network_id: networkId,
+      username_hash: usernameHash,
+      billing_period: billingPeriod,
+      username,
+      username_lc: usernameLc,
+      first_seen: now,
+      last_seen: now,
+    });
+    await ctx.record?.(trx);
     return { networkId, username, usernameHash, billingPeriod };
   });
 }
@@ -178,25 +172,18 @@ export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) =>
     .executeTakeFirst();
   if (input.block) {
     if (existing) return { message: `Guest user ${guest.username} is already blocked.` };
-    await ctx.db
-      .insertInto('guest_blocks')
-      .values({
-        network_id: input.networkId,
-        username_hash: input.usernameHash,
-        username: guest.username,
-        username_lc: guest.username_lc,
-        admin: ctx.principal.userName,
-        modified: ctx.services.now(),
-      })
-      .execute();
+    await blockGuest(ctx.db, {
+      network_id: input.networkId,
+      username_hash: input.usernameHash,
+      username: guest.username,
+      username_lc: guest.username_lc,
+      admin: ctx.principal.userName,
+      modified: ctx.services.now(),
+    });
     return { message: `Guest user ${guest.username} blocked.` };
   }
   if (!existing) return { message: `Guest user ${guest.username} was not blocked.` };
-  await ctx.db
-    .deleteFrom('guest_blocks')
-    .where('network_id', '=', input.networkId)
-    .where('username_hash', '=', input.usernameHash)
-    .execute();
+  await unblockGuest(ctx.db, input.networkId, input.usernameHash);
   return { message: `Guest user ${guest.username} unblocked.` };
 };
 

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import type { NetworkRow } from '../store/schema.js';
 import { validationError } from '../contract/errors.js';
-import { allocateId, digits, listPage, sortKeyset } from './common.js';
+import { digits, listPage, sortKeyset } from './common.js';
+import { allocateId } from './owners/id-registry.js';
 import type { Handler } from './context.js';
 import { deleteNetwork, insertNetwork, patchNetwork } from './owners/networks.js';
 import { syncDataRetentionSetting } from './data-retention.js';

@@ -32,7 +32,13 @@ export interface DeclineInput {
   inviteCode: string;
 }
 
-export type SystemCtx = Pick<Ctx, 'db' | 'services'>;
+export type SystemCtx = Pick<Ctx, 'db' | 'services'> & {
+  /**
+   * The caller's record of a successful change (the invitee surface's audit record), written
+   * in the change's own transaction: no change commits without it.
+   */
+  record?: (db: Ctx['db']) => Promise<void>;
+};
 
 /** Why a code was refused; for logs and the invitee page, never more than the answer says. */
 export type Refusal = 'invalid' | 'locked' | 'expired' | 'used' | 'suspended' | 'declined';
@@ -150,7 +156,9 @@ async function redeem<T>(
       { status: MEMBER_STATUS.PENDING, suspended: 0, inviteCode, notDeclined: true },
     );
     if (claimed !== 1) return { refusal: 'used' };
-    return { ok: await after(trx, { userId: Number(user.member_id), now }) };
+    const ok = await after(trx, { userId: Number(user.member_id), now });
+    await ctx.record?.(trx);
+    return { ok };
   });
   if ('refusal' in outcome) {
     throw new RegistrationRefused(outcome.refusal, ANSWER[outcome.refusal]());

@@ -3,7 +3,8 @@ import type { Static } from '@sinclair/typebox';
 import type { SecurityGroup, SecurityGroupSettings } from '../contract/security-groups.js';
 import { badRequest, notFound, validationError } from '../contract/errors.js';
 import type { SecurityGroupRow } from '../store/schema.js';
-import { allocateId, epochSeconds, listPage, opaqueId, sortKeyset } from './common.js';
+import { epochSeconds, listPage, opaqueId, sortKeyset } from './common.js';
+import { allocateId } from './owners/id-registry.js';
 import type { Ctx, Handler } from './context.js';
 import * as groupsTable from './owners/security-groups.js';
 import {

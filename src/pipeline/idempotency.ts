@@ -85,3 +85,10 @@ export async function purgeExpiredTokens(db: Kysely<Database>, now: number): Pro
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Forgets every token, or one account's (the test controls' reset). */
+export async function forgetTokens(db: Kysely<Database>, accountId?: string): Promise<void> {
+  let q = db.deleteFrom('idempotency');
+  if (accountId !== undefined) q = q.where('account_id', '=', accountId);
+  await q.execute();
+}

@@ -313,7 +313,7 @@ describe('the web console in a browser', () => {
       await expect.poll(async () => (await usernames())[0]).toBe('alice@example.com');
       // The README's picture (docs/console.png is a copy of this one).
       await page.evaluate('window.scrollTo(0, 0)');
-      await screenshot(page, 'console', true);
+      await screenshot(page, 'console', { viewport: true });
     },
     STEP,
   );

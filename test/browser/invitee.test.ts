@@ -7,8 +7,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
 import { deviceType } from '../../src/domain/device-types.js';
-import { adminCall } from '../support/admin-call.js';
-import { consoleErrors, launchChromium, screenshot } from '../support/chromium.js';
+import { adminClient, networkWithGroup } from '../support/admin-call.js';
+import { ConsoleGuard, launchBrowser, screenshot } from '../support/browser.js';
 import { startMailSink, type MailSink } from '../support/mail-sink.js';
 
 let server: EmbeddedServer;
@@ -17,33 +17,25 @@ let browser: Browser;
 let networkId: string;
 let groupId: string;
 
-const admin = (method: string, path: string, body?: unknown) =>
-  adminCall(server, method, path, body);
+const admin = () => adminClient(server);
 
 async function inviteAndCatchLink(username: string) {
-  const r = await admin('POST', `/networks/${networkId}/users`, {
+  const r = await admin().call('BatchCreateUser', {
+    networkId,
     users: [{ username, securityGroupIds: [groupId] }],
   });
-  const [u] = r['successful'] as { userId: string }[];
+  const [u] = r.successful ?? [];
   const [mail] = await sink.waitFor(username);
   const link = /Register here: (\S+)/.exec(mail?.text ?? '')?.[1];
   if (!u || !link) throw new Error(`no invitation e-mail for ${username}`);
-  return { userId: u.userId, link };
+  return { userId: u.userId!, link };
 }
 
 beforeAll(async () => {
   sink = await startMailSink();
   server = await startEmbedded({ smtpUrl: sink.url });
-  networkId = String(
-    (await admin('POST', '/networks', { networkName: 'Browser team', accessLevel: 'STANDARD' }))[
-      'networkId'
-    ],
-  );
-  const groups = (await admin('GET', `/networks/${networkId}/security-groups`))[
-    'securityGroups'
-  ] as { id: string }[];
-  groupId = groups[0]!.id;
-  browser = await launchChromium();
+  ({ networkId, groupId } = await networkWithGroup(admin(), 'Browser team'));
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
@@ -56,7 +48,7 @@ describe('the invitation page in a browser', () => {
   it('opens from the e-mail, registers, and the user is active', async () => {
     const { userId, link } = await inviteAndCatchLink('browser-user@example.com');
     const page = await browser.newPage();
-    const errors = consoleErrors(page);
+    const errors = new ConsoleGuard(page).errors;
 
     await page.goto(link);
     await expect(
@@ -68,18 +60,16 @@ describe('the invitation page in a browser', () => {
     const platform = await page.getByLabel('Platform').inputValue();
     expect(platform).not.toBe('');
     await page.getByLabel('Device name').fill('Test laptop');
-    await screenshot(page, 'invitation');
+    await screenshot(page, 'invitation', { surface: 'invitee' });
 
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByRole('heading', { name: 'You are registered' }).waitFor();
     expect(await page.getByText('What happens next').count()).toBe(1);
-    await screenshot(page, 'registered');
+    await screenshot(page, 'registered', { surface: 'invitee' });
 
-    const user = await admin('GET', `/networks/${networkId}/users/${userId}`);
-    expect(user['status']).toBe(2);
-    const devices = (await admin('GET', `/networks/${networkId}/users/${userId}/devices`))[
-      'devices'
-    ] as { type: string }[];
+    const user = await admin().call('GetUser', { networkId, userId });
+    expect(user.status).toBe(2);
+    const { devices = [] } = await admin().call('ListDevicesForUser', { networkId, userId });
     expect(devices.map((d) => d.type)).toEqual([deviceType(platform)]);
 
     // The link again: already used, said at once.
@@ -92,27 +82,27 @@ describe('the invitation page in a browser', () => {
   it('declines from the page', async () => {
     const { userId, link } = await inviteAndCatchLink('browser-decline@example.com');
     const page = await browser.newPage();
-    const errors = consoleErrors(page);
+    const errors = new ConsoleGuard(page).errors;
     await page.goto(link);
     await page.getByRole('button', { name: 'Decline' }).click();
     await page.getByRole('heading', { name: 'You declined the invitation' }).waitFor();
-    const counts = await admin('GET', `/networks/${networkId}/users/count`);
-    expect(counts['rejected']).toBe(1);
-    expect((await admin('GET', `/networks/${networkId}/users/${userId}`))['status']).toBe(1);
+    const counts = await admin().call('GetUsersCount', { networkId });
+    expect(counts.rejected).toBe(1);
+    expect((await admin().call('GetUser', { networkId, userId })).status).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it('shows a wrong code as a page that names nothing, without console errors', async () => {
     const page = await browser.newPage();
-    const errors = consoleErrors(page);
+    const errors = new ConsoleGuard(page).errors;
     const res = await page.goto(
       `${server.endpoint}/client/v1/networks/${networkId}/invitation?username=someone%40example.com&inviteCode=WRONG`,
     );
     expect(res?.status()).toBe(400);
     await page.getByRole('heading', { name: 'This invitation link is not valid' }).waitFor();
     expect(await page.getByText('someone@example.com').count()).toBe(0);
-    await screenshot(page, 'not-valid');
+    await screenshot(page, 'not-valid', { surface: 'invitee' });
     // Chromium logs the page's own 400 as a failed resource: the one error this test provokes.
     expect(errors).toEqual([
       'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',

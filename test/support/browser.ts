@@ -1,6 +1,7 @@
 /**
- * Browser-test harness: Debian's Chromium driven by playwright-core (no browser download),
- * helper processes (SMTP sink, OIDC provider) on loopback, and a console-error guard.
+ * Browser-test harness (the console's and the invitee page's tests): Debian's Chromium driven
+ * by playwright-core (no browser download), helper processes (SMTP sink, OIDC provider) on
+ * loopback, and a console-error guard.
  *
  * Chromium: $CHROMIUM_PATH, else /usr/bin/chromium (`.ci/run` installs the package).
  */
@@ -12,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Screenshots of every page go here (gitignored). */
-export const SCREENSHOTS = join(ROOT, 'test-results', 'console');
+/** Screenshots of every page go here (gitignored), in a folder per surface. */
+export const SCREENSHOTS = join(ROOT, 'test-results');
 
 export function chromiumPath(): string {
   const path = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -136,8 +137,16 @@ export async function eventually<T>(
   }
 }
 
-/** A whole-page screenshot, or with `viewport` just what the window shows. */
-export async function screenshot(page: Page, name: string, viewport = false): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: !viewport });
+/**
+ * A whole-page screenshot, or with `viewport` just what the window shows, under
+ * test-results/<surface>/.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { viewport?: boolean; surface?: 'console' | 'invitee' } = {},
+): Promise<void> {
+  const dir = join(SCREENSHOTS, options.surface ?? 'console');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: !options.viewport });
 }

@@ -61,20 +61,3 @@ export function signedRequest(
     req.end(data);
   });
 }
-
-/** A signed JSON call that must succeed; returns the parsed answer. */
-export async function okCall(
-  server: EmbeddedServer,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const r = await signedRequest(
-    server,
-    method,
-    path,
-    body === undefined ? undefined : JSON.stringify(body),
-  );
-  if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
-  return JSON.parse(r.body) as Record<string, unknown>;
-}

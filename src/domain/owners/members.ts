@@ -4,7 +4,7 @@
  * `username`, `first_name_lc`/`last_name_lc` follow the names, and a user's `group_id` and
  * `group_ids` follow its security groups.
  */
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, MemberRow, MembersTable, NewMember } from '../../store/schema.js';
 import { lowerOrNull, unameOf } from '../member-identity.js';
 
@@ -257,7 +257,21 @@ export async function deleteMembers(db: Db, memberIds: readonly number[]): Promi
   await db.deleteFrom('members').where('member_id', 'in', memberIds).execute();
 }
 
-/** A network about to be deleted: its memberships go first (the members cascade). */
-export async function deleteNetworkMemberships(db: Db, networkId: string): Promise<void> {
-  await db.deleteFrom('member_groups').where('network_id', '=', networkId).execute();
+/** Networks about to be deleted: their memberships go first (the members cascade). */
+export async function deleteNetworkMemberships(
+  db: Db,
+  networkIds: readonly string[],
+): Promise<void> {
+  if (networkIds.length === 0) return;
+  await db.deleteFrom('member_groups').where('network_id', 'in', networkIds).execute();
+}
+
+/**
+ * Rows inserted with explicit member IDs (the fixture seed) do not move PostgreSQL's
+ * sequence; this moves it past them so later inserts do not collide.
+ */
+export async function syncMemberIdSequence(db: Db): Promise<void> {
+  await sql`select setval(pg_get_serial_sequence('members', 'member_id'), greatest((select max(member_id) from members), 1))`.execute(
+    db,
+  );
 }

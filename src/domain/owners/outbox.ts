@@ -1,11 +1,13 @@
 /**
  * The outbox's owner on the request side: invitation e-mails are queued in the caller's
  * transaction (so a message exists exactly when the change that caused it committed),
- * superseded by a newer invitation, or withdrawn with their user or network. The delivery
- * worker (delivery/worker.ts) moves queued messages on to sent or failed.
+ * superseded by a newer invitation, or withdrawn with their user or network. On the delivery
+ * side (used by delivery/worker.ts, which keeps the transactions, the SMTP sends and the
+ * retry policy): due messages are claimed (locked or leased), then recorded as sent, to be
+ * retried, withdrawn or failed.
  */
-import type { Insertable, Kysely } from 'kysely';
-import type { Database, OutboxTable } from '../../store/schema.js';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Database, OutboxRow, OutboxTable } from '../../store/schema.js';
 
 type Db = Kysely<Database>;
 
@@ -71,7 +73,130 @@ export async function deletePending(db: Db, memberIds: readonly number[]): Promi
     .execute();
 }
 
-/** A deleted network's messages, unsent invitations included. */
-export async function deleteNetworkOutbox(db: Db, networkId: string): Promise<void> {
-  await db.deleteFrom('outbox').where('network_id', '=', networkId).execute();
+/** Deleted networks' messages, unsent invitations included. */
+export async function deleteNetworkOutbox(db: Db, networkIds: readonly string[]): Promise<void> {
+  if (networkIds.length === 0) return;
+  await db.deleteFrom('outbox').where('network_id', 'in', networkIds).execute();
+}
+
+/**
+ * Empties the outbox, or one network's or recipient's part of it (the test controls' mail
+ * list and reset); messages not yet sent never will be. Returns how many rows went.
+ */
+export async function clearOutbox(
+  db: Db,
+  filter: { networkId?: string; recipient?: string } = {},
+): Promise<number> {
+  let q = db.deleteFrom('outbox');
+  if (filter.networkId) q = q.where('network_id', '=', filter.networkId);
+  if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+// ---- The delivery side ----
+
+/** A due message with what the worker checks about its recipient before sending. */
+export type DueMessage = OutboxRow & {
+  m_status: number | null;
+  m_suspended: number | null;
+  m_code: string | null;
+  m_declined: number | null;
+};
+
+function dueQuery(db: Db, now: number, limit: number) {
+  return db
+    .selectFrom('outbox as o')
+    .leftJoin('members as m', 'm.member_id', 'o.member_id')
+    .selectAll('o')
+    .select([
+      'm.status as m_status',
+      'm.suspended as m_suspended',
+      'm.invite_code as m_code',
+      'm.invite_declined_at as m_declined',
+    ])
+    .where('o.status', '=', 'pending')
+    .where('o.next_attempt_at', '<=', now)
+    .orderBy('o.id')
+    .limit(limit);
+}
+
+/**
+ * PostgreSQL: due messages locked for the caller's transaction (FOR UPDATE SKIP LOCKED), so
+ * replicas skip each other's rows and a change touching a row waits for its send.
+ */
+export async function lockDue(trx: Db, now: number, limit: number): Promise<DueMessage[]> {
+  return dueQuery(trx, now, limit)
+    .modifyEnd(sql`FOR UPDATE OF o SKIP LOCKED`)
+    .execute();
+}
+
+/**
+ * SQLite: due messages leased until `leaseUntil` (next_attempt_at moved ahead), so the
+ * connection is free during the send and another pass does not pick them up meanwhile.
+ */
+export async function leaseDue(
+  trx: Db,
+  now: number,
+  limit: number,
+  leaseUntil: number,
+): Promise<DueMessage[]> {
+  const due: DueMessage[] = await dueQuery(trx, now, limit).execute();
+  if (due.length > 0) {
+    await trx
+      .updateTable('outbox')
+      .set({ next_attempt_at: leaseUntil })
+      .where(
+        'id',
+        'in',
+        due.map((m) => m.id),
+      )
+      .execute();
+  }
+  return due;
+}
+
+/** Records sends; only rows still pending change (a withdrawn or deleted one stays so). */
+export async function recordSent(db: Db, ids: readonly number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'sent',
+      attempts: eb('attempts', '+', 1),
+      sent_at: now,
+      last_error: null,
+    }))
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** The outcome of one message that was not sent, recorded if it is still pending. */
+export type Unsent =
+  | { status: 'pending'; attempts: number; nextAttemptAt: number; error: string }
+  | { status: 'withdrawn'; reason: string }
+  | { status: 'failed'; attempts: number; reason: string };
+
+export async function recordUnsent(db: Db, id: number, outcome: Unsent): Promise<void> {
+  const row = db.updateTable('outbox').where('id', '=', id).where('status', '=', 'pending');
+  switch (outcome.status) {
+    case 'pending':
+      await row
+        .set({
+          attempts: outcome.attempts,
+          next_attempt_at: outcome.nextAttemptAt,
+          last_error: outcome.error,
+        })
+        .execute();
+      return;
+    case 'withdrawn':
+      await row.set({ status: 'withdrawn', last_error: outcome.reason }).execute();
+      return;
+    case 'failed':
+      await row
+        .set({ status: 'failed', attempts: outcome.attempts, last_error: outcome.reason })
+        .execute();
+      return;
+  }
 }

@@ -3,12 +3,17 @@
  * helpers both call these methods.
  */
 import type { Kysely } from 'kysely';
-import { listAudit, type AuditFilter, type AuditRecord } from '../../audit/list.js';
+import { listAudit, purgeAudit, type AuditFilter, type AuditRecord } from '../../audit/list.js';
+import { deleteKeys } from '../../auth/keys.js';
 import type { Clock } from '../../clock.js';
 import { listOutbox } from '../../delivery/outbox.js';
 import { exportNetworks } from '../../fixtures/export.js';
 import type { FixtureDoc } from '../../fixtures/format.js';
 import { seed, type SeedSummary } from '../../fixtures/seed.js';
+import { forgetAllIds } from '../../domain/owners/id-registry.js';
+import { deleteNetworks } from '../../domain/owners/networks.js';
+import { clearOutbox } from '../../domain/owners/outbox.js';
+import { forgetTokens } from '../../pipeline/idempotency.js';
 import type { Store } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
 import { badRequest } from '../../contract/errors.js';
@@ -105,30 +110,22 @@ export class Controls {
       if (accountId !== undefined) q = q.where('account_id', '=', accountId);
       if (networkId !== undefined) q = q.where('network_id', '=', networkId);
       const ids = (await q.execute()).map((r) => r.network_id);
-      // Children go with their network (ON DELETE CASCADE); memberships and the outbox
-      // are removed first, as DeleteNetwork does.
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        await trx.deleteFrom('member_groups').where('network_id', 'in', chunk).execute();
-        await trx.deleteFrom('outbox').where('network_id', 'in', chunk).execute();
-        await trx.deleteFrom('networks').where('network_id', 'in', chunk).execute();
-      }
+      // Through the owners, as DeleteNetwork does: children go with their network.
+      await deleteNetworks(trx, ids);
       if (whole) {
-        await trx.deleteFrom('outbox').execute();
-        await trx.deleteFrom('idempotency').execute();
-        await trx.deleteFrom('id_registry').execute();
-        if (options.audit) await trx.deleteFrom('audit_log').execute();
+        await clearOutbox(trx);
+        await forgetTokens(trx);
+        await forgetAllIds(trx);
+        // The audit trail's own retention rule, with no record young enough to stay.
+        if (options.audit) await purgeAudit(trx, Number.MAX_SAFE_INTEGER);
       } else if (accountId !== undefined && networkId === undefined) {
-        await trx.deleteFrom('idempotency').where('account_id', '=', accountId).execute();
+        await forgetTokens(trx, accountId);
       }
       if (options.keys && networkId === undefined) {
-        let k = trx.deleteFrom('access_keys');
-        if (accountId !== undefined) k = k.where('account_id', '=', accountId);
-        if (this.deps.rootAccessKeyId)
-          k = k.where('access_key_id', '!=', this.deps.rootAccessKeyId);
-        // The key the server created for itself at first start is labelled root.
-        k = k.where((eb) => eb.or([eb('label', 'is', null), eb('label', '!=', 'root')]));
-        await k.execute();
+        await deleteKeys(trx, {
+          ...(accountId !== undefined ? { accountId } : {}),
+          ...(this.deps.rootAccessKeyId ? { keep: this.deps.rootAccessKeyId } : {}),
+        });
       }
       return ids.length;
     });
@@ -155,11 +152,7 @@ export class Controls {
 
   /** Empties the mail list (messages not yet sent will not be). */
   async clearMail(filter: { networkId?: string; recipient?: string } = {}): Promise<number> {
-    let q = this.db.deleteFrom('outbox');
-    if (filter.networkId) q = q.where('network_id', '=', filter.networkId);
-    if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
-    const r = await q.executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return clearOutbox(this.db, filter);
   }
 
   async seed(doc: FixtureDoc, options: { replace?: boolean } = {}): Promise<SeedSummary> {

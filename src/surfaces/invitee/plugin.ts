@@ -10,13 +10,18 @@ import type { Kysely } from 'kysely';
 import type { Services } from '../../domain/context.js';
 import { botLogin } from '../../domain/bots.js';
 import { recordGuestActivity } from '../../domain/guest-users.js';
-import { decline, register, RegistrationRefused } from '../../domain/registration.js';
+import {
+  decline,
+  register,
+  RegistrationRefused,
+  type SystemCtx,
+} from '../../domain/registration.js';
 import type { RateLimiter } from '../../pipeline/rate-limit.js';
 import { ApiError, badRequest } from '../../contract/errors.js';
 import { MASK } from '../../contract/sensitive.js';
 import { sendError } from '../../protocol/http.js';
 import type { Database } from '../../store/schema.js';
-import { recordAudit } from '../../audit/record.js';
+import { recordAudit, type AuditEntry } from '../../audit/record.js';
 import { invitationJson, invitationPage, invitationFormPost, wantsHtml } from './page.js';
 import {
   BotLoginBody,
@@ -50,6 +55,8 @@ declare module 'fastify' {
     inviteeOutcome: string;
     /** The modelled error the request was answered with, for its audit record. */
     inviteeError: ApiError | null;
+    /** Its audit record was written with its change, in the change's transaction. */
+    inviteeAudited: boolean;
   }
 }
 
@@ -102,6 +109,7 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
   app.setValidatorCompiler(({ schema }) => compileSchema(schema));
   app.decorateRequest('inviteeOutcome', '');
   app.decorateRequest('inviteeError', null);
+  app.decorateRequest('inviteeAudited', false);
 
   app.addHook('preValidation', async (req) => {
     if (req.method === 'POST' && req.body === undefined) req.body = {};
@@ -130,46 +138,65 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
     return sendError(reply, e);
   });
 
-  // Every request that may change state is audited before its answer leaves, with what the
-  // answer says and no more (a refused code gets the same record for a known or unknown
-  // username; the code and a bot's challenge only as "***"). Invitation views only when
-  // refused (a wrong code counts a failure). After the change's own transaction: the domain's
-  // redemption commits its failure count even when it refuses.
-  app.addHook('onSend', async (req, reply, payload) => {
+  /** The audit record of an invitee request, or undefined for one that is not audited. */
+  const entryOf = (req: FastifyRequest, status: number): AuditEntry | undefined => {
     const config = req.routeOptions.config as Partial<RouteConfig>;
     const operation = config.action ? AUDITED[config.action] : undefined;
-    const status = reply.statusCode;
-    const refused =
-      status >= 400 || req.inviteeOutcome.includes('refused') || req.inviteeError !== null;
-    if (!operation || (operation === 'ViewInvitation' && !refused)) return payload;
+    const e = req.inviteeError;
+    const refused = status >= 400 || req.inviteeOutcome.includes('refused') || e !== null;
+    if (!operation || (operation === 'ViewInvitation' && !refused)) return undefined;
     const params = req.params as Partial<NetworkParams>;
     const ua = req.headers['user-agent'];
-    const e = req.inviteeError;
     const body = req.body as Record<string, unknown> | undefined;
+    return {
+      at: deps.services.now(),
+      source: 'invitee',
+      operation:
+        operation === 'InvitationForm' &&
+        (body?.['action'] === 'register' || body?.['action'] === 'decline')
+          ? body['action'] === 'register'
+            ? 'Register'
+            : 'Decline'
+          : operation,
+      outcome: status >= 500 ? 'error' : refused ? 'refused' : 'success',
+      status,
+      requestId: req.id,
+      sourceIp: req.ip,
+      ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+      ...(typeof params.networkId === 'string' && /^\d{8}$/.test(params.networkId)
+        ? { networkId: params.networkId }
+        : {}),
+      parameters: auditedParameters(params.networkId, req.query, body),
+      ...(e ? { errorName: e.errorName, errorMessage: e.message } : {}),
+    };
+  };
+
+  /**
+   * The domain's context for one request: a successful change writes its audit record in its
+   * own transaction (so no change commits without it).
+   */
+  const ctxFor = (req: FastifyRequest): SystemCtx => ({
+    ...ctx,
+    record: async (db) => {
+      const entry = entryOf(req, 200);
+      if (!entry) return;
+      await recordAudit(db, entry);
+      req.inviteeAudited = true;
+    },
+  });
+
+  // Every other audited request (a refusal) is recorded before its answer leaves, with what
+  // the answer says and no more (a refused code gets the same record for a known or unknown
+  // username; the code and a bot's challenge only as "***"). Invitation views only when
+  // refused (a wrong code counts a failure). After the domain's transaction: its redemption
+  // commits the failure count even when it refuses.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.inviteeAudited) return payload;
+    const entry = entryOf(req, reply.statusCode);
+    if (!entry) return payload;
     try {
-      await recordAudit(deps.db, {
-        at: deps.services.now(),
-        source: 'invitee',
-        operation:
-          operation === 'InvitationForm' &&
-          (body?.['action'] === 'register' || body?.['action'] === 'decline')
-            ? body['action'] === 'register'
-              ? 'Register'
-              : 'Decline'
-            : operation,
-        outcome: status >= 500 ? 'error' : refused ? 'refused' : 'success',
-        status,
-        requestId: req.id,
-        sourceIp: req.ip,
-        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
-        ...(typeof params.networkId === 'string' && /^\d{8}$/.test(params.networkId)
-          ? { networkId: params.networkId }
-          : {}),
-        parameters: auditedParameters(params.networkId, req.query, body),
-        ...(e ? { errorName: e.errorName, errorMessage: e.message } : {}),
-      });
+      await recordAudit(deps.db, entry);
     } catch (err) {
-      // The change (if any) is committed: answer it, and say loudly that its record is missing.
       req.log.error({ reqId: req.id, err }, 'invitee audit record failed');
     }
     return payload;
@@ -209,7 +236,7 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
     async (req, reply) => {
       const { networkId } = req.params;
       deps.perUser.enforce(`user:${networkId}:${req.body.username.toLowerCase()}`, 'this user');
-      const result = await register(ctx, networkId, req.body);
+      const result = await register(ctxFor(req), networkId, req.body);
       req.inviteeOutcome = `registered user ${result.userId}`;
       return json(reply, result);
     },
@@ -226,7 +253,7 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
     async (req, reply) => {
       const { networkId } = req.params;
       deps.perUser.enforce(`user:${networkId}:${req.body.username.toLowerCase()}`, 'this user');
-      const result = await decline(ctx, networkId, req.body);
+      const result = await decline(ctxFor(req), networkId, req.body);
       req.inviteeOutcome = `declined by user ${result.userId}`;
       return json(reply, result);
     },
@@ -245,7 +272,7 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
       const { networkId } = req.params;
       const { username, challenge, pubkey } = req.body;
       deps.perUser.enforce(`bot:${networkId}:${username.toLowerCase()}`, 'this bot');
-      const result = await botLogin(ctx, networkId, {
+      const result = await botLogin(ctxFor(req), networkId, {
         username,
         challenge,
         ...(typeof pubkey === 'string' ? { pubkey } : {}),
@@ -265,7 +292,11 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
       onRequest: limitAddress('guest-addr', 'guest activity'),
     },
     async (req, reply) => {
-      const result = await recordGuestActivity(ctx, req.params.networkId, req.body.username);
+      const result = await recordGuestActivity(
+        ctxFor(req),
+        req.params.networkId,
+        req.body.username,
+      );
       req.inviteeOutcome = `guest counted in ${result.billingPeriod}`;
       return json(reply, result);
     },
@@ -322,7 +353,7 @@ export async function inviteeSurface(app: FastifyInstance, deps: InviteeDeps): P
     async (req, reply) => {
       const { networkId } = req.params;
       deps.perUser.enforce(`user:${networkId}:${req.body.username.toLowerCase()}`, 'this user');
-      return invitationFormPost(ctx, req, reply, networkId, req.body);
+      return invitationFormPost(ctxFor(req), req, reply, networkId, req.body);
     },
   );
 }

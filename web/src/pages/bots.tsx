@@ -1,19 +1,8 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import {
-  Confirm,
-  Empty,
-  ErrorNote,
-  Field,
-  Loading,
-  Notice,
-  PagerNav,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
+import { Confirm, ErrorNote, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { CheckField, GroupField, TextField } from '../components/fields';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Bot {
   botId: string;
@@ -32,11 +21,8 @@ function newChallenge(): string {
 }
 
 export function BotsPage({ networkId }: { networkId: string }) {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'username',
-    direction: 'ASC',
-  });
-  const pager = usePager(`${sort.field}${sort.direction}`);
+  const { sort, onSort, sortKey } = useSort('username');
+  const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
       call<{ bots: Bot[]; nextToken?: string }>('ListBots', {
@@ -61,7 +47,6 @@ export function BotsPage({ networkId }: { networkId: string }) {
   const [editing, setEditing] = useState<Bot | undefined>();
   const [notice, setNotice] = useState('');
   const act = useAction();
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
   const bots = list.data?.bots ?? [];
 
   return (
@@ -88,64 +73,55 @@ export function BotsPage({ networkId }: { networkId: string }) {
       ) : null}
       {notice ? <Notice>{notice}</Notice> : null}
       <ErrorNote error={act.error} />
-      {list.loading && !list.data ? <Loading what="bots" /> : null}
-      <ErrorNote error={list.error} />
-      {list.data && bots.length === 0 ? <Empty>No bots in this network.</Empty> : null}
-      {bots.length > 0 ? (
-        <table>
-          <caption>Bots of network {networkId}</caption>
-          <thead>
-            <tr>
-              <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
-              <SortHeader label="Display name" field="displayName" sort={sort} onSort={onSort} />
-              <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
-              <SortHeader label="Security group" field="groupId" sort={sort} onSort={onSort} />
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {bots.map((b) => (
-              <tr key={b.botId}>
-                <td>{b.username}</td>
-                <td>{b.displayName}</td>
-                <td>{b.suspended ? 'Suspended' : b.status === 2 ? 'Active' : 'Pending'}</td>
-                <td>{groups.data?.find((g) => g.id === b.groupId)?.name ?? b.groupId}</td>
-                <td class="row-actions">
-                  <button type="button" onClick={() => setEditing(b)}>
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    disabled={act.busy}
-                    onClick={async () => {
-                      const ok = await act.run(() =>
-                        call('UpdateBot', { networkId, botId: b.botId, suspend: !b.suspended }),
-                      );
-                      if (ok) {
-                        setNotice(
-                          `Bot ${b.username} ${b.suspended ? 'unsuspended' : 'suspended'}.`,
-                        );
-                        list.reload();
-                      }
-                    }}
-                  >
-                    {b.suspended ? 'Unsuspend' : 'Suspend'}
-                  </button>
-                  <button type="button" class="danger" onClick={() => setDeleting(b)}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={list.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="bots"
+        loaded={list}
+        count={bots.length}
+        pager={pager}
+        caption={<>Bots of network {networkId}</>}
+        empty={<>No bots in this network.</>}
+        head={
+          <>
+            <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
+            <SortHeader label="Display name" field="displayName" sort={sort} onSort={onSort} />
+            <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
+            <SortHeader label="Security group" field="groupId" sort={sort} onSort={onSort} />
+            <th scope="col">Actions</th>
+          </>
+        }
+      >
+        {bots.map((b) => (
+          <tr key={b.botId}>
+            <td>{b.username}</td>
+            <td>{b.displayName}</td>
+            <td>{b.suspended ? 'Suspended' : b.status === 2 ? 'Active' : 'Pending'}</td>
+            <td>{groups.data?.find((g) => g.id === b.groupId)?.name ?? b.groupId}</td>
+            <td class="row-actions">
+              <button type="button" onClick={() => setEditing(b)}>
+                Edit
+              </button>
+              <button
+                type="button"
+                disabled={act.busy}
+                onClick={async () => {
+                  const ok = await act.run(() =>
+                    call('UpdateBot', { networkId, botId: b.botId, suspend: !b.suspended }),
+                  );
+                  if (ok) {
+                    setNotice(`Bot ${b.username} ${b.suspended ? 'unsuspended' : 'suspended'}.`);
+                    list.reload();
+                  }
+                }}
+              >
+                {b.suspended ? 'Unsuspend' : 'Suspend'}
+              </button>
+              <button type="button" class="danger" onClick={() => setDeleting(b)}>
+                Delete
+              </button>
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
       {editing ? (
         <EditBot
           key={editing.botId}
@@ -214,36 +190,29 @@ function CreateBot(props: {
       }}
     >
       <h2>Create a bot</h2>
-      <Field label="Bot username" name="username" error={error} hint="Ends in bot, e.g. alertsbot">
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={username}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Display name" name="displayName" error={error}>
-        {(id) => (
-          <input
-            id={id}
-            value={displayName}
-            onInput={(e) => setDisplayName(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Security group" name="groupId" error={error}>
-        {(id) => (
-          <select id={id} value={group} onChange={(e) => setGroupId(e.currentTarget.value)}>
-            {props.groups.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <TextField
+        label="Bot username"
+        name="username"
+        error={error}
+        hint="Ends in bot, e.g. alertsbot"
+        value={username}
+        onInput={setUsername}
+      />
+      <TextField
+        label="Display name"
+        name="displayName"
+        error={error}
+        value={displayName}
+        onInput={setDisplayName}
+      />
+      <GroupField
+        label="Security group"
+        name="groupId"
+        error={error}
+        groups={props.groups}
+        value={group}
+        onChange={setGroupId}
+      />
       <button type="submit" class="primary" disabled={busy}>
         Create bot
       </button>
@@ -282,36 +251,28 @@ function EditBot(props: {
       }}
     >
       <h2>Edit {props.bot.username}</h2>
-      <Field label="Display name" name="displayName" error={error}>
-        {(id) => (
-          <input
-            id={id}
-            value={displayName}
-            onInput={(e) => setDisplayName(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Security group" name="groupId" error={error}>
-        {(id) => (
-          <select id={id} value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
-            {props.groups.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field label="Generate a new password" name="challenge" error={error}>
-        {(id) => (
-          <input
-            id={id}
-            type="checkbox"
-            checked={rotate}
-            onChange={(e) => setRotate(e.currentTarget.checked)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Display name"
+        name="displayName"
+        error={error}
+        value={displayName}
+        onInput={setDisplayName}
+      />
+      <GroupField
+        label="Security group"
+        name="groupId"
+        error={error}
+        groups={props.groups}
+        value={groupId}
+        onChange={setGroupId}
+      />
+      <CheckField
+        label="Generate a new password"
+        name="challenge"
+        error={error}
+        checked={rotate}
+        onChange={setRotate}
+      />
       <ErrorNote error={error} fields={['displayName', 'groupId', 'challenge']} />
       <div class="actions">
         <button type="button" onClick={() => props.onDone()}>

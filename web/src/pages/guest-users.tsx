@@ -1,17 +1,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import {
-  Empty,
-  ErrorNote,
-  Loading,
-  Notice,
-  PagerNav,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
+import { ErrorNote, Loading, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Guest {
   username: string;
@@ -27,13 +17,10 @@ interface Blocked {
 }
 
 export function GuestUsersPage({ networkId }: { networkId: string }) {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'billingPeriod',
-    direction: 'DESC',
-  });
+  const { sort, onSort, sortKey } = useSort('billingPeriod', 'DESC');
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const pager = usePager(`${sort.field}${sort.direction}${query}`);
+  const pager = usePager(`${sortKey}${query}`);
   const blockedPager = usePager(networkId);
   const guests = useLoad(
     () =>
@@ -75,7 +62,6 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
       blocked.reload();
     }
   };
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
   const list = guests.data?.guestlist ?? [];
 
   return (
@@ -103,93 +89,70 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
       </form>
       {notice ? <Notice>{notice}</Notice> : null}
       <ErrorNote error={act.error} />
-      {guests.loading && !guests.data ? <Loading what="guests" /> : null}
-      <ErrorNote error={guests.error} />
-      {guests.data && list.length === 0 ? (
-        <Empty>No guest users{query ? ' match this search' : ' have used this network'}.</Empty>
-      ) : null}
-      {list.length > 0 ? (
-        <table>
-          <caption>Guest users of network {networkId}</caption>
-          <thead>
-            <tr>
-              <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
-              <SortHeader
-                label="Billing period"
-                field="billingPeriod"
-                sort={sort}
-                onSort={onSort}
-              />
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((g) => (
-              <tr key={`${g.usernameHash}:${g.billingPeriod}`}>
-                <td>{g.username}</td>
-                <td>{g.billingPeriod}</td>
-                <td>
-                  {blockedHashes.has(g.usernameHash) ? (
-                    <button type="button" disabled={act.busy} onClick={() => setBlock(g, false)}>
-                      Unblock
-                    </button>
-                  ) : (
-                    <button type="button" disabled={act.busy} onClick={() => setBlock(g, true)}>
-                      Block
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={guests.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="guests"
+        loaded={guests}
+        count={list.length}
+        pager={pager}
+        caption={<>Guest users of network {networkId}</>}
+        empty={<>No guest users{query ? ' match this search' : ' have used this network'}.</>}
+        head={
+          <>
+            <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
+            <SortHeader label="Billing period" field="billingPeriod" sort={sort} onSort={onSort} />
+            <th scope="col">Actions</th>
+          </>
+        }
+      >
+        {list.map((g) => (
+          <tr key={`${g.usernameHash}:${g.billingPeriod}`}>
+            <td>{g.username}</td>
+            <td>{g.billingPeriod}</td>
+            <td>
+              {blockedHashes.has(g.usernameHash) ? (
+                <button type="button" disabled={act.busy} onClick={() => setBlock(g, false)}>
+                  Unblock
+                </button>
+              ) : (
+                <button type="button" disabled={act.busy} onClick={() => setBlock(g, true)}>
+                  Block
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
 
       <h2>Blocked guests</h2>
-      {blocked.loading && !blocked.data ? <Loading what="blocked guests" /> : null}
-      <ErrorNote error={blocked.error} />
-      {blocked.data && blocked.data.blocklist.length === 0 ? (
-        <Empty>No guest is blocked.</Empty>
-      ) : null}
-      {blocked.data && blocked.data.blocklist.length > 0 ? (
-        <table>
-          <caption>Blocked guest users</caption>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Blocked by</th>
-              <th scope="col">Modified</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {blocked.data.blocklist.map((b) => (
-              <tr key={b.usernameHash}>
-                <td>{b.username}</td>
-                <td>{b.admin}</td>
-                <td>{b.modified}</td>
-                <td>
-                  <button type="button" disabled={act.busy} onClick={() => setBlock(b, false)}>
-                    Unblock
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={blockedPager.page}
-        nextToken={blocked.data?.nextToken}
-        onNext={blockedPager.next}
-        onPrevious={blockedPager.previous}
-      />
+      <PagedTable
+        what="blocked guests"
+        loaded={blocked}
+        count={blocked.data?.blocklist.length ?? 0}
+        pager={blockedPager}
+        caption={<>Blocked guest users</>}
+        empty={<>No guest is blocked.</>}
+        head={
+          <>
+            <th scope="col">Username</th>
+            <th scope="col">Blocked by</th>
+            <th scope="col">Modified</th>
+            <th scope="col">Actions</th>
+          </>
+        }
+      >
+        {(blocked.data?.blocklist ?? []).map((b) => (
+          <tr key={b.usernameHash}>
+            <td>{b.username}</td>
+            <td>{b.admin}</td>
+            <td>{b.modified}</td>
+            <td>
+              <button type="button" disabled={act.busy} onClick={() => setBlock(b, false)}>
+                Unblock
+              </button>
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
     </section>
   );
 }

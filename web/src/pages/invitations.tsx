@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { outbox } from '../api';
-import { Empty, ErrorNote, Field, Loading, PagerNav, useLoad, usePager } from '../ui';
+import { Field, useLoad, usePager } from '../ui';
+import { PagedTable } from '../components/paged-table';
 
 /** The network's outbox: invitation e-mails queued, sent or failed, newest first. */
 export function InvitationsPage({ networkId }: { networkId: string }) {
@@ -32,48 +33,39 @@ export function InvitationsPage({ networkId }: { networkId: string }) {
           Refresh
         </button>
       </div>
-      {page.loading && !page.data ? <Loading what="the outbox" /> : null}
-      <ErrorNote error={page.error} />
-      {page.data && messages.length === 0 ? <Empty>No messages.</Empty> : null}
-      {messages.length > 0 ? (
-        <table>
-          <caption>Outbox of network {networkId}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Recipient</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Queued</th>
-              <th scope="col">Sent</th>
-            </tr>
-          </thead>
-          <tbody>
-            {messages.map((m) => (
-              <tr key={m.id} class={m.status === 'failed' ? 'failed' : ''}>
-                <td>{m.recipient}</td>
-                <td>{m.subject}</td>
-                <td>
-                  {m.status === 'pending'
-                    ? 'Queued'
-                    : m.status[0]!.toUpperCase() + m.status.slice(1)}
-                </td>
-                <td>{m.attempts}</td>
-                <td>{m.lastError ?? ''}</td>
-                <td>{new Date(m.createdAt).toLocaleString('en')}</td>
-                <td>{m.sentAt ? new Date(m.sentAt).toLocaleString('en') : ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={page.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="the outbox"
+        loaded={page}
+        count={messages.length}
+        pager={pager}
+        caption={<>Outbox of network {networkId}</>}
+        empty={<>No messages.</>}
+        head={
+          <>
+            <th scope="col">Recipient</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last error</th>
+            <th scope="col">Queued</th>
+            <th scope="col">Sent</th>
+          </>
+        }
+      >
+        {messages.map((m) => (
+          <tr key={m.id} class={m.status === 'failed' ? 'failed' : ''}>
+            <td>{m.recipient}</td>
+            <td>{m.subject}</td>
+            <td>
+              {m.status === 'pending' ? 'Queued' : m.status[0]!.toUpperCase() + m.status.slice(1)}
+            </td>
+            <td>{m.attempts}</td>
+            <td>{m.lastError ?? ''}</td>
+            <td>{new Date(m.createdAt).toLocaleString('en')}</td>
+            <td>{m.sentAt ? new Date(m.sentAt).toLocaleString('en') : ''}</td>
+          </tr>
+        ))}
+      </PagedTable>
     </section>
   );
 }

@@ -3,18 +3,17 @@ import { Link, useParams } from 'wouter-preact';
 import { call, clientToken } from '../api';
 import {
   Confirm,
-  Empty,
   ErrorNote,
   Field,
   Loading,
   Notice,
-  PagerNav,
   SortHeader,
   useAction,
   useLoad,
   usePager,
-  type SortDirection,
 } from '../ui';
+import { CheckField, TextField } from '../components/fields';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Network {
   networkId: string;
@@ -25,11 +24,8 @@ interface Network {
 }
 
 export function NetworksPage() {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'networkName',
-    direction: 'ASC',
-  });
-  const pager = usePager(`${sort.field}:${sort.direction}`);
+  const { sort, onSort, sortKey } = useSort('networkName');
+  const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
       call<{ networks: Network[]; nextToken?: string }>('ListNetworks', {
@@ -55,70 +51,51 @@ export function NetworksPage() {
         }}
       />
       {notice ? <Notice>{notice}</Notice> : null}
-      {list.loading && !list.data ? <Loading what="networks" /> : null}
-      <ErrorNote error={list.error} />
-      {list.data && list.data.networks.length === 0 ? (
-        <Empty>No networks yet: create the first one above.</Empty>
-      ) : null}
-      {list.data && list.data.networks.length > 0 ? (
-        <table>
-          <caption>Networks of this account</caption>
-          <thead>
-            <tr>
-              <SortHeader
-                label="Network name"
-                field="networkName"
-                sort={sort}
-                onSort={(field, direction) => setSort({ field, direction })}
-              />
-              <SortHeader
-                label="Network ID"
-                field="networkId"
-                sort={sort}
-                onSort={(field, direction) => setSort({ field, direction })}
-              />
-              <th scope="col">Access level</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.networks.map((n) => (
-              <tr key={n.networkId}>
-                <td>
-                  {renaming === n.networkId ? (
-                    <Rename
-                      network={n}
-                      onDone={(changed) => {
-                        setRenaming(undefined);
-                        if (changed) list.reload();
-                      }}
-                    />
-                  ) : (
-                    <Link href={`/networks/${n.networkId}/users`}>{n.networkName}</Link>
-                  )}
-                </td>
-                <td>{n.networkId}</td>
-                <td>{n.accessLevel}</td>
-                <td class="row-actions">
-                  <Link href={`/networks/${n.networkId}/settings`}>Settings</Link>
-                  <button type="button" onClick={() => setRenaming(n.networkId)}>
-                    Rename
-                  </button>
-                  <button type="button" class="danger" onClick={() => setDeleting(n)}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={list.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="networks"
+        loaded={list}
+        count={list.data?.networks.length ?? 0}
+        pager={pager}
+        caption={<>Networks of this account</>}
+        empty={<>No networks yet: create the first one above.</>}
+        head={
+          <>
+            <SortHeader label="Network name" field="networkName" sort={sort} onSort={onSort} />
+            <SortHeader label="Network ID" field="networkId" sort={sort} onSort={onSort} />
+            <th scope="col">Access level</th>
+            <th scope="col">Actions</th>
+          </>
+        }
+      >
+        {(list.data?.networks ?? []).map((n) => (
+          <tr key={n.networkId}>
+            <td>
+              {renaming === n.networkId ? (
+                <Rename
+                  network={n}
+                  onDone={(changed) => {
+                    setRenaming(undefined);
+                    if (changed) list.reload();
+                  }}
+                />
+              ) : (
+                <Link href={`/networks/${n.networkId}/users`}>{n.networkName}</Link>
+              )}
+            </td>
+            <td>{n.networkId}</td>
+            <td>{n.accessLevel}</td>
+            <td class="row-actions">
+              <Link href={`/networks/${n.networkId}/settings`}>Settings</Link>
+              <button type="button" onClick={() => setRenaming(n.networkId)}>
+                Rename
+              </button>
+              <button type="button" class="danger" onClick={() => setDeleting(n)}>
+                Delete
+              </button>
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
       {deleting ? (
         <Confirm
           title={`Delete network ${deleting.networkName}?`}
@@ -173,9 +150,14 @@ function CreateNetwork({ onCreated }: { onCreated(n: Network): void }) {
       }}
     >
       <h2>Create a network</h2>
-      <Field label="Network name" name="networkName" error={error} hint="1 to 20 characters">
-        {(id) => <input id={id} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-      </Field>
+      <TextField
+        label="Network name"
+        name="networkName"
+        error={error}
+        hint="1 to 20 characters"
+        value={name}
+        onInput={setName}
+      />
       <Field label="Access level" name="accessLevel" error={error}>
         {(id) => (
           <select id={id} value={level} onChange={(e) => setLevel(e.currentTarget.value)}>
@@ -185,16 +167,13 @@ function CreateNetwork({ onCreated }: { onCreated(n: Network): void }) {
         )}
       </Field>
       {level === 'PREMIUM' ? (
-        <Field label="Premium free trial" name="enablePremiumFreeTrial" error={error}>
-          {(id) => (
-            <input
-              id={id}
-              type="checkbox"
-              checked={trial}
-              onChange={(e) => setTrial(e.currentTarget.checked)}
-            />
-          )}
-        </Field>
+        <CheckField
+          label="Premium free trial"
+          name="enablePremiumFreeTrial"
+          error={error}
+          checked={trial}
+          onChange={setTrial}
+        />
       ) : null}
       <button type="submit" class="primary" disabled={busy}>
         Create network
@@ -222,9 +201,7 @@ function Rename({ network, onDone }: { network: Network; onDone(changed: boolean
         if (ok) onDone(true);
       }}
     >
-      <Field label="New name" name="networkName" error={error}>
-        {(id) => <input id={id} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-      </Field>
+      <TextField label="New name" name="networkName" error={error} value={name} onInput={setName} />
       <button type="submit" disabled={busy}>
         Save name
       </button>
@@ -284,16 +261,13 @@ function SettingsForm({ networkId, initial }: { networkId: string; initial: Sett
   const [saved, setSaved] = useState(false);
   const popup = s.consentPopup ?? { enabled: false };
   const check = (label: string, name: keyof Settings) => (
-    <Field label={label} name={name} error={error}>
-      {(id) => (
-        <input
-          id={id}
-          type="checkbox"
-          checked={Boolean(s[name])}
-          onChange={(e) => setS({ ...s, [name]: e.currentTarget.checked })}
-        />
-      )}
-    </Field>
+    <CheckField
+      label={label}
+      name={name}
+      error={error}
+      checked={Boolean(s[name])}
+      onChange={(checked) => setS({ ...s, [name]: checked })}
+    />
   );
   return (
     <form
@@ -323,18 +297,13 @@ function SettingsForm({ networkId, initial }: { networkId: string; initial: Sett
       {check('Trusted data format', 'enableTrustedDataFormat')}
       <fieldset>
         <legend>Consent pop-up</legend>
-        <Field label="Show a consent pop-up" name="enabled" error={error}>
-          {(id) => (
-            <input
-              id={id}
-              type="checkbox"
-              checked={popup.enabled}
-              onChange={(e) =>
-                setS({ ...s, consentPopup: { ...popup, enabled: e.currentTarget.checked } })
-              }
-            />
-          )}
-        </Field>
+        <CheckField
+          label="Show a consent pop-up"
+          name="enabled"
+          error={error}
+          checked={popup.enabled}
+          onChange={(checked) => setS({ ...s, consentPopup: { ...popup, enabled: checked } })}
+        />
         <Field label="Pop-up header" name="header" error={error}>
           {(id) => (
             <input

@@ -1,19 +1,8 @@
 import { useState } from 'preact/hooks';
 import { call, clientToken } from '../api';
-import {
-  Confirm,
-  Empty,
-  ErrorNote,
-  Field,
-  Loading,
-  Notice,
-  PagerNav,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
+import { Confirm, ErrorNote, Field, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { CheckField, TextField } from '../components/fields';
+import { PagedTable, useSort } from '../components/paged-table';
 
 interface Group {
   id: string;
@@ -77,11 +66,8 @@ const human = (key: string) =>
     .replace(/ ([A-Z])(?=[a-z])/g, (_m, c: string) => ` ${c.toLowerCase()}`);
 
 export function SecurityGroupsPage({ networkId }: { networkId: string }) {
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'name',
-    direction: 'ASC',
-  });
-  const pager = usePager(`${sort.field}${sort.direction}`);
+  const { sort, onSort, sortKey } = useSort('name');
+  const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
       call<{ securityGroups?: Group[]; nextToken?: string }>('ListSecurityGroups', {
@@ -99,7 +85,6 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
   const [notice, setNotice] = useState('');
   const del = useAction();
   const groups = list.data?.securityGroups ?? [];
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
 
   return (
     <section>
@@ -112,54 +97,47 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
         }}
       />
       {notice ? <Notice>{notice}</Notice> : null}
-      {list.loading && !list.data ? <Loading what="security groups" /> : null}
-      <ErrorNote error={list.error} />
-      {list.data && groups.length === 0 ? <Empty>No security groups.</Empty> : null}
-      {groups.length > 0 ? (
-        <table>
-          <caption>Security groups of network {networkId}</caption>
-          <thead>
-            <tr>
-              <SortHeader label="Name" field="name" sort={sort} onSort={onSort} />
-              <SortHeader label="ID" field="id" sort={sort} onSort={onSort} />
-              <th scope="col">Active members</th>
-              <th scope="col">Bots</th>
-              <th scope="col">Default</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {groups.map((g) => (
-              <tr key={g.id}>
-                <td>{g.name}</td>
-                <td class="mono">{g.id}</td>
-                <td>{g.activeMembers}</td>
-                <td>{g.botMembers}</td>
-                <td>{g.isDefault ? 'Yes' : 'No'}</td>
-                <td class="row-actions">
-                  <button type="button" onClick={() => setEditing(g.id)}>
-                    Edit
-                  </button>
-                  <button type="button" onClick={() => setMembers(g)}>
-                    Members
-                  </button>
-                  {!g.isDefault ? (
-                    <button type="button" class="danger" onClick={() => setDeleting(g)}>
-                      Delete
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={list.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="security groups"
+        loaded={list}
+        count={groups.length}
+        pager={pager}
+        caption={<>Security groups of network {networkId}</>}
+        empty={<>No security groups.</>}
+        head={
+          <>
+            <SortHeader label="Name" field="name" sort={sort} onSort={onSort} />
+            <SortHeader label="ID" field="id" sort={sort} onSort={onSort} />
+            <th scope="col">Active members</th>
+            <th scope="col">Bots</th>
+            <th scope="col">Default</th>
+            <th scope="col">Actions</th>
+          </>
+        }
+      >
+        {groups.map((g) => (
+          <tr key={g.id}>
+            <td>{g.name}</td>
+            <td class="mono">{g.id}</td>
+            <td>{g.activeMembers}</td>
+            <td>{g.botMembers}</td>
+            <td>{g.isDefault ? 'Yes' : 'No'}</td>
+            <td class="row-actions">
+              <button type="button" onClick={() => setEditing(g.id)}>
+                Edit
+              </button>
+              <button type="button" onClick={() => setMembers(g)}>
+                Members
+              </button>
+              {!g.isDefault ? (
+                <button type="button" class="danger" onClick={() => setDeleting(g)}>
+                  Delete
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
       {editing ? (
         <EditGroup
           key={editing}
@@ -221,19 +199,14 @@ function CreateGroup({ networkId, onCreated }: { networkId: string; onCreated(g:
       }}
     >
       <h2>Create a security group</h2>
-      <Field label="Group name" name="name" error={error}>
-        {(id) => <input id={id} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-      </Field>
-      <Field label="Guest federation" name="enableGuestFederation" error={error}>
-        {(id) => (
-          <input
-            id={id}
-            type="checkbox"
-            checked={guests}
-            onChange={(e) => setGuests(e.currentTarget.checked)}
-          />
-        )}
-      </Field>
+      <TextField label="Group name" name="name" error={error} value={name} onInput={setName} />
+      <CheckField
+        label="Guest federation"
+        name="enableGuestFederation"
+        error={error}
+        checked={guests}
+        onChange={setGuests}
+      />
       <button type="submit" class="primary" disabled={busy}>
         Create group
       </button>
@@ -322,9 +295,7 @@ function EditGroup(props: { networkId: string; group: Group; onDone(): void }) {
       }}
     >
       <h2>Edit {props.group.name}</h2>
-      <Field label="Group name" name="name" error={error}>
-        {(id) => <input id={id} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-      </Field>
+      <TextField label="Group name" name="name" error={error} value={name} onInput={setName} />
       <div class="grid">
         {SETTINGS.map(([key, kind]) => {
           if (kind === 'bool' || kind === 'int')
@@ -391,33 +362,26 @@ function Members({ networkId, group }: { networkId: string; group: Group }) {
   return (
     <section class="card" aria-label={`Members of ${group.name}`}>
       <h2>Members of {group.name}</h2>
-      {list.loading && !list.data ? <Loading what="members" /> : null}
-      <ErrorNote error={list.error} />
-      {list.data && list.data.users.length === 0 ? <Empty>No members.</Empty> : null}
-      {list.data && list.data.users.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.users.map((u) => (
-              <tr key={u.userId}>
-                <td>{u.username}</td>
-                <td>{u.status === 2 ? 'Active' : 'Pending'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={list.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="members"
+        loaded={list}
+        count={list.data?.users.length ?? 0}
+        pager={pager}
+        empty="No members."
+        head={
+          <>
+            <th scope="col">Username</th>
+            <th scope="col">Status</th>
+          </>
+        }
+      >
+        {(list.data?.users ?? []).map((u) => (
+          <tr key={u.userId}>
+            <td>{u.username}</td>
+            <td>{u.status === 2 ? 'Active' : 'Pending'}</td>
+          </tr>
+        ))}
+      </PagedTable>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../api';
 import { ErrorNote, Field, Loading, Notice, useAction, useLoad } from '../ui';
+import { TextField } from '../components/fields';
 import type { Group } from './users';
 
 interface Detail {
@@ -125,14 +126,20 @@ function EditUser(props: { networkId: string; user: Detail; groups: Group[]; onS
           {props.user.suspended ? 'Suspended' : props.user.status === 2 ? 'Active' : 'Pending'}
         </dd>
       </dl>
-      <Field label="First name" name="firstName" error={error}>
-        {(id) => (
-          <input id={id} value={firstName} onInput={(e) => setFirst(e.currentTarget.value)} />
-        )}
-      </Field>
-      <Field label="Last name" name="lastName" error={error}>
-        {(id) => <input id={id} value={lastName} onInput={(e) => setLast(e.currentTarget.value)} />}
-      </Field>
+      <TextField
+        label="First name"
+        name="firstName"
+        error={error}
+        value={firstName}
+        onInput={setFirst}
+      />
+      <TextField
+        label="Last name"
+        name="lastName"
+        error={error}
+        value={lastName}
+        onInput={setLast}
+      />
       <Field label="Security groups" name="securityGroupIds" error={error}>
         {(id) => (
           <select

@@ -1,20 +1,8 @@
 /** The team directory: counts, a server-side paged table, invitations, CSV import, bulk actions. */
 import { useEffect, useState } from 'preact/hooks';
 import { call, chunks, clientToken } from '../api';
-import {
-  Confirm,
-  Empty,
-  ErrorNote,
-  Field,
-  Loading,
-  Notice,
-  PagerNav,
-  SortHeader,
-  useAction,
-  useLoad,
-  usePager,
-  type SortDirection,
-} from '../ui';
+import { Confirm, ErrorNote, Field, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { PagedTable, useSort } from '../components/paged-table';
 import { InviteUsers } from './users-invite';
 import { ImportCsv } from './users-import';
 import { UserDetail } from './users-detail';
@@ -53,11 +41,8 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const [groupId, setGroupId] = useState('');
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const [sort, setSort] = useState<{ field: string; direction: SortDirection }>({
-    field: 'username',
-    direction: 'ASC',
-  });
-  const filterKey = `${status}|${groupId}|${query}|${sort.field}|${sort.direction}`;
+  const { sort, onSort, sortKey } = useSort('username');
+  const filterKey = `${status}|${groupId}|${query}|${sortKey}`;
   const pager = usePager(filterKey);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [panel, setPanel] = useState<'invite' | 'import' | 'lookup' | undefined>();
@@ -101,7 +86,6 @@ export function UsersPage({ networkId }: { networkId: string }) {
     list.reload();
     counts.reload();
   };
-  const onSort = (field: string, direction: SortDirection) => setSort({ field, direction });
   const groupName = (id: string) => groups.data?.find((g) => g.id === id)?.name ?? id;
 
   async function runBulk(action: BulkAction) {
@@ -266,77 +250,71 @@ export function UsersPage({ networkId }: { networkId: string }) {
       {notice ? <Notice>{notice}</Notice> : null}
       {!confirmDelete ? <ErrorNote error={bulk.error} /> : null}
 
-      {list.loading && !list.data ? <Loading what="users" /> : null}
-      <ErrorNote error={list.error} />
-      {list.data && users.length === 0 ? (
-        <Empty>
-          {query || status || groupId
-            ? 'No user matches these filters.'
-            : 'No users yet: invite some or import a CSV file.'}
-        </Empty>
-      ) : null}
-      {users.length > 0 ? (
-        <table aria-busy={list.loading}>
-          <caption>Users of network {networkId}</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <input
-                  type="checkbox"
-                  aria-label="Select all users on this page"
-                  checked={allChecked}
-                  onChange={(e) =>
-                    setSelected(
-                      e.currentTarget.checked ? new Set(users.map((u) => u.userId)) : new Set(),
-                    )
-                  }
-                />
-              </th>
-              <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
-              <SortHeader label="First name" field="firstName" sort={sort} onSort={onSort} />
-              <SortHeader label="Last name" field="lastName" sort={sort} onSort={onSort} />
-              <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
-              <SortHeader label="Security groups" field="groupId" sort={sort} onSort={onSort} />
-              <th scope="col">User ID</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.userId} class={selected.has(u.userId) ? 'selected' : ''}>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`Select ${u.username}`}
-                    checked={selected.has(u.userId)}
-                    onChange={(e) => {
-                      const next = new Set(selected);
-                      if (e.currentTarget.checked) next.add(u.userId);
-                      else next.delete(u.userId);
-                      setSelected(next);
-                    }}
-                  />
-                </td>
-                <td>
-                  <button type="button" class="link" onClick={() => setDetail(u.userId)}>
-                    {u.username}
-                  </button>
-                </td>
-                <td>{u.firstName}</td>
-                <td>{u.lastName}</td>
-                <td>{STATUS(u)}</td>
-                <td>{(u.securityGroups ?? []).map(groupName).join(', ')}</td>
-                <td>{u.userId}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <PagerNav
-        page={pager.page}
-        nextToken={list.data?.nextToken}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-      />
+      <PagedTable
+        what="users"
+        loaded={list}
+        count={users.length}
+        pager={pager}
+        busy={list.loading}
+        caption={<>Users of network {networkId}</>}
+        empty={
+          <>
+            {query || status || groupId
+              ? 'No user matches these filters.'
+              : 'No users yet: invite some or import a CSV file.'}
+          </>
+        }
+        head={
+          <>
+            <th scope="col">
+              <input
+                type="checkbox"
+                aria-label="Select all users on this page"
+                checked={allChecked}
+                onChange={(e) =>
+                  setSelected(
+                    e.currentTarget.checked ? new Set(users.map((u) => u.userId)) : new Set(),
+                  )
+                }
+              />
+            </th>
+            <SortHeader label="Username" field="username" sort={sort} onSort={onSort} />
+            <SortHeader label="First name" field="firstName" sort={sort} onSort={onSort} />
+            <SortHeader label="Last name" field="lastName" sort={sort} onSort={onSort} />
+            <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
+            <SortHeader label="Security groups" field="groupId" sort={sort} onSort={onSort} />
+            <th scope="col">User ID</th>
+          </>
+        }
+      >
+        {users.map((u) => (
+          <tr key={u.userId} class={selected.has(u.userId) ? 'selected' : ''}>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={`Select ${u.username}`}
+                checked={selected.has(u.userId)}
+                onChange={(e) => {
+                  const next = new Set(selected);
+                  if (e.currentTarget.checked) next.add(u.userId);
+                  else next.delete(u.userId);
+                  setSelected(next);
+                }}
+              />
+            </td>
+            <td>
+              <button type="button" class="link" onClick={() => setDetail(u.userId)}>
+                {u.username}
+              </button>
+            </td>
+            <td>{u.firstName}</td>
+            <td>{u.lastName}</td>
+            <td>{STATUS(u)}</td>
+            <td>{(u.securityGroups ?? []).map(groupName).join(', ')}</td>
+            <td>{u.userId}</td>
+          </tr>
+        ))}
+      </PagedTable>
       {detail ? (
         <UserDetail
           networkId={networkId}
