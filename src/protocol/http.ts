@@ -54,15 +54,16 @@ export function createHttpApp(log: Logger): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  let closing = false;
+  // Set once the server starts closing; the direct routes read it too.
+  const state = { closing: false };
   app.addHook('preClose', async () => {
-    closing = true;
+    state.closing = true;
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-amzn-RequestId', req.id);
     // A modelled, retryable error: SDKs retry a 500 (on a restarted server or another
     // replica); the connection closes with the answer (Fastify sets Connection: close).
-    if (closing) return sendError(reply, SHUTTING_DOWN);
+    if (state.closing) return sendError(reply, SHUTTING_DOWN);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -76,7 +77,7 @@ export function createHttpApp(log: Logger): FastifyInstance {
   });
 
   app.setErrorHandler((error, req, reply) => sendError(reply, asApiError(error, req.log, req.id)));
-  installDirectRoutes(app, log);
+  installDirectRoutes(app, log, state);
   return app;
 }
 
@@ -114,14 +115,13 @@ const directRoutes = new WeakMap<FastifyInstance, DirectRoute[]>();
 const LABEL = /^[A-Za-z0-9_-]{1,256}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function installDirectRoutes(app: FastifyInstance, log: Logger): void {
+function installDirectRoutes(
+  app: FastifyInstance,
+  log: Logger,
+  state: { readonly closing: boolean },
+): void {
   const routes: DirectRoute[] = [];
   directRoutes.set(app, routes);
-  let closing = false;
-  // From then on Fastify answers, as for its own routes (the shutting-down error).
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
   const server = app.server;
   const fastifyHandlers = server.listeners('request') as ((
     req: IncomingMessage,
@@ -131,7 +131,8 @@ function installDirectRoutes(app: FastifyInstance, log: Logger): void {
   const fastify = fastifyHandlers[0]!;
   server.removeListener('request', fastify);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const route = closing || routes.length === 0 ? undefined : matchDirect(routes, req);
+    // While closing, Fastify answers, as for its own routes (the shutting-down error).
+    const route = state.closing || routes.length === 0 ? undefined : matchDirect(routes, req);
     if (route) answerDirect(route, req, res, log);
     else fastify(req, res);
   });
