@@ -17,7 +17,7 @@
  *   short transaction, sent, then recorded. DeleteNetwork waits for this process's sends to
  *   its network (`settled`) before it deletes.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
@@ -30,6 +30,7 @@ import {
   type DueMessage as Due,
 } from '../domain/owners/outbox.js';
 import { htmlOfText } from './html.js';
+import { createSmtpTransport } from './smtp.js';
 
 const isEmailAddress = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 
@@ -87,7 +88,7 @@ export class DeliveryWorker {
     private readonly db: Kysely<Database>,
     private readonly options: WorkerOptions,
   ) {
-    this.transport = nodemailer.createTransport(pooledUrl(options.smtpUrl, this.connections));
+    this.transport = createSmtpTransport(options.smtpUrl, this.connections);
     this.now = options.now ?? Date.now;
   }
 
@@ -266,16 +267,4 @@ export class DeliveryWorker {
       }
     }
   }
-}
-
-/** The SMTP URL with pooling on (unless the URL says otherwise). */
-export function pooledUrl(smtpUrl: string, connections: number): string {
-  const url = new URL(smtpUrl);
-  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
-  if (!url.searchParams.has('maxConnections')) {
-    url.searchParams.set('maxConnections', String(connections));
-  }
-  // Keep connections for many messages instead of reconnecting every 100.
-  if (!url.searchParams.has('maxMessages')) url.searchParams.set('maxMessages', '100000');
-  return url.toString();
 }
