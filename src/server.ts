@@ -132,6 +132,7 @@ export async function startServer(
           (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
         faults,
         audit: recordAudit,
+        ...(store.changes ? { changes: store.changes } : {}),
       },
     );
 

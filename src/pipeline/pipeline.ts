@@ -20,6 +20,7 @@ import {
 import { claimedKey, type AuditEntry, type AuditSource } from '../audit/record.js';
 import { hasSensitive, maskSensitive } from '../contract/sensitive.js';
 import type { Database } from '../store/schema.js';
+import type { ChangeProbe } from '../store/change-probe.js';
 import {
   prepareNetworkOfAccount,
   prepareNetworkVersionOfAccount,
@@ -98,6 +99,8 @@ export interface CallOrigin {
 export interface PipelineOptions extends PipelineHooks {
   /** Validate every response against its output shape, closed (tests: WICKR_CHECK_RESPONSES). */
   checkResponses?: boolean;
+  /** The store's change probe (a SQLite file): lets the lookup's tenancy read skip its query. */
+  changes?: ChangeProbe;
 }
 
 export class Pipeline {
@@ -117,7 +120,7 @@ export class Pipeline {
   ) {
     this.strictAjv = options.checkResponses ? responseAjv() : undefined;
     this.networkOfAccount = prepareNetworkOfAccount(db);
-    this.networkVersionOfAccount = prepareNetworkVersionOfAccount(db);
+    this.networkVersionOfAccount = prepareNetworkVersionOfAccount(db, options.changes);
     this.hooks = options;
   }
 

@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
+import { sqliteChangeProbe, type ChangeProbe } from './change-probe.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -24,6 +25,8 @@ export interface Store {
   engine: Engine;
   /** The SQLite file, when there is one (the credentials file is written next to it). */
   sqlitePath?: string;
+  /** SQLite file: tells whether the database may have changed, without a query. */
+  changes?: ChangeProbe;
   /** Connections of the pool (metrics); SQLite has its one. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -71,12 +74,19 @@ export async function openStore(url: string, options: { migrate?: boolean } = {}
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
+    // A first read creates the WAL index (`-shm`) the change probe reads.
+    sqlite.pragma('schema_version');
+    const changes = file !== ':memory:' ? sqliteChangeProbe(file) : undefined;
     store = {
       db,
       engine: 'sqlite',
       ...(file !== ':memory:' ? { sqlitePath: file } : {}),
+      ...(changes ? { changes } : {}),
       poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-      close: () => db.destroy(),
+      close: async () => {
+        changes?.close();
+        await db.destroy();
+      },
     };
   } else {
     // Loaded only for PostgreSQL: a SQLite server starts faster without it.

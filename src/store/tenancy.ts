@@ -4,6 +4,7 @@
  * compiled once per database handle.
  */
 import type { Kysely } from 'kysely';
+import type { ChangeProbe } from './change-probe.js';
 import { prepare, type Prepared } from './compiled.js';
 import type { Database, NetworkRow } from './schema.js';
 
@@ -28,9 +29,20 @@ export type NetworkVersionOfAccount = Prepared<
   Pick<NetworkRow, 'network_id' | 'lookup_version'>
 >;
 
-/** The same check reading only the network's ID and lookup version (the lookup's hot path). */
-export function prepareNetworkVersionOfAccount(db: Kysely<Database>): NetworkVersionOfAccount {
-  return prepare(db, (d) =>
+/** Networks whose version is kept in memory at most (a bound, not a cache policy). */
+const MEMO_MAX = 10_000;
+
+/**
+ * The same check reading only the network's ID and lookup version (the lookup's hot path).
+ * With a change probe (a SQLite file), the answer on the database handle is kept in memory
+ * and reused while the probe shows no commit since it was read: the same answer the query
+ * would give, without running it. A transaction always runs the query.
+ */
+export function prepareNetworkVersionOfAccount(
+  db: Kysely<Database>,
+  changes?: ChangeProbe,
+): NetworkVersionOfAccount {
+  const query: NetworkVersionOfAccount = prepare(db, (d) =>
     d
       .selectFrom('networks')
       .select(['network_id', 'lookup_version'])
@@ -38,4 +50,24 @@ export function prepareNetworkVersionOfAccount(db: Kysely<Database>): NetworkVer
       .where('account_id', '=', '')
       .where('region', '=', ''),
   );
+  if (!changes) return query;
+  const memo = new Map<string, Pick<NetworkRow, 'network_id' | 'lookup_version'>>();
+  let memoAt = -1;
+  return async (on, networkId, accountId, region) => {
+    if (on !== db) return query(on, networkId, accountId, region);
+    // Looked at before the query: a commit after this moves the generation again.
+    const generation = changes.generation();
+    if (generation !== memoAt) {
+      memo.clear();
+      memoAt = generation;
+    }
+    const key = `${networkId}\n${accountId}\n${region}`;
+    const kept = memo.get(key);
+    if (kept) return [kept];
+    const rows = await query(on, networkId, accountId, region);
+    const row = rows[0];
+    // Kept only if nothing moved while the query ran (another request may have looked).
+    if (row && memoAt === generation && memo.size < MEMO_MAX) memo.set(key, Object.freeze(row));
+    return rows;
+  };
 }
