@@ -5,8 +5,9 @@
  *
  * Entries are trusted only together with the network's `lookup_version` (migration 006),
  * which database triggers move on every such change, whoever makes it: each lookup reads the
- * version (with the tenancy check, one indexed row) and a different version empties the
- * network's entries. So a cache never answers with a name the database no longer holds, in
+ * version (with the tenancy check, one indexed row; on SQLite from memory while no commit has
+ * happened since, see store/change-probe.ts) and a different version empties the network's
+ * entries. So a cache never answers with a name the database no longer holds, in
  * one process or many (replicas on PostgreSQL, the CLI writing the SQLite file).
  *
  * Only found unames are kept. The bound is on entries across all networks: when it is
