@@ -24,6 +24,7 @@ function newest(path) {
 export function needsBuild(root) {
   const stamp = join(root, STAMP);
   if (!existsSync(stamp) || !existsSync(join(root, 'dist', 'cli', 'main.js'))) return true;
+  if (!existsSync(join(root, 'dist', 'wickr-admin.mjs'))) return true;
   const built = statSync(stamp).mtimeMs;
   return INPUTS.some((p) => newest(join(root, p)) > built);
 }

@@ -38,8 +38,15 @@ export interface ConsoleDeps {
 
 const COOKIE = 'wickr_console';
 const CSRF_HEADER = 'x-csrf-token';
-/** Both src/surfaces/console and dist/surfaces/console sit three levels below the package. */
-const DEFAULT_ASSETS = fileURLToPath(new URL('../../../dist/console/', import.meta.url));
+/**
+ * dist/console of this package: src/surfaces/console and dist/surfaces/console sit three
+ * levels below the package, the bundle (dist/wickr-admin.mjs, scripts/bundle.mjs) beside it.
+ */
+const DEFAULT_ASSETS = fileURLToPath(
+  import.meta.url.endsWith('/dist/wickr-admin.mjs')
+    ? new URL('console/', import.meta.url)
+    : new URL('../../../dist/console/', import.meta.url),
+);
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 function cookieOf(req: FastifyRequest): string | undefined {
