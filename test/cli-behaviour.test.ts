@@ -259,6 +259,8 @@ describe('serve and npm start', () => {
     expect(needsBuild(tree)).toBe(true); // never built
     at('dist/cli/main.js', 2000);
     at(STAMP, 2000);
+    expect(needsBuild(tree)).toBe(true); // no bundle
+    at('dist/wickr-admin.mjs', 2000);
     expect(needsBuild(tree)).toBe(false);
     at('src/cli/main.ts', 3000);
     expect(needsBuild(tree)).toBe(true);

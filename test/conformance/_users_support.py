@@ -97,25 +97,27 @@ class SmtpSink:
         self.port = int(info["port"])
         self.url = f"smtp://127.0.0.1:{self.port}"
 
+    def records(self) -> list[dict]:
+        """The sink's records so far. The sink may be writing one as we read: a last line
+        without its newline is not complete yet, and is left for the next read."""
+        with open(self.path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.endswith("\n") and line.strip()]
+
     def messages(self) -> list[Mail]:
         out = []
-        with open(self.path, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                rec = json.loads(line)
-                msg = email.message_from_string(rec["data"], policy=email.policy.default)
-                body = msg.get_body(preferencelist=("plain",))
-                out.append(
-                    Mail(
-                        sender=rec.get("from"),
-                        to=rec["to"],
-                        subject=str(msg["Subject"] or ""),
-                        body=body.get_content() if body is not None else "",
-                        message_id=str(msg["Message-ID"]) if msg["Message-ID"] else None,
-                        received_at=rec["receivedAt"],
-                    )
+        for rec in self.records():
+            msg = email.message_from_string(rec["data"], policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain",))
+            out.append(
+                Mail(
+                    sender=rec.get("from"),
+                    to=rec["to"],
+                    subject=str(msg["Subject"] or ""),
+                    body=body.get_content() if body is not None else "",
+                    message_id=str(msg["Message-ID"]) if msg["Message-ID"] else None,
+                    received_at=rec["receivedAt"],
                 )
+            )
         return out
 
     def to(self, address: str) -> list[Mail]:

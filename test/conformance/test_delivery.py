@@ -232,13 +232,9 @@ def test_racing_creates_of_one_username_send_one_invitation(live):
 
 def _recipients(sink: SmtpSink) -> list[str]:
     """Every recipient the sink has received, one entry per message (cheap: no MIME parsing)."""
-    import json
-
     out: list[str] = []
-    with open(sink.path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                out.extend(a.lower() for a in json.loads(line)["to"])
+    for rec in sink.records():
+        out.extend(a.lower() for a in rec["to"])
     return out
 
 
