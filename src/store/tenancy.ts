@@ -3,9 +3,11 @@
  * per network-scoped request (with lookup_version, which the uname cache checks), so it is
  * compiled once per database handle.
  */
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { ChangeProbe } from './change-probe.js';
+import { coalesce } from './coalesce.js';
 import { prepare, type Prepared } from './compiled.js';
+import { engineOf } from './database.js';
 import type { Database, NetworkRow } from './schema.js';
 
 export type NetworkOfAccount = Prepared<
@@ -36,7 +38,9 @@ const MEMO_MAX = 10_000;
  * The same check reading only the network's ID and lookup version (the lookup's hot path).
  * With a change probe (a SQLite file), the answer on the database handle is kept in memory
  * and reused while the probe shows no commit since it was read: the same answer the query
- * would give, without running it. A transaction always runs the query.
+ * would give, without running it. On PostgreSQL, concurrent reads on the database handle are
+ * answered by one statement that starts after each of them was asked (see coalesce.ts).
+ * A transaction always runs the query.
  */
 export function prepareNetworkVersionOfAccount(
   db: Kysely<Database>,
@@ -50,7 +54,7 @@ export function prepareNetworkVersionOfAccount(
       .where('account_id', '=', '')
       .where('region', '=', ''),
   );
-  if (!changes) return query;
+  if (!changes) return engineOf(db) === 'postgres' ? coalescedOnPostgres(db, query) : query;
   const memo = new Map<string, Pick<NetworkRow, 'network_id' | 'lookup_version'>>();
   let memoAt = -1;
   return async (on, networkId, accountId, region) => {
@@ -70,4 +74,32 @@ export function prepareNetworkVersionOfAccount(
     if (row && memoAt === generation && memo.size < MEMO_MAX) memo.set(key, Object.freeze(row));
     return rows;
   };
+}
+
+type VersionRow = Pick<NetworkRow, 'network_id' | 'lookup_version'>;
+
+const VERSIONS_OF_NETWORKS = `SELECT network_id, account_id, region, lookup_version
+  FROM networks WHERE network_id = ANY($1)`;
+
+function coalescedOnPostgres(db: Kysely<Database>, query: NetworkVersionOfAccount) {
+  const keyOf = (networkId: string, accountId: string, region: string) =>
+    `${networkId}\n${accountId}\n${region}`;
+  const read = coalesce<string, VersionRow>(async (keys) => {
+    const ids = [...new Set(keys.map((k) => k.slice(0, k.indexOf('\n'))))];
+    const { rows } = await db.executeQuery<VersionRow & { account_id: string; region: string }>(
+      CompiledQuery.raw(VERSIONS_OF_NETWORKS, [ids]),
+    );
+    return new Map(
+      rows.map((r) => [
+        keyOf(r.network_id, r.account_id, r.region),
+        { network_id: r.network_id, lookup_version: r.lookup_version },
+      ]),
+    );
+  });
+  const versionOfAccount: NetworkVersionOfAccount = async (on, networkId, accountId, region) => {
+    if (on !== db) return query(on, networkId, accountId, region);
+    const row = await read(keyOf(networkId, accountId, region));
+    return row ? [row] : [];
+  };
+  return versionOfAccount;
 }
