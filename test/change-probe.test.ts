@@ -9,8 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/store/database.js';
 import { prepareNetworkVersionOfAccount } from '../src/store/tenancy.js';
 
-const ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
+import { ACCOUNT, REGION, expectOwnVersionInTransaction } from './support/tenancy-read.js';
 
 describe('SQLite change probe and the memoized tenancy read', () => {
   let dir: string;
@@ -91,16 +90,8 @@ describe('SQLite change probe and the memoized tenancy read', () => {
   it('runs the query in a transaction, and there is no probe without a file', async () => {
     const read = prepareNetworkVersionOfAccount(store.db, store.changes);
     await read(store.db, '12345678', ACCOUNT, REGION);
-    await store.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('networks')
-        .set({ lookup_version: 4242 })
-        .where('network_id', '=', '12345678')
-        .execute();
-      // Inside the transaction, its own uncommitted change: only a query can see it.
-      const [row] = await read(trx, '12345678', ACCOUNT, REGION);
-      expect(Number(row!.lookup_version)).toBe(4242);
-    });
+    // Inside the transaction, its own uncommitted change: only a query can see it.
+    await expectOwnVersionInTransaction(store.db, read, '12345678');
     const memory = await openStore('sqlite::memory:');
     try {
       expect(memory.changes).toBeUndefined();

@@ -7,8 +7,7 @@ import { openStore, type Store } from '../src/store/database.js';
 import { prepareNetworkVersionOfAccount } from '../src/store/tenancy.js';
 import { createTestDatabase } from './support/postgres.mjs';
 
-const ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
+import { ACCOUNT, REGION, expectOwnVersionInTransaction } from './support/tenancy-read.js';
 
 async function until(done: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !done(); i++) await new Promise((r) => setImmediate(r));
@@ -148,14 +147,6 @@ describe('the tenancy read on PostgreSQL', () => {
 
   it('runs the query in a transaction, which sees its own uncommitted change', async () => {
     const read = prepareNetworkVersionOfAccount(store.db);
-    await store.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('networks')
-        .set({ lookup_version: 4242 })
-        .where('network_id', '=', '12345678')
-        .execute();
-      const [row] = await read(trx, '12345678', ACCOUNT, REGION);
-      expect(Number(row!.lookup_version)).toBe(4242);
-    });
+    await expectOwnVersionInTransaction(store.db, read, '12345678');
   });
 });
