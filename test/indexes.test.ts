@@ -2,11 +2,14 @@
  * Indexes that performance depends on and that nothing else would notice losing: a covering
  * index stops covering silently when the query selects one more column.
  */
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newMember } from '../src/domain/owners/members.js';
 import { USER_COLUMNS } from '../src/domain/users.js';
+import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import { openStore, type Store } from '../src/store/database.js';
+import type { Database } from '../src/store/schema.js';
+import { adminClient, networkWithGroup } from './support/admin-call.js';
 
 describe('covering indexes (SQLite)', () => {
   let store: Store;
@@ -85,5 +88,72 @@ describe('covering indexes (SQLite)', () => {
       SELECT uname, username FROM members INDEXED BY members_uname
       WHERE network_id = '1' AND uname IN ('a', 'b')`.execute(store.db);
     expect(plan.rows.map((r) => r.detail).join('\n')).toContain('USING INDEX members_uname (');
+  });
+});
+
+describe('the user list on SQLite, as the server queries it', () => {
+  let server: EmbeddedServer;
+  beforeAll(async () => {
+    server = await startEmbedded();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('reads every page by status from the covering index, never the table', async () => {
+    const client = adminClient(server);
+    const { networkId, groupId } = await networkWithGroup(client, 'list-plan');
+    for (let batch = 0; batch < 4; batch++) {
+      await client.call('BatchCreateUser', {
+        networkId,
+        users: Array.from({ length: 50 }, (_, i) => ({
+          username: `u${batch}-${i}@example.com`,
+          securityGroupIds: [groupId],
+        })),
+      });
+    }
+    const db = server.server.store.db as Kysely<Database>;
+    // With statistics (a bulk import runs ANALYZE), the planner prefers the narrow index.
+    await sql`ANALYZE`.execute(db);
+    const executor = db.getExecutor();
+    const statements: CompiledQuery[] = [];
+    const run = executor.executeQuery.bind(executor);
+    const spy = vi.spyOn(executor, 'executeQuery').mockImplementation((query: CompiledQuery) => {
+      statements.push(query);
+      return run(query);
+    });
+    try {
+      for (const sortDirection of ['ASC', 'DESC'] as const) {
+        // The first page and a later one (a keyset position after the first user).
+        const first = await client.call('ListUsers', {
+          networkId,
+          status: 1,
+          sortFields: 'username',
+          sortDirection,
+          maxResults: 2,
+        });
+        expect(first.users).toHaveLength(2);
+        await client.call('ListUsers', {
+          networkId,
+          status: 1,
+          sortFields: 'username',
+          sortDirection,
+          maxResults: 2,
+          nextToken: first.nextToken!,
+        });
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    const pages = statements.filter((q) => /from "members"/i.test(q.sql) && /limit/i.test(q.sql));
+    expect(pages).toHaveLength(4);
+    for (const q of pages) {
+      const plan = await db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${q.sql}`, [...q.parameters]),
+      );
+      expect(plan.rows.map((r) => r.detail).join('\n')).toContain(
+        'USING COVERING INDEX members_list_by_status',
+      );
+    }
   });
 });

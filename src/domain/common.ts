@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { validationError } from '../contract/errors.js';
+import { engineOf } from '../store/database.js';
 import { fetchPage, type Keyset } from '../store/keyset.js';
 import type { Ctx } from './context.js';
 
@@ -51,11 +52,14 @@ export async function listPage<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
   keyset: Keyset,
   params: ListParams,
+  sqliteIndex?: { table: string; index: string },
 ): Promise<{ rows: O[]; nextToken?: string }> {
   // The token is bound to the query (filters, order) it was issued for.
   const fullScope = `${scope}|${keyset.exprs.join(',')}|${keyset.direction}`;
   const after = ctx.services.pager.decode(fullScope, params.nextToken);
-  const page = await fetchPage(qb, keyset, after, params.maxResults ?? DEFAULT_PAGE_SIZE);
+  const hint =
+    sqliteIndex && engineOf(ctx.db) === 'sqlite' ? { db: ctx.db, ...sqliteIndex } : undefined;
+  const page = await fetchPage(qb, keyset, after, params.maxResults ?? DEFAULT_PAGE_SIZE, hint);
   return {
     rows: page.rows,
     ...(page.next ? { nextToken: ctx.services.pager.encode(fullScope, page.next) } : {}),

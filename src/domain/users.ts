@@ -114,6 +114,8 @@ export async function requireUser(ctx: Ctx, networkId: string, userId: string): 
   return user;
 }
 
+const LIST_BY_STATUS = { table: 'members', index: 'members_list_by_status' };
+
 export const USER_SORTS = {
   username: 'username_lc',
   firstName: "coalesce(first_name_lc, '')",
@@ -215,7 +217,9 @@ export const ListUsers: Handler<'ListUsers'> = async (ctx, input) => {
     );
   }
   const scope = `ListUsers|${input.networkId}|${JSON.stringify([input.status, input.username, input.firstName, input.lastName, input.groupId])}`;
-  const page = await listPage(ctx, scope, qb, keyset, input);
+  // With a status, the covering list index serves any filter and order (see indexes.test.ts).
+  const index = input.status !== undefined ? LIST_BY_STATUS : undefined;
+  const page = await listPage(ctx, scope, qb, keyset, input, index);
   return {
     users: renderUsers(ctx, page.rows),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),
