@@ -8,7 +8,6 @@ import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/store/database.js';
 import { prepareNetworkVersionOfAccount } from '../src/store/tenancy.js';
-
 import { ACCOUNT, REGION, expectOwnVersionInTransaction } from './support/tenancy-read.js';
 
 describe('SQLite change probe and the memoized tenancy read', () => {

@@ -6,7 +6,6 @@ import { coalesce } from '../src/store/coalesce.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { prepareNetworkVersionOfAccount } from '../src/store/tenancy.js';
 import { createTestDatabase } from './support/postgres.mjs';
-
 import { ACCOUNT, REGION, expectOwnVersionInTransaction } from './support/tenancy-read.js';
 
 async function until(done: () => boolean): Promise<void> {

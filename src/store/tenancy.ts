@@ -76,30 +76,25 @@ export function prepareNetworkVersionOfAccount(
   };
 }
 
-type VersionRow = Pick<NetworkRow, 'network_id' | 'lookup_version'>;
+type VersionRow = Pick<NetworkRow, 'network_id' | 'lookup_version' | 'account_id' | 'region'>;
 
 const VERSIONS_OF_NETWORKS = `SELECT network_id, account_id, region, lookup_version
   FROM networks WHERE network_id = ANY($1)`;
 
+/** Reads by network ID, shared by concurrent requests; the account and region are checked here. */
 function coalescedOnPostgres(db: Kysely<Database>, query: NetworkVersionOfAccount) {
-  const keyOf = (networkId: string, accountId: string, region: string) =>
-    `${networkId}\n${accountId}\n${region}`;
-  const read = coalesce<string, VersionRow>(async (keys) => {
-    const ids = [...new Set(keys.map((k) => k.slice(0, k.indexOf('\n'))))];
-    const { rows } = await db.executeQuery<VersionRow & { account_id: string; region: string }>(
+  const read = coalesce<string, VersionRow>(async (ids) => {
+    const { rows } = await db.executeQuery<VersionRow>(
       CompiledQuery.raw(VERSIONS_OF_NETWORKS, [ids]),
     );
-    return new Map(
-      rows.map((r) => [
-        keyOf(r.network_id, r.account_id, r.region),
-        { network_id: r.network_id, lookup_version: r.lookup_version },
-      ]),
-    );
+    return new Map(rows.map((r) => [r.network_id, r]));
   });
   const versionOfAccount: NetworkVersionOfAccount = async (on, networkId, accountId, region) => {
     if (on !== db) return query(on, networkId, accountId, region);
-    const row = await read(keyOf(networkId, accountId, region));
-    return row ? [row] : [];
+    const row = await read(networkId);
+    return row?.account_id === accountId && row.region === region
+      ? [{ network_id: row.network_id, lookup_version: row.lookup_version }]
+      : [];
   };
   return versionOfAccount;
 }
