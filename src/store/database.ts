@@ -6,13 +6,13 @@ import {
   Kysely,
   PostgresDialect,
   SqliteAdapter,
-  SqliteDialect,
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
 import { sqliteChangeProbe, type ChangeProbe } from './change-probe.js';
+import { GroupCommitDialect } from './group-commit.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -71,9 +71,9 @@ export async function openStore(url: string, options: { migrate?: boolean } = {}
     // scattered index pages, and fewer checkpoints write each page back once rather than
     // repeatedly (BatchCreateUser +20-30%). Commits are as durable: the WAL is synced on each.
     sqlite.pragma('wal_autocheckpoint = 10000');
-    const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
-    });
+    // Transactions that end close together share one commit (see group-commit.ts).
+    const dialect = new GroupCommitDialect(sqlite, withStatementCache(sqlite));
+    const db = new Kysely<Database>({ dialect });
     // A first read creates the WAL index (`-shm`) the change probe reads.
     sqlite.pragma('schema_version');
     const changes = file !== ':memory:' ? sqliteChangeProbe(file) : undefined;
