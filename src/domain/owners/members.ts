@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, MemberRow, MembersTable, NewMember } from '../../store/schema.js';
+import { insertRows } from '../../store/insert-rows.js';
 import { lowerOrNull, unameOf } from '../member-identity.js';
 
 /** members.status */
@@ -89,7 +90,7 @@ export async function insertMembers(db: Db, members: MemberToInsert[]): Promise<
     ...(m.groups ? { group_ids: groups[i]!.join(',') } : {}),
     ...(m.memberId !== undefined ? { member_id: m.memberId } : {}),
   }));
-  const rows = await db.insertInto('members').values(values).returningAll().execute();
+  const rows = await insertRows(db, 'members', values, '*');
   const byName = new Map(rows.map((r) => [`${r.network_id}\n${r.username_lc}`, r]));
   const ordered = members.map((m) => byName.get(`${m.row.network_id}\n${m.row.username_lc}`)!);
   const memberships = members.flatMap((m, i) =>
@@ -101,10 +102,7 @@ export async function insertMembers(db: Db, members: MemberToInsert[]): Promise<
   );
   // Kept well under both engines' bound-parameter limits.
   for (let i = 0; i < memberships.length; i += 300) {
-    await db
-      .insertInto('member_groups')
-      .values(memberships.slice(i, i + 300))
-      .execute();
+    await insertRows(db, 'member_groups', memberships.slice(i, i + 300));
   }
   return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
 }

@@ -8,6 +8,7 @@
  */
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, OutboxRow, OutboxTable } from '../../store/schema.js';
+import { insertRows } from '../../store/insert-rows.js';
 
 type Db = Kysely<Database>;
 
@@ -38,9 +39,9 @@ export async function enqueue(
   const ids: number[] = [];
   // Kept well under both engines' bound-parameter limits.
   for (let i = 0; i < rows.length; i += 100) {
-    const q = db.insertInto('outbox').values(rows.slice(i, i + 100));
-    if (!withIds) await q.execute();
-    else for (const r of await q.returning('id').execute()) ids.push(Number(r.id));
+    const chunk = rows.slice(i, i + 100);
+    if (!withIds) await insertRows(db, 'outbox', chunk);
+    else for (const r of await insertRows(db, 'outbox', chunk, ['id'])) ids.push(Number(r.id));
   }
   return ids;
 }
