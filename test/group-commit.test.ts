@@ -123,6 +123,24 @@ describe('SQLite group commit', () => {
     expect(visibleElsewhere(5).n).toBe(1);
   });
 
+  it('holds the write lock from its start: another writer waits for the commit', async () => {
+    const writer = new SQLite(join(dir, 'g.db'));
+    writer.pragma('busy_timeout = 0');
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx.selectFrom('probe').selectAll().execute();
+        expect(() => writer.prepare(`insert into probe values (1, 'other')`).run()).toThrow(
+          /locked|busy/i,
+        );
+        await insert(2)(trx);
+      });
+      writer.prepare(`insert into probe values (1, 'other')`).run();
+      expect((other.prepare('select count(*) as n from probe').get() as { n: number }).n).toBe(2);
+    } finally {
+      writer.close();
+    }
+  });
+
   it(`caps a group at ${MAX_MEMBERS} transactions`, async () => {
     const before = { ...driver.stats };
     const n = 2 * MAX_MEMBERS + 10;

@@ -119,7 +119,10 @@ export class GroupCommitDriver implements Driver {
   async beginTransaction(): Promise<void> {
     if (this.#group && this.#group.members >= MAX_MEMBERS) this.#flush();
     if (!this.#group) {
-      this.#run('begin');
+      // The write lock from the start: a group can stay open across turns of the event loop,
+      // and a deferred one that had only read would meet another process's commit with
+      // SQLITE_BUSY_SNAPSHOT at its first write. Another writer waits (busy timeout) instead.
+      this.#run('begin immediate');
       this.#group = newGroup();
     }
     this.#run(`savepoint ${MEMBER}`);
