@@ -19,7 +19,7 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * columns are every key any row sets, and a row without one gets the column's default
  * (SQLite: NULL, as Kysely writes it there). `returning: '*'` answers the inserted rows.
  */
-export async function insertRows<T extends keyof Database & string>(
+export async function insertRows<T extends keyof Database>(
   db: Kysely<Database>,
   table: T,
   rows: readonly Insertable<Database[T]>[],
