@@ -1,7 +1,7 @@
 // The server under test, as a separate process started from this checkout, so that its
 // memory can be read from /proc and its CPU is not shared with the load generator's event loop.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,29 @@ export function memoryOf(pid) {
 }
 
 /**
+ * Reads a SQLite file once, so that the OS page cache holds it before the server starts, as
+ * it would for a server that has run a while. Without it the first run on the 1M-user file
+ * measured the disk: 43 req/s on a lookup that answers 3,000/s once the file is cached.
+ */
+function warmFile(databaseUrl) {
+  if (!databaseUrl.startsWith('sqlite:') || databaseUrl === 'sqlite::memory:') return;
+  const buf = Buffer.allocUnsafe(8 << 20);
+  for (const suffix of ['', '-wal']) {
+    let fd;
+    try {
+      fd = openSync(databaseUrl.slice('sqlite:'.length) + suffix, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      while (readSync(fd, buf, 0, buf.length, null) > 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
  * Starts `wickr-admin serve` on a free loopback port and waits until /health answers.
  * Resolves to { pid, endpoint, startMs, memory(), stop() }; startMs is spawn → first 200.
  */
@@ -49,6 +72,7 @@ export async function startServer(
   { extraArgs = [], env = {}, nodeArgs = [], timeoutMs = 60_000, script = DEFAULT_SERVER_CLI } = {},
 ) {
   const port = await freePort();
+  warmFile(databaseUrl);
   const started = performance.now();
   const child = spawn(
     process.execPath,
