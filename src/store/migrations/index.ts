@@ -12,6 +12,7 @@ import { outboxByNetwork } from './008-outbox-by-network.js';
 import { keyOwners } from './009-key-owners.js';
 import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
+import { outboxNetworkIndex } from './012-outbox-network-index.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -27,6 +28,7 @@ const all: Record<string, MigrationFactory> = {
   '009-key-owners': keyOwners,
   '011-console-sessions': consoleSessions,
   '010-audit': audit,
+  '012-outbox-network-index': outboxNetworkIndex,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
