@@ -6,6 +6,7 @@ import { openStore, type Store } from '../src/store/database.js';
 import { insertRows } from '../src/store/insert-rows.js';
 import type { OutboxTable } from '../src/store/schema.js';
 import type { Insertable } from 'kysely';
+import { insertNetworkRow } from './support/network-row.js';
 import { createTestDatabase } from './support/postgres.mjs';
 
 const NETWORK = '12345678';
@@ -36,23 +37,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         drop = database.drop;
         store = await openStore(database.url);
       } else store = await openStore('sqlite::memory:');
-      await store.db
-        .insertInto('networks')
-        .values({
-          network_id: NETWORK,
-          account_id: '123456789012',
-          region: 'us-east-1',
-          network_name: 'n',
-          access_level: 'STANDARD',
-          encryption_key_arn: null,
-          standing: 1,
-          free_trial_expiration: null,
-          migration_state: 0,
-          uname_key: '00',
-          settings: '{}',
-          created_at: 0,
-        })
-        .execute();
+      await insertNetworkRow(store.db, NETWORK, '123456789012');
     });
     afterAll(async () => {
       await store.close();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newMember } from '../src/domain/owners/members.js';
 import { UnameCache } from '../src/domain/uname-cache.js';
 import { openStore, type Store } from '../src/store/database.js';
+import { insertNetworkRow } from './support/network-row.js';
 
 describe('UnameCache', () => {
   it('keeps names per network, valid only at the version they were read at', () => {
@@ -96,24 +97,7 @@ describe('networks.lookup_version (SQLite triggers)', () => {
           .executeTakeFirstOrThrow()
       ).lookup_version,
     );
-  const addNetwork = (id: string) =>
-    store.db
-      .insertInto('networks')
-      .values({
-        network_id: id,
-        account_id: '000000000000',
-        region: 'us-east-1',
-        network_name: 'n',
-        access_level: 'STANDARD',
-        encryption_key_arn: null,
-        standing: 1,
-        free_trial_expiration: null,
-        migration_state: 0,
-        uname_key: '00',
-        settings: '{}',
-        created_at: 0,
-      })
-      .execute();
+  const addNetwork = (id: string) => insertNetworkRow(store.db, id);
   const addMember = (network: string, username: string) =>
     store.db
       .insertInto('members')
