@@ -53,7 +53,7 @@ function newGroup(): Group {
   return { members: 0, committed, resolve, reject };
 }
 
-/** Counts of what the driver did, for tests and metrics. */
+/** Counts of what the driver did (the tests read them). */
 export interface GroupCommitStats {
   /** Groups committed. */
   commits: number;
@@ -167,11 +167,6 @@ export class GroupCommitDriver implements Driver {
   async destroy(): Promise<void> {
     this.#flush();
     this.#statements.close();
-  }
-
-  /** Commits the open group now, if the connection is free (tests; shutdown). */
-  flush(): void {
-    if (!this.#held) this.#flush();
   }
 
   #scheduleFlush(): void {
