@@ -8,6 +8,7 @@ import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withStatementCache } from '../src/store/database.js';
 import {
+  commitAtOnce,
   GroupCommitDialect,
   MAX_MEMBERS,
   type GroupCommitDriver,
@@ -139,6 +140,30 @@ describe('SQLite group commit', () => {
     } finally {
       writer.close();
     }
+  });
+
+  it('commits a transaction marked commitAtOnce when it ends, for callers others wait for', async () => {
+    // The delivery worker's claim and DeleteNetwork: the second waits, inside its own
+    // transaction, for the first one's caller. A commit deferred to a later turn would wait for
+    // the second to release the connection: neither would ever finish.
+    let claimed!: () => void;
+    const sent = new Promise<void>((resolve) => (claimed = resolve));
+    const claim = db
+      .transaction()
+      .execute(async (trx) => {
+        await insert(1)(trx);
+        await commitAtOnce(trx);
+      })
+      .then(() => {
+        expect(visibleElsewhere(1).n).toBe(1);
+        claimed();
+      });
+    const waiting = db.transaction().execute(async (trx) => {
+      await sent;
+      await insert(2)(trx);
+    });
+    await Promise.all([claim, waiting]);
+    expect(visibleElsewhere(2).n).toBe(1);
   });
 
   it(`caps a group at ${MAX_MEMBERS} transactions`, async () => {

@@ -22,6 +22,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { engineOf } from '../store/database.js';
+import { commitAtOnce } from '../store/group-commit.js';
 import {
   leaseDue,
   lockDue,
@@ -173,6 +174,8 @@ export class DeliveryWorker {
       const due = await leaseDue(trx, now, this.batchSize, leaseUntil);
       // Counted before the commit: a DeleteNetwork that runs next already waits for them.
       for (const m of due) this.began(m.network_id);
+      // It waits inside its transaction: this commit must not wait for that one to end.
+      if (due.length > 0) await commitAtOnce(trx);
       return due;
     });
     if (claimed.length === 0) return 0;

@@ -26,9 +26,27 @@ import {
   SqliteDialect,
   type DatabaseConnection,
   type Driver,
+  type QueryExecutor,
   type QueryResult,
   type SqliteDatabase,
 } from 'kysely';
+
+/** The driver behind each connection it hands out, for `commitAtOnce`. */
+const drivers = new WeakMap<DatabaseConnection, GroupCommitDriver>();
+
+/**
+ * Makes the transaction `trx` commit as soon as it ends, with the group open then, instead of
+ * at the next turn of the event loop. For a transaction whose caller another transaction may
+ * wait for while holding the connection: the delivery worker's claim, whose sends DeleteNetwork
+ * waits for inside its own transaction. A deferred commit would wait for that transaction to
+ * release the connection, and it for the sends: a deadlock. Elsewhere (PostgreSQL) a no-op.
+ */
+export async function commitAtOnce(trx: { getExecutor(): QueryExecutor }): Promise<void> {
+  await trx.getExecutor().provideConnection((connection) => {
+    drivers.get(connection)?.commitOnEnd();
+    return Promise.resolve();
+  });
+}
 
 /** Members a group may hold before it commits without waiting for a quiet moment. */
 export const MAX_MEMBERS = 64;
@@ -86,6 +104,8 @@ export class GroupCommitDriver implements Driver {
   #inMember = false;
   /** The group the holder's committed transaction joined: its release waits for the commit. */
   #joined: Group | undefined;
+  /** The holder's transaction commits the group as soon as it ends (`commitAtOnce`). */
+  #atOnce = false;
 
   constructor(sqlite: SQLite.Database, statements: SqliteDatabase) {
     this.#sqlite = sqlite;
@@ -94,6 +114,12 @@ export class GroupCommitDriver implements Driver {
       executeQuery: <R>(q: CompiledQuery) => Promise.resolve(this.#execute<R>(q)),
       streamQuery: <R>(q: CompiledQuery) => this.#stream<R>(q),
     };
+    drivers.set(this.#connection, this);
+  }
+
+  /** See `commitAtOnce`: the holder's transaction commits when it ends. */
+  commitOnEnd(): void {
+    if (this.#inMember) this.#atOnce = true;
   }
 
   async init(): Promise<void> {}
@@ -135,10 +161,15 @@ export class GroupCommitDriver implements Driver {
     this.#run(`release ${MEMBER}`);
     this.#inMember = false;
     this.#joined = this.#group;
+    if (this.#atOnce) {
+      this.#atOnce = false;
+      this.#flush();
+    }
   }
 
   async rollbackTransaction(): Promise<void> {
     this.#inMember = false;
+    this.#atOnce = false;
     const group = this.#group;
     if (group) group.members--;
     if (this.#sqlite.inTransaction) {
