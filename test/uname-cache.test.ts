@@ -5,7 +5,9 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newMember } from '../src/domain/owners/members.js';
+import type { Serialized } from '../src/domain/context.js';
 import { UnameCache } from '../src/domain/uname-cache.js';
+import { BatchLookupUserUname } from '../src/domain/user-lookup.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { insertNetworkRow } from './support/network-row.js';
 
@@ -68,13 +70,74 @@ describe('UnameCache', () => {
     expect(names.get(k1)).toBe('first');
     expect(names.get(k2)).toBe('second');
     expect(names.get('0123456789ab-six')).toBeUndefined();
-    expect(names.record(k2)).toBe(`${k2}"second`);
+    expect(names.item(k2)).toBe(`{"uname":"${k2}"second`);
     // A lookup key that only starts like a record is not its key.
     expect(names.get('a"x')).toBeUndefined();
     expect(names.get('a')).toBe('x"y');
     expect(names.has('quo"te') || names.has('back\\slash') || names.has('caf\u00e9')).toBe(false);
     expect([...names.keys()]).toEqual([k1, k2, 'a']);
     expect(cache.size).toBe(3);
+  });
+
+  it('finds every entry of a grown table, in order, and drops the oldest exactly', () => {
+    const cache = new UnameCache(5_000);
+    const keys = Array.from({ length: 5_000 }, (_, i) => `${i.toString(16).padStart(8, '0')}`);
+    const names = cache.at('n1', 1)!;
+    cache.keep(
+      'n1',
+      1,
+      keys.map((k, i) => [k, `v${i}`]),
+    );
+    expect(names.size).toBe(5_000);
+    expect(keys.every((k, i) => names.get(k) === `v${i}`)).toBe(true);
+    expect(names.get('ffffffff')).toBeUndefined();
+    // Full: the next entry drops the oldest hundredth (50 entries) of the largest network.
+    cache.keep('n1', 1, [['new', 'x']]);
+    expect(names.size).toBe(4_951);
+    expect(names.has(keys[49]!)).toBe(false);
+    expect(names.get(keys[50]!)).toBe('v50');
+    expect(names.get('new')).toBe('x');
+    expect([...names.keys()].slice(0, 2)).toEqual([keys[50], keys[51]]);
+  });
+
+  it('answers a lookup from cached items, telling repeats from keys that share a hash', async () => {
+    const cache = new UnameCache(10);
+    // Same length and first 12 characters: the same hash, told apart by the whole key.
+    const [k1, k2] = ['0123456789abcdef01', '0123456789abcdef02'];
+    cache.at('n1', 3);
+    cache.keep('n1', 3, [
+      [k1, ',"username":"one"}'],
+      [k2, ',"username":"two"}'],
+    ]);
+    const ctx = { network: { lookup_version: 3 }, services: { unameCache: cache } };
+    const out = await BatchLookupUserUname(
+      ctx as unknown as Parameters<typeof BatchLookupUserUname>[0],
+      {
+        networkId: 'n1',
+        unames: [k1, k2, k1.toUpperCase(), k2],
+      },
+    );
+    expect(JSON.parse((out as Serialized).json)).toEqual({
+      message: '2 items resolved, 2 failed.',
+      successful: [
+        { uname: k1, username: 'one' },
+        { uname: k2, username: 'two' },
+      ],
+      failed: [
+        {
+          uname: k1.toUpperCase(),
+          field: 'uname',
+          reason:
+            'unames[2] repeats unames[0] (the same uname, case-insensitively); only the first is processed.',
+        },
+        {
+          uname: k2,
+          field: 'uname',
+          reason:
+            'unames[3] repeats unames[1] (the same uname, case-insensitively); only the first is processed.',
+        },
+      ],
+    });
   });
 
   it('is disabled with a capacity of 0', () => {
