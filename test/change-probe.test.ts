@@ -77,6 +77,31 @@ describe('SQLite change probe and the memoized tenancy read', () => {
     }
   });
 
+  it('looks at the probe once for the reads asked in one turn, after the last of them', async () => {
+    let looks = 0;
+    const probe = store.changes!;
+    const counted = { generation: () => (looks++, probe.generation()), close: () => undefined };
+    const read = prepareNetworkVersionOfAccount(store.db, counted);
+    const version = async () =>
+      Number((await read(store.db, '12345678', ACCOUNT, REGION))[0]!.lookup_version);
+    const bump = other.prepare(
+      'UPDATE networks SET lookup_version = lookup_version + 1 WHERE network_id = ?',
+    );
+    const before = await version();
+    expect(looks).toBe(1);
+    const early = Array.from({ length: 5 }, () => version());
+    // A commit after those reads were asked and before the look: the next read asked must
+    // see it, and so do the earlier ones (their look comes after it too).
+    bump.run('12345678');
+    const late = version();
+    expect(await Promise.all([...early, late])).toEqual(Array<number>(6).fill(before + 1));
+    expect(looks).toBe(2);
+    // A read asked after the look began waits for the next one.
+    bump.run('12345678');
+    expect(await version()).toBe(before + 2);
+    expect(looks).toBe(3);
+  });
+
   it('sees a network deleted or moved to another account at once, and keeps accounts apart', async () => {
     const read = prepareNetworkVersionOfAccount(store.db, store.changes);
     expect(await read(store.db, '12345678', ACCOUNT, REGION)).toHaveLength(1);
