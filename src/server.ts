@@ -78,7 +78,10 @@ export async function startServer(
   }
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, {
+    onConnectionLost: (err) =>
+      log.warn({ err }, 'the database ended an idle connection; the next query opens another'),
+  });
   try {
     const boot = await bootstrapRootKey(store, config);
     const metrics = new ServerMetrics({

@@ -54,7 +54,17 @@ export function parseDatabaseUrl(url: string): ParsedUrl {
   );
 }
 
-export async function openStore(url: string, options: { migrate?: boolean } = {}): Promise<Store> {
+export interface StoreOptions {
+  migrate?: boolean;
+  /**
+   * Told when PostgreSQL ends an idle pooled connection (a restart, a failover,
+   * `pg_terminate_backend`, a proxy's idle timeout). The pool drops that connection and opens
+   * another on the next query.
+   */
+  onConnectionLost?: (error: Error) => void;
+}
+
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const parsed = parseDatabaseUrl(url);
   let store: Store;
   if (parsed.engine === 'sqlite') {
@@ -94,6 +104,9 @@ export async function openStore(url: string, options: { migrate?: boolean } = {}
     // int8 (COUNT(*), bigint columns, bigserial IDs) as numbers: every value we keep fits in 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: parsed.target, max: 10 });
+    // node-postgres emits an idle connection's error on the pool, and an 'error' event with
+    // no listener is thrown: without this, any of the above would end the process.
+    pool.on('error', (error) => options.onConnectionLost?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = {
       db,
