@@ -11,7 +11,7 @@
  * one process or many (replicas on PostgreSQL, the CLI writing the SQLite file).
  *
  * Only found unames are kept. The bound is on entries across all networks: when it is
- * reached, the largest network's oldest entries go first (a Map's own insertion order).
+ * reached, the largest network's oldest entries go first (the order they were kept in).
  */
 /**
  * One network's entries. Each is kept as one string, the lookup's whole answer item for the
