@@ -16,7 +16,7 @@ import {
   SHREDDER_INTENSITIES,
   settingsReasons,
 } from '../src/domain/security-group-rules.js';
-import { DEFAULT_SECURITY_GROUP_SETTINGS, type Settings } from '../src/domain/security-groups.js';
+import { DEFAULT_SECURITY_GROUP_SETTINGS, type Settings } from '../src/domain/security-group-settings.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
