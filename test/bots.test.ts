@@ -3,7 +3,7 @@
  * endpoint's lockout and rate limits on an embedded server with tiny limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashChallenge, verifyChallenge } from '../src/domain/bots.js';
+import { hashChallenge, verifyChallenge } from '../src/domain/bot-challenge.js';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import { adminClient } from './support/admin-call.js';
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAccessKeyId } from '../src/auth/keys.js';
-import { DECOY_HASH, hashChallenge, verifyChallenge } from '../src/domain/bots.js';
+import { DECOY_HASH, hashChallenge, verifyChallenge } from '../src/domain/bot-challenge.js';
 import { handlers } from '../src/domain/handlers.js';
 import { configFromEnv, startServer, type RunningServer } from '../src/index.js';
 import type { EmbeddedServer } from '../src/index.js';

@@ -3,7 +3,8 @@ import { contract } from '../src/contract/index.js';
 import { ApiError } from '../src/contract/errors.js';
 import { planBinding } from '../src/contract/binding-plan.js';
 import { bindInput } from '../src/protocol/binding.js';
-import { compileValidator, fieldPath } from '../src/pipeline/validate.js';
+import { fieldPath } from '../src/contract/field-path.js';
+import { compileValidator } from '../src/pipeline/validate.js';
 import { Pager } from '../src/domain/pagination.js';
 
 function reasonsOf(fn: () => void) {

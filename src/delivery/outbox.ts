@@ -1,6 +1,7 @@
 /** Reading the outbox (the CLI's `outbox list`), apart from the worker and its SMTP client. */
 import type { Kysely } from 'kysely';
 import type { Database, OutboxRow } from '../store/schema.js';
+import { OUTBOX_STATUS } from '../domain/owners/outbox.js';
 
 export async function listOutbox(
   db: Kysely<Database>,
@@ -26,7 +27,7 @@ export async function listOutbox(
     createdAt: new Date(Number(r.created_at)).toISOString(),
     sentAt: r.sent_at === null ? null : new Date(Number(r.sent_at)).toISOString(),
     nextAttemptAt:
-      r.status === 'pending' ? new Date(Number(r.next_attempt_at)).toISOString() : null,
+      r.status === OUTBOX_STATUS.PENDING ? new Date(Number(r.next_attempt_at)).toISOString() : null,
     lastError: r.last_error,
     body: r.body_text,
   }));

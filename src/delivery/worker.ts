@@ -24,10 +24,12 @@ import type { Database, OutboxRow } from '../store/schema.js';
 import { engineOf } from '../store/database.js';
 import { commitAtOnce } from '../store/group-commit.js';
 import {
+  OUTBOX_STATUS,
   leaseDue,
   lockDue,
   recordSent,
   recordUnsent,
+  undeliverable,
   type DueMessage as Due,
 } from '../domain/owners/outbox.js';
 import { htmlOfText } from './html.js';
@@ -62,19 +64,6 @@ type Outcome = { m: OutboxRow } & (
   | { result: 'withdrawn' | 'failed'; reason: string }
   | { result: 'retry'; error: string }
 );
-
-/** Why a message may no longer be sent, or undefined when it may. */
-export function undeliverable(m: Due): string | undefined {
-  if (m.member_id === null) return undefined;
-  if (m.m_status === null) return 'the user was deleted';
-  if (Number(m.m_status) !== 1) return 'the user has registered';
-  if (Number(m.m_suspended) === 1) return 'the user is suspended';
-  if (m.m_declined !== null) return 'the user declined the invitation';
-  if (m.invite_code !== null && m.m_code !== m.invite_code) {
-    return 'the invite code was replaced';
-  }
-  return undefined;
-}
 
 export class DeliveryWorker {
   private readonly transport: Transporter;
@@ -247,7 +236,7 @@ export class DeliveryWorker {
         onAttempt?.(o.result === 'retry' && attempts < max ? 'retry' : 'failed');
       if (o.result === 'retry' && attempts < max) {
         await recordUnsent(db, o.m.id, {
-          status: 'pending',
+          status: OUTBOX_STATUS.PENDING,
           attempts,
           nextAttemptAt: now + backoffMs(attempts),
           error: o.error,
@@ -261,10 +250,10 @@ export class DeliveryWorker {
       const reason = o.result === 'retry' ? o.error : o.reason;
       const where = { outboxId: o.m.id, networkId: o.m.network_id };
       if (o.result === 'withdrawn') {
-        await recordUnsent(db, o.m.id, { status: 'withdrawn', reason });
+        await recordUnsent(db, o.m.id, { status: OUTBOX_STATUS.WITHDRAWN, reason });
         log.info({ ...where, reason }, 'invitation withdrawn');
       } else {
-        await recordUnsent(db, o.m.id, { status: 'failed', attempts, reason });
+        await recordUnsent(db, o.m.id, { status: OUTBOX_STATUS.FAILED, attempts, reason });
         if (o.result === 'failed') log.warn({ ...where, reason }, 'invitation not sent');
         else log.error({ ...where, attempts, err: reason }, 'invitation delivery gave up');
       }

@@ -4,7 +4,6 @@
  * (`members.group_id`) and sign in with a password (the "challenge"), which is stored only
  * as a salted scrypt hash.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type { Bot } from '../contract/bots.js';
 import {
@@ -14,14 +13,16 @@ import {
   validationError,
   type Reason,
 } from '../contract/errors.js';
-import type { MemberRow, NetworkRow } from '../store/schema.js';
+import type { MemberRow } from '../store/schema.js';
+import { DECOY_HASH, hashChallenge, verifyChallenge } from './bot-challenge.js';
 import { containsFolded, flag, listPage, sortKeyset } from './common.js';
 import {
   MEMBER_STATUS,
+  activated,
   countFailedAttempt,
   deleteMembers,
-  insertMembers,
-  newMember,
+  insertMember,
+  newBot,
   patchMembers,
   setBotGroup,
   type MemberPatch,
@@ -29,7 +30,7 @@ import {
 import type { Ctx, Handler } from './context.js';
 import { registerDataRetentionBot } from './owners/data-retention.js';
 import type { SystemCtx } from './registration.js';
-import { requireGroup } from './security-groups.js';
+import { requireGroup } from './security-group-lookup.js';
 import { checkUsername, usernameHolder } from './member-identity.js';
 
 type BotOut = Static<typeof Bot>;
@@ -38,68 +39,6 @@ export const MIN_CHALLENGE_LENGTH = 6;
 export const MAX_CHALLENGE_LENGTH = 1024;
 export const MAX_DISPLAY_NAME_LENGTH = 256;
 export const MAX_PUBKEY_LENGTH = 8192;
-
-// ---------- challenge (password) hashing ----------
-
-/** scrypt cost parameters of new hashes; stored with each hash so they can change later. */
-const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32, saltLength: 16 };
-// Bounds on parameters read back from the database, so a corrupt row cannot exhaust memory.
-const MAX_N = 1 << 20;
-const MAX_R = 32;
-const MAX_P = 16;
-
-function scryptAsync(password: string, salt: Buffer, keyLength: number, o: ScryptOptions) {
-  return new Promise<Buffer>((resolve, reject) => {
-    scrypt(password, salt, keyLength, o, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
-
-const scryptOptions = (N: number, r: number, p: number): ScryptOptions => ({
-  N,
-  r,
-  p,
-  // scrypt needs 128·N·r bytes; Node's default cap (32 MiB) is too small for larger N.
-  maxmem: 256 * N * r + 1024 * 1024,
-});
-
-/** A slow, salted hash of a challenge: `scrypt$N$r$p$<salt base64>$<hash base64>`. */
-export async function hashChallenge(challenge: string): Promise<string> {
-  const { N, r, p, keyLength, saltLength } = SCRYPT;
-  const salt = randomBytes(saltLength);
-  const key = await scryptAsync(challenge, salt, keyLength, scryptOptions(N, r, p));
-  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-/** Whether `challenge` matches a stored hash; false for anything that is not a valid hash. */
-export async function verifyChallenge(challenge: string, stored: string | null): Promise<boolean> {
-  if (!stored) return false;
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  const valid =
-    Number.isInteger(N) &&
-    N > 1 &&
-    N <= MAX_N &&
-    (N & (N - 1)) === 0 &&
-    Number.isInteger(r) &&
-    r >= 1 &&
-    r <= MAX_R &&
-    Number.isInteger(p) &&
-    p >= 1 &&
-    p <= MAX_P;
-  if (!valid) return false;
-  const salt = Buffer.from(parts[4]!, 'base64');
-  const expected = Buffer.from(parts[5]!, 'base64');
-  if (salt.length === 0 || expected.length === 0) return false;
-  const actual = await scryptAsync(challenge, salt, expected.length, scryptOptions(N, r, p));
-  return timingSafeEqual(actual, expected);
-}
-
-// A hash to verify against when the bot does not exist, so that unknown usernames take as
-// long to refuse as wrong challenges (no username probing by timing). The hash of a random
-// password nobody kept, made with the SCRYPT parameters above (a test checks they match).
-export const DECOY_HASH =
-  'scrypt$16384$8$1$Zdl/FsA0oxBoT57XfOdibw==$+lHzLVVWfRtfhaMG3VbIjP5yUQlfm2KgHe0wqC3u9HQ=';
 
 // ---------- checks ----------
 
@@ -174,31 +113,6 @@ async function isDataRetentionBot(ctx: Ctx, networkId: string, memberId: number)
   return row !== undefined;
 }
 
-// ---------- creating ----------
-
-export interface NewBot {
-  username: string;
-  displayName?: string;
-  groupId: string;
-  /** Already hashed; null for a bot without a password yet (the data-retention bot). */
-  challengeHash: string | null;
-}
-
-/** Inserts a pending bot; the caller has checked the username and the group. */
-export async function insertBot(ctx: Ctx, network: NetworkRow, b: NewBot): Promise<MemberRow> {
-  const now = ctx.services.now();
-  const [row] = await insertMembers(ctx.db, [
-    {
-      row: newMember(network, 'bot', b.username, now, {
-        display_name: b.displayName ?? null,
-        challenge_hash: b.challengeHash,
-        group_id: b.groupId,
-      }),
-    },
-  ]);
-  return row!;
-}
-
 // ---------- operations ----------
 
 export const CreateBot: Handler<'CreateBot'> = async (ctx, input) => {
@@ -220,11 +134,12 @@ export const CreateBot: Handler<'CreateBot'> = async (ctx, input) => {
       },
     ]);
   }
-  const bot = await insertBot(ctx, network, {
-    username: input.username,
-    ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
-    groupId: input.groupId,
-    challengeHash: await hashChallenge(input.challenge),
+  const bot = await insertMember(ctx.db, {
+    row: newBot(network, input.username, ctx.services.now(), {
+      displayName: input.displayName ?? null,
+      groupId: input.groupId,
+      challengeHash: await hashChallenge(input.challenge),
+    }),
   });
   return {
     message: `Bot ${bot.member_id} created; it becomes active when it first signs in.`,
@@ -394,11 +309,7 @@ export async function botLogin(
   const now = ctx.services.now();
   await ctx.db.transaction().execute(async (trx) => {
     await patchMembers(trx, { network_id: networkId }, [memberId], {
-      status: MEMBER_STATUS.ACTIVE,
-      challenge_failures: 0,
-      last_login: now,
-      last_activity: now,
-      modified: now,
+      ...activated(now),
       ...(input.pubkey !== undefined ? { pubkey: input.pubkey } : {}),
     });
     // The data-retention bot is registered by its first sign-in.

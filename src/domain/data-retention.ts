@@ -16,17 +16,24 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, notFound, validationError } from '../contract/errors.js';
 import type { DataRetentionRow, NetworkRow } from '../store/schema.js';
-import { hashChallenge, insertBot } from './bots.js';
+import { hashChallenge } from './bot-challenge.js';
 import { usernameHolder } from './member-identity.js';
-import { MEMBER_STATUS, deleteMembers, patchMembers } from './owners/members.js';
+import {
+  MEMBER_STATUS,
+  deleteMembers,
+  insertMember,
+  newBot,
+  patchMembers,
+} from './owners/members.js';
 import {
   deleteDataRetention,
   insertDataRetention,
   patchDataRetention,
 } from './owners/data-retention.js';
+import { writeNetworkSettings } from './owners/networks.js';
 import type { Ctx, Handler } from './context.js';
-import { readSettings, writeSettings } from './network-settings.js';
-import { defaultGroupId } from './security-groups.js';
+import { readSettings } from './network-settings.js';
+import { defaultGroupId } from './security-group-lookup.js';
 
 export const DATA_RETENTION_DISPLAY_NAME = 'Data Retention Bot';
 export const dataRetentionBotName = (networkId: string) => `compliance_${networkId}_bot`;
@@ -65,7 +72,7 @@ async function setService(ctx: Ctx, network: NetworkRow, on: boolean): Promise<v
     service_changed_at: now,
     modified: now,
   });
-  await writeSettings(ctx, network.network_id, {
+  await writeNetworkSettings(ctx.db, network.network_id, {
     ...readSettings(network),
     dataRetention: on,
   });
@@ -102,11 +109,13 @@ export const CreateDataRetentionBot: Handler<'CreateDataRetentionBot'> = async (
       `The data retention bot's username ${name} is taken by ${clash.kind} ${clash.member_id}; delete or rename it first.`,
     );
   }
-  const bot = await insertBot(ctx, network, {
-    username: name,
-    displayName: DATA_RETENTION_DISPLAY_NAME,
-    groupId: await defaultGroupId(ctx, network.network_id),
-    challengeHash: null,
+  const bot = await insertMember(ctx.db, {
+    row: newBot(network, name, ctx.services.now(), {
+      displayName: DATA_RETENTION_DISPLAY_NAME,
+      groupId: await defaultGroupId(ctx, network.network_id),
+      // No challenge until CreateDataRetentionBotChallenge makes one.
+      challengeHash: null,
+    }),
   });
   await insertDataRetention(
     ctx.db,

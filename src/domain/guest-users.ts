@@ -9,8 +9,13 @@ import { badRequest, forbidden, notFound, validationError } from '../contract/er
 import { containsFolded, listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
 import type { SystemCtx } from './registration.js';
-import { unameOf } from './member-identity.js';
-import { blockGuest, recordGuestSeen, unblockGuest } from './owners/guests.js';
+import {
+  blockGuest,
+  newGuest,
+  newGuestBlock,
+  recordGuestSeen,
+  unblockGuest,
+} from './owners/guests.js';
 
 const DAY_MS = 86_400_000;
 /** GetGuestUserHistoryCount covers the months that overlap the last 90 days. */
@@ -73,7 +78,10 @@ export async function recordGuestActivity(
     if (member) {
       throw badRequest(`${username} is an account of network ${networkId}, not a guest.`);
     }
-    const usernameHash = unameOf(network.uname_key, username);
+    const now = ctx.services.now();
+    const billingPeriod = billingPeriodOf(now);
+    const seen = newGuest(network, username, billingPeriod, now);
+    const usernameHash = seen.username_hash;
     const blocked = await trx
       .selectFrom('guest_blocks')
       .select('username_hash')
@@ -81,17 +89,7 @@ export async function recordGuestActivity(
       .where('username_hash', '=', usernameHash)
       .executeTakeFirst();
     if (blocked) throw forbidden(`The guest user ${username} is blocked in network ${networkId}.`);
-    const now = ctx.services.now();
-    const billingPeriod = billingPeriodOf(now);
-    await recordGuestSeen(trx, {
-      network_id: networkId,
-      username_hash: usernameHash,
-      billing_period: billingPeriod,
-      username,
-      username_lc: usernameLc,
-      first_seen: now,
-      last_seen: now,
-    });
+    await recordGuestSeen(trx, seen);
     await ctx.record?.(trx);
     return { networkId, username, usernameHash, billingPeriod };
   });
@@ -153,7 +151,7 @@ export const GetGuestUserHistoryCount: Handler<'GetGuestUserHistoryCount'> = asy
 export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) => {
   const guest = await ctx.db
     .selectFrom('guest_users')
-    .select(['username', 'username_lc'])
+    .select('username')
     .where('network_id', '=', input.networkId)
     .where('username_hash', '=', input.usernameHash)
     .orderBy('last_seen', 'desc')
@@ -172,14 +170,18 @@ export const UpdateGuestUser: Handler<'UpdateGuestUser'> = async (ctx, input) =>
     .executeTakeFirst();
   if (input.block) {
     if (existing) return { message: `Guest user ${guest.username} is already blocked.` };
-    await blockGuest(ctx.db, {
-      network_id: input.networkId,
-      username_hash: input.usernameHash,
-      username: guest.username,
-      username_lc: guest.username_lc,
-      admin: ctx.principal.userName,
-      modified: ctx.services.now(),
-    });
+    await blockGuest(
+      ctx.db,
+      newGuestBlock(
+        {
+          network_id: input.networkId,
+          username_hash: input.usernameHash,
+          username: guest.username,
+        },
+        ctx.principal.userName,
+        ctx.services.now(),
+      ),
+    );
     return { message: `Guest user ${guest.username} blocked.` };
   }
   if (!existing) return { message: `Guest user ${guest.username} was not blocked.` };

@@ -1,55 +1,11 @@
 /**
- * Invitations: invite codes, their validity, and the e-mail that carries them. The e-mail is
- * written to the outbox in the caller's transaction, so it exists exactly when the change
- * that caused it was committed; the delivery worker sends it later.
+ * Invitations: the e-mail that carries an invite code (the codes and their validity are in
+ * invite-codes.ts). The e-mail is written to the outbox in the caller's transaction, so it
+ * exists exactly when the change that caused it was committed; the delivery worker sends it
+ * later.
  */
-import { randomInt } from 'node:crypto';
-import type { Reason } from '../contract/errors.js';
 import type { Ctx } from './context.js';
-import { enqueue, withdrawPending } from './owners/outbox.js';
-
-export const DEFAULT_INVITE_TTL_DAYS = 7;
-export const MAX_INVITE_TTL_DAYS = 365;
-const DAY_MS = 86_400_000;
-
-// No 0/O, 1/I/L: codes are read from e-mails and typed by people.
-const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-const CODE_LENGTH = 12;
-
-export function generateInviteCode(): string {
-  let code = '';
-  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return code;
-}
-
-export const inviteExpiry = (now: number, ttlDays: number) => now + ttlDays * DAY_MS;
-
-export const MAX_INVITE_CODE_LENGTH = 64;
-
-/** A custom invite code and its validity, as an administrator gives them. */
-export function checkInvite(
-  prefix: string,
-  item: { inviteCode?: string; inviteCodeTtl?: number },
-  reasons: Reason[],
-): void {
-  if (item.inviteCode !== undefined) {
-    if (!/^\S{4,}$/.test(item.inviteCode) || item.inviteCode.length > MAX_INVITE_CODE_LENGTH) {
-      reasons.push({
-        field: `${prefix}inviteCode`,
-        reason: `must be 4 to ${MAX_INVITE_CODE_LENGTH} characters without white space`,
-      });
-    }
-  }
-  if (
-    item.inviteCodeTtl !== undefined &&
-    (item.inviteCodeTtl < 1 || item.inviteCodeTtl > MAX_INVITE_TTL_DAYS)
-  ) {
-    reasons.push({
-      field: `${prefix}inviteCodeTtl`,
-      reason: `must be between 1 and ${MAX_INVITE_TTL_DAYS} days`,
-    });
-  }
-}
+import { OUTBOX_STATUS, enqueue, withdrawPending } from './owners/outbox.js';
 
 export interface Invitation {
   networkId: string;
@@ -94,7 +50,7 @@ export async function queueInvitations(
     await withdrawPending(
       ctx.db,
       invitations.map((i) => i.memberId),
-      'superseded',
+      OUTBOX_STATUS.SUPERSEDED,
     );
   const messages = invitations.map((i) => {
     const m = invitationMessage(ctx.services.config.publicUrl, i, reinvite);

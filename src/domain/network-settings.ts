@@ -1,9 +1,10 @@
-/** A network's settings: stored as one JSON document, read with defaults, merged on update. */
+/**
+ * A network's settings: stored as one JSON document (by the networks owner), read with
+ * defaults, merged on update.
+ */
 import type { Static } from '@sinclair/typebox';
 import type { UpdateNetworkSettings as UpdateNetworkSettingsOp } from '../contract/networks.js';
 import type { NetworkRow } from '../store/schema.js';
-import type { Ctx } from './context.js';
-import { patchNetwork } from './owners/networks.js';
 
 type SettingsInput = Static<(typeof UpdateNetworkSettingsOp)['input']>['settings'];
 
@@ -45,10 +46,6 @@ export function settingsList(s: NetworkSettings) {
     value: typeof value === 'object' ? JSON.stringify(value) : String(value),
     type: typeof value === 'object' ? 'object' : typeof value,
   }));
-}
-
-export async function writeSettings(ctx: Ctx, networkId: string, s: NetworkSettings) {
-  await patchNetwork(ctx.db, networkId, { settings: JSON.stringify(s) });
 }
 
 export function mergeSettings(current: NetworkSettings, change: SettingsInput): NetworkSettings {

@@ -1,20 +1,17 @@
 /** Networks: creation (with a default security group and a uname key), settings, deletion. */
-import { randomBytes } from 'node:crypto';
 import type { NetworkRow } from '../store/schema.js';
 import { validationError } from '../contract/errors.js';
-import { digits, listPage, sortKeyset } from './common.js';
-import { allocateId } from './owners/id-registry.js';
+import { listPage, sortKeyset } from './common.js';
 import type { Handler } from './context.js';
-import { deleteNetwork, insertNetwork, patchNetwork } from './owners/networks.js';
-import { syncDataRetentionSetting } from './data-retention.js';
 import {
-  DEFAULT_NETWORK_SETTINGS,
-  mergeSettings,
-  readSettings,
-  settingsList,
-  writeSettings,
-} from './network-settings.js';
-import { createDefaultGroup } from './security-groups.js';
+  createNetwork,
+  deleteNetwork,
+  patchNetwork,
+  writeNetworkSettings,
+} from './owners/networks.js';
+import { DEFAULT_GROUP_NAME, createGroup } from './owners/security-groups.js';
+import { syncDataRetentionSetting } from './data-retention.js';
+import { mergeSettings, readSettings, settingsList } from './network-settings.js';
 
 /** AWS Wickr's free trial of Premium: three months, for up to 30 users. */
 const FREE_TRIAL_DAYS = 90;
@@ -61,22 +58,19 @@ function describe(n: NetworkRow, now: number) {
 export const CreateNetwork: Handler<'CreateNetwork'> = async (ctx, input) => {
   checkKmsArn(input.encryptionKeyArn);
   const now = ctx.services.now();
-  const networkId = await allocateId(ctx.db, 'network', digits(8));
-  await insertNetwork(ctx.db, {
-    network_id: networkId,
-    account_id: ctx.principal.accountId,
-    region: ctx.principal.region,
-    network_name: input.networkName,
-    access_level: input.accessLevel,
-    encryption_key_arn: input.encryptionKeyArn ?? null,
-    standing: 1,
-    free_trial_expiration: input.enablePremiumFreeTrial ? now + FREE_TRIAL_DAYS * 86_400_000 : null,
-    migration_state: 0,
-    uname_key: randomBytes(32).toString('hex'),
-    settings: JSON.stringify(DEFAULT_NETWORK_SETTINGS),
-    created_at: now,
-  });
-  await createDefaultGroup(ctx, networkId);
+  const { network_id: networkId } = await createNetwork(
+    ctx.db,
+    {
+      accountId: ctx.principal.accountId,
+      region: ctx.principal.region,
+      name: input.networkName,
+      accessLevel: input.accessLevel,
+      encryptionKeyArn: input.encryptionKeyArn ?? null,
+      freeTrialExpiration: input.enablePremiumFreeTrial ? now + FREE_TRIAL_DAYS * 86_400_000 : null,
+    },
+    now,
+  );
+  await createGroup(ctx.db, { networkId, name: DEFAULT_GROUP_NAME, isDefault: true }, now);
   return {
     networkId,
     networkName: input.networkName,
@@ -133,6 +127,6 @@ export const UpdateNetworkSettings: Handler<'UpdateNetworkSettings'> = async (ct
   const network = ctx.network;
   await syncDataRetentionSetting(ctx, network, input.settings.dataRetention);
   const next = mergeSettings(readSettings(network), input.settings);
-  await writeSettings(ctx, input.networkId, next);
+  await writeNetworkSettings(ctx.db, input.networkId, next);
   return { settings: settingsList(next) };
 };

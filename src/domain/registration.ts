@@ -14,11 +14,12 @@ import type { Ctx } from './context.js';
 import { insertDevice } from './owners/devices.js';
 import {
   MEMBER_STATUS,
+  activated,
   countFailedAttempt,
   patchMembers,
   type MemberPatch,
 } from './owners/members.js';
-import { withdrawPending } from './owners/outbox.js';
+import { OUTBOX_STATUS, withdrawPending } from './owners/outbox.js';
 
 export interface RegistrationInput {
   username: string;
@@ -88,7 +89,7 @@ function judge(user: MemberRow | undefined, code: string, now: number, lockout: 
   if (user.challenge_failures >= lockout) return 'locked' as const;
   if (!sameCode(user.invite_code, code)) return 'invalid' as const;
   if (user.suspended === 1) return 'suspended' as const;
-  if (user.status !== 1) return 'used' as const;
+  if (user.status !== MEMBER_STATUS.PENDING) return 'used' as const;
   if (user.invite_declined_at !== null) return 'declined' as const;
   if (user.invite_expires_at !== null && Number(user.invite_expires_at) < now) {
     return 'expired' as const;
@@ -178,7 +179,7 @@ export async function register(
     input.inviteCode,
     // The used code stays on the (now active) row: it no longer registers anything, and it
     // lets the invitation page tell its holder "already used" instead of "not valid".
-    (now) => ({ status: 2, last_login: now, last_activity: now, invite_declined_at: null }),
+    (now) => ({ ...activated(now), invite_declined_at: null }),
     async (trx, r) => {
       const appId = await insertDevice(
         trx,
@@ -187,7 +188,7 @@ export async function register(
       );
       // Invitations still queued (e.g. a reinvite) carry a code that no longer works.
       await withdrawPending(trx, [r.userId]);
-      return { userId: String(r.userId), appId, status: 2 };
+      return { userId: String(r.userId), appId, status: MEMBER_STATUS.ACTIVE };
     },
   );
 }
@@ -213,8 +214,8 @@ export async function decline(
       invite_code: user.invite_code_custom === 1 ? user.invite_code : null,
     }),
     async (trx, r) => {
-      await withdrawPending(trx, [r.userId], 'superseded');
-      return { userId: String(r.userId), status: 1, declined: true as const };
+      await withdrawPending(trx, [r.userId], OUTBOX_STATUS.SUPERSEDED);
+      return { userId: String(r.userId), status: MEMBER_STATUS.PENDING, declined: true as const };
     },
   );
 }

@@ -1,150 +1,21 @@
 /** Security groups: the default one made with each network, and the ones admins add. */
 import type { Static } from '@sinclair/typebox';
-import type { SecurityGroup, SecurityGroupSettings } from '../contract/security-groups.js';
-import { badRequest, notFound, validationError } from '../contract/errors.js';
+import type { SecurityGroup } from '../contract/security-groups.js';
+import { badRequest, validationError } from '../contract/errors.js';
 import type { SecurityGroupRow } from '../store/schema.js';
-import { epochSeconds, listPage, opaqueId, sortKeyset } from './common.js';
-import { allocateId } from './owners/id-registry.js';
+import { epochSeconds, listPage, sortKeyset } from './common.js';
 import type { Ctx, Handler } from './context.js';
-import * as groupsTable from './owners/security-groups.js';
+import { MEMBER_STATUS } from './owners/members.js';
+import { createGroup, deleteGroup, patchGroup } from './owners/security-groups.js';
+import { defaultGroupId, requireGroup } from './security-group-lookup.js';
 import {
-  DEFAULT_AUTO_DOWNLOAD_SIZE,
-  settingsReasons,
-  withAutoDownloadSize,
-} from './security-group-rules.js';
+  DEFAULT_SECURITY_GROUP_SETTINGS,
+  nextSettings,
+  storedSettings,
+} from './security-group-settings.js';
 import { USER_COLUMNS, USER_SORTS, renderUsers } from './users.js';
 
-export type Settings = Static<typeof SecurityGroupSettings>;
 type Group = Static<typeof SecurityGroup>;
-
-export const DEFAULT_GROUP_NAME = 'Default';
-
-/** What a new group starts with: the Wickr admin console's defaults (valid under the rules). */
-export const DEFAULT_SECURITY_GROUP_SETTINGS = {
-  alwaysReauthenticate: false,
-  atakPackageValues: [],
-  calling: { canStart11Call: true, canVideoCall: true, forceTcpCall: false },
-  checkForUpdates: true,
-  enableAtak: false,
-  enableCrashReports: true,
-  enableFileDownload: true,
-  enableGuestFederation: false,
-  enableNotificationPreview: true,
-  enableOpenAccessOption: false,
-  enableRestrictedGlobalFederation: false,
-  filesEnabled: true,
-  forceDeviceLockout: 0,
-  forceOpenAccess: false,
-  forceReadReceipts: false,
-  globalFederation: false,
-  isAtoEnabled: false,
-  isLinkPreviewEnabled: true,
-  locationAllowMaps: true,
-  locationEnabled: true,
-  maxAutoDownloadSize: DEFAULT_AUTO_DOWNLOAD_SIZE,
-  maxBor: 0,
-  maxTtl: 31_536_000,
-  messageForwardingEnabled: true,
-  passwordRequirements: { lowercase: 0, minLength: 6, numbers: 0, symbols: 0, uppercase: 0 },
-  presenceEnabled: true,
-  quickResponses: [],
-  showMasterRecoveryKey: true,
-  shredder: { canProcessManually: true, intensity: 0 },
-  ssoMaxIdleMinutes: 0,
-  maxNonSsoSessionMinutes: 0,
-  federationMode: 0,
-  lockoutThreshold: 0,
-  permittedNetworks: [],
-  permittedWickrAwsNetworks: [],
-  permittedWickrEnterpriseNetworks: [],
-} satisfies Required<Settings>;
-
-const NESTED = ['calling', 'passwordRequirements', 'shredder'] as const;
-
-/** Applies a partial settings change: given members replace, nested structures merge. */
-export function mergeGroupSettings(current: Settings, change: Partial<Settings>): Settings {
-  const next: Record<string, unknown> = { ...current };
-  for (const [k, v] of Object.entries(change)) {
-    if (v === undefined) continue;
-    next[k] = (NESTED as readonly string[]).includes(k)
-      ? { ...(current[k as (typeof NESTED)[number]] ?? {}), ...(v as object) }
-      : v;
-  }
-  return next;
-}
-
-/**
- * The settings a group has after `change`, judged whole by the documented rules (an update is
- * judged on the merged result, so it cannot leave an invalid combination behind).
- */
-export function nextSettings(current: Settings, change: Partial<Settings>): Settings {
-  const merged = withAutoDownloadSize(
-    mergeGroupSettings(current, change),
-    change.maxAutoDownloadSize !== undefined,
-  );
-  const reasons = settingsReasons(merged);
-  if (reasons.length) throw validationError(reasons);
-  return merged;
-}
-
-/** Stored settings as reported: defaults for members added since, the download size rule. */
-function storedSettings(json: string): Settings {
-  return withAutoDownloadSize(
-    { ...DEFAULT_SECURITY_GROUP_SETTINGS, ...(JSON.parse(json) as Settings) },
-    false,
-  );
-}
-
-export async function createDefaultGroup(ctx: Ctx, networkId: string): Promise<string> {
-  return insertGroup(ctx, networkId, DEFAULT_GROUP_NAME, DEFAULT_SECURITY_GROUP_SETTINGS, true);
-}
-
-async function insertGroup(
-  ctx: Ctx,
-  networkId: string,
-  name: string,
-  settings: Settings,
-  isDefault: boolean,
-): Promise<string> {
-  const now = ctx.services.now();
-  const groupId = await allocateId(ctx.db, 'security-group', opaqueId(8));
-  await groupsTable.insertGroup(ctx.db, {
-    network_id: networkId,
-    group_id: groupId,
-    name,
-    is_default: isDefault ? 1 : 0,
-    settings: JSON.stringify(settings),
-    active_directory_guid: null,
-    created_at: now,
-    modified: now,
-  });
-  return groupId;
-}
-
-export async function findGroup(ctx: Ctx, networkId: string, groupId: string) {
-  return ctx.db
-    .selectFrom('security_groups')
-    .selectAll()
-    .where('network_id', '=', networkId)
-    .where('group_id', '=', groupId)
-    .executeTakeFirst();
-}
-
-export async function requireGroup(ctx: Ctx, networkId: string, groupId: string) {
-  const g = await findGroup(ctx, networkId, groupId);
-  if (!g) throw notFound(`Security group ${groupId} was not found in network ${networkId}.`);
-  return g;
-}
-
-export async function defaultGroupId(ctx: Ctx, networkId: string): Promise<string> {
-  const g = await ctx.db
-    .selectFrom('security_groups')
-    .select('group_id')
-    .where('network_id', '=', networkId)
-    .where('is_default', '=', 1)
-    .executeTakeFirstOrThrow();
-  return g.group_id;
-}
 
 async function describe(ctx: Ctx, rows: SecurityGroupRow[]): Promise<Group[]> {
   if (rows.length === 0) return [];
@@ -157,7 +28,7 @@ async function describe(ctx: Ctx, rows: SecurityGroupRow[]): Promise<Group[]> {
     .where('mg.network_id', '=', networkId)
     .where('mg.group_id', 'in', ids)
     .where('m.kind', '=', 'user')
-    .where('m.status', '=', 2)
+    .where('m.status', '=', MEMBER_STATUS.ACTIVE)
     .groupBy('mg.group_id')
     .execute();
   const bots = await ctx.db
@@ -191,7 +62,11 @@ function checkName(name: string | undefined): void {
 export const CreateSecurityGroup: Handler<'CreateSecurityGroup'> = async (ctx, input) => {
   checkName(input.name);
   const settings = nextSettings(DEFAULT_SECURITY_GROUP_SETTINGS, input.securityGroupSettings);
-  const id = await insertGroup(ctx, input.networkId, input.name, settings, false);
+  const id = await createGroup(
+    ctx.db,
+    { networkId: input.networkId, name: input.name, settings },
+    ctx.services.now(),
+  );
   const [group] = await describe(ctx, [await requireGroup(ctx, input.networkId, id)]);
   return { securityGroup: group! };
 };
@@ -218,11 +93,13 @@ export const UpdateSecurityGroup: Handler<'UpdateSecurityGroup'> = async (ctx, i
   const row = await requireGroup(ctx, input.networkId, input.groupId);
   checkName(input.name);
   const settings = nextSettings(storedSettings(row.settings), input.securityGroupSettings ?? {});
-  await groupsTable.patchGroup(ctx.db, input.networkId, input.groupId, {
-    ...(input.name !== undefined ? { name: input.name } : {}),
-    settings: JSON.stringify(settings),
-    modified: ctx.services.now(),
-  });
+  await patchGroup(
+    ctx.db,
+    input.networkId,
+    input.groupId,
+    { ...(input.name !== undefined ? { name: input.name } : {}), settings },
+    ctx.services.now(),
+  );
   const [group] = await describe(ctx, [await requireGroup(ctx, input.networkId, input.groupId)]);
   return { securityGroup: group! };
 };
@@ -236,29 +113,13 @@ export const DeleteSecurityGroup: Handler<'DeleteSecurityGroup'> = async (ctx, i
   }
   const fallback = await defaultGroupId(ctx, input.networkId);
   // Members left without any group move to the default group; bots move there too.
-  await groupsTable.deleteGroup(ctx.db, input.networkId, input.groupId, fallback);
+  await deleteGroup(ctx.db, input.networkId, input.groupId, fallback);
   return {
     message: `Security group ${input.groupId} deleted.`,
     networkId: input.networkId,
     groupId: input.groupId,
   };
 };
-
-/** Missing security groups among `ids`, for per-item failures. */
-export async function existingGroups(
-  ctx: Ctx,
-  networkId: string,
-  ids: string[],
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await ctx.db
-    .selectFrom('security_groups')
-    .select('group_id')
-    .where('network_id', '=', networkId)
-    .where('group_id', 'in', ids)
-    .execute();
-  return new Set(rows.map((r) => r.group_id));
-}
 
 export const ListSecurityGroupUsers: Handler<'ListSecurityGroupUsers'> = async (ctx, input) => {
   await requireGroup(ctx, input.networkId, input.groupId);

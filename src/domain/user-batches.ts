@@ -3,24 +3,18 @@ import { validationError, type Reason } from '../contract/errors.js';
 import type { MemberRow, NetworkRow } from '../store/schema.js';
 import { batchMessage, flag, repeatReason, repeatsOf } from './common.js';
 import type { Ctx, Handler } from './context.js';
-import {
-  DEFAULT_INVITE_TTL_DAYS,
-  checkInvite,
-  generateInviteCode,
-  inviteExpiry,
-  queueInvitations,
-  type Invitation,
-} from './invitations.js';
+import { checkInvite, generateInviteCode, inviteExpiry } from './invite-codes.js';
+import { queueInvitations, type Invitation } from './invitations.js';
 import { checkUsername, takenUsernames } from './member-identity.js';
 import {
   MEMBER_STATUS,
   deleteMembers,
   insertMembers,
-  newMember,
+  newUser,
   patchMembers,
 } from './owners/members.js';
 import { deletePending, withdrawPending } from './owners/outbox.js';
-import { existingGroups } from './security-groups.js';
+import { existingGroups } from './security-group-lookup.js';
 import { findUsers, renderUser } from './users.js';
 
 type Failure = { userId: string; field: string; reason: string };
@@ -172,21 +166,16 @@ export async function insertUsers(
 ): Promise<MemberRow[]> {
   return insertMembers(
     ctx.db,
-    items.map((u) => {
-      const ttl = u.inviteCodeTtl ?? DEFAULT_INVITE_TTL_DAYS;
-      return {
-        row: newMember(network, 'user', u.username, now, {
-          first_name: u.firstName ?? null,
-          last_name: u.lastName ?? null,
-          invite_code: u.inviteCode ?? generateInviteCode(),
-          invite_code_custom: flag(u.inviteCode !== undefined),
-          invite_expires_at: inviteExpiry(now, ttl),
-          invite_ttl_days: ttl,
-          code_validation: flag(u.codeValidation),
-        }),
-        groups: u.securityGroupIds,
-      };
-    }),
+    items.map((u) => ({
+      row: newUser(network, u.username, now, {
+        firstName: u.firstName ?? null,
+        lastName: u.lastName ?? null,
+        inviteCode: u.inviteCode,
+        inviteTtlDays: u.inviteCodeTtl,
+        codeValidation: u.codeValidation,
+      }),
+      groups: u.securityGroupIds,
+    })),
   );
 }
 

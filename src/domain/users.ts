@@ -5,7 +5,7 @@ import { notFound, validationError, type Reason } from '../contract/errors.js';
 import type { MemberRow } from '../store/schema.js';
 import { containsFolded, distinct, epochSeconds, flag, listPage, sortKeyset } from './common.js';
 import type { Ctx, Handler } from './context.js';
-import { checkInvite, inviteExpiry } from './invitations.js';
+import { checkInvite, inviteExpiry } from './invite-codes.js';
 import { checkUsername, takenUsernames } from './member-identity.js';
 import {
   MEMBER_STATUS,
@@ -14,7 +14,7 @@ import {
   setUserGroups,
   type MemberPatch,
 } from './owners/members.js';
-import { existingGroups } from './security-groups.js';
+import { existingGroups } from './security-group-lookup.js';
 import { FREE_TRIAL_MAX_USERS, inPremiumTrial } from './networks.js';
 
 type UserOut = Static<typeof User>;

@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ANNOTATIONS, type OperationSpec } from '../contract/dsl.js';
 import { validationError, type Reason } from '../contract/errors.js';
+import { fieldPath } from '../contract/field-path.js';
 
 /** The input validator's Ajv: one per pipeline, which compiles each operation's input once. */
 export function inputAjv(): Ajv {
@@ -118,16 +119,6 @@ export function toReasons(errors: ErrorObject[]): Reason[] {
 
 function join(base: string, member: string): string {
   return base ? `${base}.${member}` : member;
-}
-
-/** `/users/3/username` → `users[3].username` */
-export function fieldPath(pointer: string): string {
-  let out = '';
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
-  }
-  return out;
 }
 
 const TYPE_NAMES: Record<string, string> = {

@@ -10,11 +10,12 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import type { Database } from './schema.js';
+import type { Engine } from './engine.js';
 import { migrateToLatest } from './migrations/index.js';
 import { sqliteChangeProbe, type ChangeProbe } from './change-probe.js';
 import { GroupCommitDialect } from './group-commit.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine } from './engine.js';
 
 /** The engine behind a handle (a transaction's too), for the few statements that differ. */
 export const engineOf = (db: Kysely<Database>): Engine =>

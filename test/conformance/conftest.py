@@ -1,7 +1,9 @@
 """Fixtures of the conformance suite.
 
-The whole suite runs once per storage engine (`server` is parametrized over "sqlite" and
-"postgres"). WICKR_TEST_ENGINES=sqlite (or a comma-separated list) restricts the engines
+The suite runs once per storage engine (`server` is parametrized over "sqlite" and
+"postgres"), except tests marked `engine_independent` (validation, authentication, hostile
+input: their subject is decided before the store is asked), which run once, on the first
+engine of the run. WICKR_TEST_ENGINES=sqlite (or a comma-separated list) restricts the engines
 explicitly; otherwise PostgreSQL needs WICKR_TEST_POSTGRES_URL, a postgres:// URL of a server
 where this suite may create (and drop) a database. Without it the postgres run FAILS: no
 silent skips.
@@ -99,7 +101,19 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc):
+    """An engine-independent test gets the first engine only: a `parametrize` mark on `server`
+    takes precedence over the fixture's own parameters (and, added first, is seen by both)."""
+    if "server" in metafunc.fixturenames and metafunc.definition.get_closest_marker("engine_independent"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("server", _engines()[:1], indirect=True))
+
+
 def pytest_configure(config):
-    config.addinivalue_line("markers", "engine_independent: runs once, on its own server")
+    config.addinivalue_line(
+        "markers",
+        "engine_independent: its subject does not depend on the storage engine; runs once, on the "
+        "first engine of the run",
+    )
     config.addinivalue_line("markers", "rule(id): tests the row `id` of docs/api.md's documented rules")
 

@@ -11,6 +11,10 @@ from botocore.credentials import Credentials
 
 from _support import Creds, assert_client_error, assert_raw_error, http_request, unique_name
 
+# Signatures and key policies are decided before any handler runs: the engine makes no
+# difference to what these tests see.
+pytestmark = pytest.mark.engine_independent
+
 
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)

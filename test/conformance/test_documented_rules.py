@@ -14,6 +14,9 @@ from _support import assert_client_error, assert_reasons, unique_name
 from _users_support import create_user, default_group, new_email, seed_devices
 
 rule = pytest.mark.rule
+# Rules judged by the server's code on the request and the settings document, before and
+# apart from the store: they run once, on the first engine (conftest.py).
+engine_independent = pytest.mark.engine_independent
 
 SG = "securityGroupSettings"
 
@@ -52,6 +55,7 @@ def _refused_raw(server, network, group, settings, *fields):
 
 
 @rule("sg-defaults-valid")
+@engine_independent
 def test_new_and_default_groups_keep_every_rule(root, network):
     """What a network's default group and a new group report is itself valid: writing it back
     unchanged is accepted (the update is judged on the merged result)."""
@@ -65,6 +69,7 @@ def test_new_and_default_groups_keep_every_rule(root, network):
 
 
 @rule("sg-auto-download-size")
+@engine_independent
 def test_auto_download_size_has_two_valid_values(root, network):
     g = _group(root, network)
     for bad in (0, 1, 1024, 512001, 10_000_000):
@@ -74,6 +79,7 @@ def test_auto_download_size_has_two_valid_values(root, network):
 
 
 @rule("sg-auto-download-needs-file-download")
+@engine_independent
 def test_auto_download_size_only_with_file_download(root, network):
     g = _group(root, network)
     _refused(
@@ -90,6 +96,7 @@ def test_auto_download_size_only_with_file_download(root, network):
 
 
 @rule("sg-shredder-intensity")
+@engine_independent
 def test_shredder_intensity_values(root, network):
     g = _group(root, network)
     for bad in (50, 1, 99, 101, -20):
@@ -99,6 +106,7 @@ def test_shredder_intensity_values(root, network):
 
 
 @rule("sg-non-sso-session")
+@engine_independent
 def test_non_sso_session_minutes(server, root, network):
     g = _group(root, network)
     for bad in (1, 30, 59):
@@ -110,6 +118,7 @@ def test_non_sso_session_minutes(server, root, network):
 
 
 @rule("sg-video-needs-calls")
+@engine_independent
 def test_video_calls_need_one_to_one_calls(root, network):
     g = _group(root, network)
     _refused(root, network, g, {"calling": {"canStart11Call": False, "canVideoCall": True}}, "calling.canVideoCall")
@@ -121,6 +130,7 @@ def test_video_calls_need_one_to_one_calls(root, network):
 
 
 @rule("sg-device-lockout-below-threshold")
+@engine_independent
 def test_device_lockout_below_lockout_threshold(root, network):
     g = _group(root, network)
     _update(root, network, g, {"lockoutThreshold": 5})
@@ -135,6 +145,7 @@ def test_device_lockout_below_lockout_threshold(root, network):
 
 
 @rule("sg-force-open-access")
+@engine_independent
 def test_force_open_access_needs_the_option(root, network):
     g = _group(root, network)
     _refused(root, network, g, {"forceOpenAccess": True}, "forceOpenAccess")
@@ -144,6 +155,7 @@ def test_force_open_access_needs_the_option(root, network):
 
 
 @rule("sg-maps-need-location")
+@engine_independent
 def test_maps_need_location(root, network):
     g = _group(root, network)
     _refused(root, network, g, {"locationEnabled": False}, "locationAllowMaps")
@@ -153,6 +165,7 @@ def test_maps_need_location(root, network):
 
 
 @rule("sg-restricted-global-federation")
+@engine_independent
 def test_restricted_global_federation_needs_global_federation(root, network):
     with pytest.raises(root.exceptions.ValidationError) as ei:
         root.create_security_group(
@@ -169,6 +182,7 @@ def test_restricted_global_federation_needs_global_federation(root, network):
 
 
 @rule("sg-guest-federation")
+@engine_independent
 def test_guest_federation_needs_global_federation_mode(root, network):
     for mode in (0, 1):
         with pytest.raises(root.exceptions.ValidationError) as ei:
@@ -186,6 +200,7 @@ def test_guest_federation_needs_global_federation_mode(root, network):
 
 
 @rule("sg-federation-mode")
+@engine_independent
 def test_federation_mode_values(root, network):
     g = _group(root, network)
     for bad in (3, -1):
@@ -194,6 +209,7 @@ def test_federation_mode_values(root, network):
         assert _update(root, network, g, {"federationMode": good})["federationMode"] == good
 
 
+@engine_independent
 def test_one_reason_per_broken_rule(root, network):
     g = _group(root, network)
     _refused(
@@ -302,6 +318,7 @@ def test_blocked_guest_admin_is_the_key_owner(server, root, network):
 
 
 @rule("network-name-length")
+@engine_independent
 def test_network_name_is_1_to_20_characters(root, network):
     for bad in ("", "x" * 21):
         with pytest.raises(root.exceptions.ValidationError) as ei:
@@ -314,6 +331,7 @@ def test_network_name_is_1_to_20_characters(root, network):
 
 
 @rule("batch-size")
+@engine_independent
 def test_batches_hold_at_most_50_items(loose, network):
     with pytest.raises(loose.exceptions.ValidationError) as ei:
         loose.batch_delete_user(networkId=network, userIds=[str(i) for i in range(1, 52)])
@@ -343,6 +361,7 @@ def test_lists_sort_descending_by_default(root):
 
 
 @rule("sort-fields")
+@engine_independent
 def test_sort_fields_are_the_documented_ones(root, network):
     with pytest.raises(root.exceptions.ValidationError) as ei:
         root.list_security_groups(networkId=network, sortFields="modified")
@@ -366,6 +385,7 @@ def test_each_network_has_one_default_group(root, network):
 
 
 @rule("bot-username")
+@engine_independent
 def test_bot_usernames_end_in_bot(root, network):
     g = default_group(root, network)
     with pytest.raises(root.exceptions.ValidationError) as ei:

@@ -13,6 +13,9 @@ import pytest
 from _support import assert_client_error, assert_reasons
 from _users_support import create_user, default_group
 
+# Hostile input is refused by the router, the HTTP parser or validation, before any query.
+pytestmark = pytest.mark.engine_independent
+
 NUL_REASON = "must not contain the NUL character (U+0000)"
 
 

@@ -8,6 +8,10 @@ import pytest
 
 from _support import assert_client_error, assert_raw_error, assert_reasons, unique_name
 
+# Binding and validation are decided before any handler or query: the engine makes no
+# difference to what these tests see.
+pytestmark = pytest.mark.engine_independent
+
 
 def _validation(client, call, *fields):
     with pytest.raises(client.exceptions.ValidationError) as ei:

@@ -1,5 +1,7 @@
-// A bare network row, for tests of the store that need a network and nothing of the API.
+// A bare network row (the networks owner's defaults), for tests of the store that need a
+// network and nothing of the API.
 import type { Kysely } from 'kysely';
+import { newNetwork } from '../../src/domain/owners/networks.js';
 import type { Database } from '../../src/store/schema.js';
 
 export function insertNetworkRow(
@@ -7,21 +9,16 @@ export function insertNetworkRow(
   networkId: string,
   accountId = '000000000000',
 ): Promise<unknown> {
-  return db
-    .insertInto('networks')
-    .values({
-      network_id: networkId,
-      account_id: accountId,
+  const row = newNetwork(
+    {
+      networkId,
+      accountId,
       region: 'us-east-1',
-      network_name: 'n',
-      access_level: 'STANDARD',
-      encryption_key_arn: null,
-      standing: 1,
-      free_trial_expiration: null,
-      migration_state: 0,
-      uname_key: '00',
-      settings: '{}',
-      created_at: 0,
-    })
-    .execute();
+      name: 'n',
+      accessLevel: 'STANDARD',
+      unameKey: '00',
+    },
+    0,
+  );
+  return db.insertInto('networks').values(row).execute();
 }

@@ -1,10 +1,11 @@
 /** `wickr-admin outbox list`: invitation e-mails and their delivery state. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { listOutbox } from '../../delivery/outbox.js';
+import { OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
 import { databaseOptions, withStore, type DatabaseOptions } from '../database.js';
 import { out } from '../io.js';
 
-const STATUSES = ['pending', 'sent', 'failed', 'superseded'];
+const STATUSES: readonly string[] = OUTBOX_STATUSES;
 
 /** A whole number from 1 to `max`, for count flags. */
 export const positiveInt =

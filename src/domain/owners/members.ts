@@ -7,6 +7,7 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, MemberRow, MembersTable, NewMember } from '../../store/schema.js';
 import { insertRows } from '../../store/insert-rows.js';
+import { DEFAULT_INVITE_TTL_DAYS, generateInviteCode, inviteExpiry } from '../invite-codes.js';
 import { lowerOrNull, unameOf } from '../member-identity.js';
 
 /** members.status */
@@ -64,6 +65,90 @@ export function newMember(
 }
 
 /**
+ * What a member becomes when it first signs in (a user's registration, a bot's first
+ * sign-in): active, signed in now, its failed attempts forgotten.
+ */
+export function activated(now: number) {
+  return {
+    status: MEMBER_STATUS.ACTIVE,
+    challenge_failures: 0,
+    last_login: now,
+    last_activity: now,
+    modified: now,
+  } satisfies MemberPatch;
+}
+
+export interface UserStart {
+  firstName?: string | null;
+  lastName?: string | null;
+  /**
+   * A pending user's invitation: a custom code (generated otherwise) and how many days it is
+   * valid (DEFAULT_INVITE_TTL_DAYS otherwise).
+   */
+  inviteCode?: string;
+  inviteTtlDays?: number;
+  codeValidation?: boolean;
+  /** Registered already (a fixture's): no invitation, signed in at `now`. */
+  active?: boolean;
+  suspended?: boolean;
+  isAdmin?: boolean;
+}
+
+/**
+ * A new user's row: pending with an invitation (a code and its expiry), or, for a fixture,
+ * already active.
+ */
+export function newUser(
+  network: NetworkKeys,
+  username: string,
+  now: number,
+  u: UserStart = {},
+): NewMember {
+  const ttl = u.inviteTtlDays ?? DEFAULT_INVITE_TTL_DAYS;
+  return newMember(network, 'user', username, now, {
+    first_name: u.firstName ?? null,
+    last_name: u.lastName ?? null,
+    suspended: u.suspended ? 1 : 0,
+    is_admin: u.isAdmin ? 1 : 0,
+    code_validation: u.codeValidation ? 1 : 0,
+    invite_ttl_days: ttl,
+    ...(u.active
+      ? activated(now)
+      : {
+          invite_code: u.inviteCode ?? generateInviteCode(),
+          invite_code_custom: u.inviteCode !== undefined ? 1 : 0,
+          invite_expires_at: inviteExpiry(now, ttl),
+        }),
+  });
+}
+
+export interface BotStart {
+  displayName?: string | null;
+  groupId: string;
+  /** Already hashed; null for a bot without a challenge yet (the data-retention bot). */
+  challengeHash: string | null;
+  /** Signed in already (a fixture's). */
+  active?: boolean;
+  suspended?: boolean;
+}
+
+/** A new bot's row: pending until its first sign-in, in its one security group. */
+export function newBot(
+  network: NetworkKeys,
+  username: string,
+  now: number,
+  b: BotStart,
+): NewMember {
+  return newMember(network, 'bot', username, now, {
+    display_name: b.displayName ?? null,
+    challenge_hash: b.challengeHash,
+    group_id: b.groupId,
+    suspended: b.suspended ? 1 : 0,
+    ...(b.active ? activated(now) : {}),
+  });
+}
+
+/**
  * A member's security groups, sorted, from `group_ids` (kept exact by the member_groups
  * triggers of migration 007): no query of member_groups per member.
  */
@@ -105,6 +190,11 @@ export async function insertMembers(db: Db, members: MemberToInsert[]): Promise<
     await insertRows(db, 'member_groups', memberships.slice(i, i + 300));
   }
   return ordered.map((r) => ({ ...r, member_id: Number(r.member_id) }));
+}
+
+/** Inserts one member (as insertMembers does); returns the stored row. */
+export async function insertMember(db: Db, member: MemberToInsert): Promise<MemberRow> {
+  return (await insertMembers(db, [member]))[0]!;
 }
 
 /** The columns a patch may set directly; the derived ones follow from them. */

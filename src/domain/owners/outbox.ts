@@ -7,10 +7,26 @@
  * retried, withdrawn or failed.
  */
 import { sql, type Insertable, type Kysely } from 'kysely';
-import type { Database, OutboxRow, OutboxTable } from '../../store/schema.js';
+import type { Database, OutboxRow, OutboxStatus, OutboxTable } from '../../store/schema.js';
 import { insertRows } from '../../store/insert-rows.js';
+import { MEMBER_STATUS } from './members.js';
 
 type Db = Kysely<Database>;
+
+/**
+ * outbox.status. `superseded`: a later invitation replaced it; `withdrawn`: its recipient can
+ * no longer use it.
+ */
+export const OUTBOX_STATUS = {
+  PENDING: 'pending',
+  SENT: 'sent',
+  FAILED: 'failed',
+  SUPERSEDED: 'superseded',
+  WITHDRAWN: 'withdrawn',
+} as const satisfies Record<string, OutboxStatus>;
+
+/** Every status a message can have, for filters. */
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = Object.values(OUTBOX_STATUS);
 
 export type OutboxMessage = Omit<
   Insertable<OutboxTable>,
@@ -29,7 +45,7 @@ export async function enqueue(
 ): Promise<number[]> {
   const rows = messages.map((m) => ({
     ...m,
-    status: 'pending' as const,
+    status: OUTBOX_STATUS.PENDING,
     attempts: 0,
     next_attempt_at: now,
     created_at: now,
@@ -53,13 +69,14 @@ export async function enqueue(
 export async function withdrawPending(
   db: Db,
   memberIds: readonly number[],
-  status: 'superseded' | 'withdrawn' = 'withdrawn',
+  status:
+    typeof OUTBOX_STATUS.SUPERSEDED | typeof OUTBOX_STATUS.WITHDRAWN = OUTBOX_STATUS.WITHDRAWN,
 ): Promise<void> {
   if (memberIds.length === 0) return;
   await db
     .updateTable('outbox')
     .set({ status })
-    .where('status', '=', 'pending')
+    .where('status', '=', OUTBOX_STATUS.PENDING)
     .where('member_id', 'in', memberIds)
     .execute();
 }
@@ -70,7 +87,7 @@ export async function deletePending(db: Db, memberIds: readonly number[]): Promi
   await db
     .deleteFrom('outbox')
     .where('member_id', 'in', memberIds)
-    .where('status', '=', 'pending')
+    .where('status', '=', OUTBOX_STATUS.PENDING)
     .execute();
 }
 
@@ -116,10 +133,27 @@ function dueQuery(db: Db, now: number, limit: number) {
       'm.invite_code as m_code',
       'm.invite_declined_at as m_declined',
     ])
-    .where('o.status', '=', 'pending')
+    .where('o.status', '=', OUTBOX_STATUS.PENDING)
     .where('o.next_attempt_at', '<=', now)
     .orderBy('o.id')
     .limit(limit);
+}
+
+/**
+ * Why a due message may no longer be sent, or undefined when it may: it goes out only while
+ * its recipient can still use it (still pending, unsuspended, not declined, and the code it
+ * carries is the member's current one).
+ */
+export function undeliverable(m: DueMessage): string | undefined {
+  if (m.member_id === null) return undefined;
+  if (m.m_status === null) return 'the user was deleted';
+  if (Number(m.m_status) !== MEMBER_STATUS.PENDING) return 'the user has registered';
+  if (Number(m.m_suspended) === 1) return 'the user is suspended';
+  if (m.m_declined !== null) return 'the user declined the invitation';
+  if (m.invite_code !== null && m.m_code !== m.invite_code) {
+    return 'the invite code was replaced';
+  }
+  return undefined;
 }
 
 /**
@@ -163,26 +197,34 @@ export async function recordSent(db: Db, ids: readonly number[], now: number): P
   await db
     .updateTable('outbox')
     .set((eb) => ({
-      status: 'sent',
+      status: OUTBOX_STATUS.SENT,
       attempts: eb('attempts', '+', 1),
       sent_at: now,
       last_error: null,
     }))
     .where('id', 'in', ids)
-    .where('status', '=', 'pending')
+    .where('status', '=', OUTBOX_STATUS.PENDING)
     .execute();
 }
 
 /** The outcome of one message that was not sent, recorded if it is still pending. */
 export type Unsent =
-  | { status: 'pending'; attempts: number; nextAttemptAt: number; error: string }
-  | { status: 'withdrawn'; reason: string }
-  | { status: 'failed'; attempts: number; reason: string };
+  | {
+      status: typeof OUTBOX_STATUS.PENDING;
+      attempts: number;
+      nextAttemptAt: number;
+      error: string;
+    }
+  | { status: typeof OUTBOX_STATUS.WITHDRAWN; reason: string }
+  | { status: typeof OUTBOX_STATUS.FAILED; attempts: number; reason: string };
 
 export async function recordUnsent(db: Db, id: number, outcome: Unsent): Promise<void> {
-  const row = db.updateTable('outbox').where('id', '=', id).where('status', '=', 'pending');
+  const row = db
+    .updateTable('outbox')
+    .where('id', '=', id)
+    .where('status', '=', OUTBOX_STATUS.PENDING);
   switch (outcome.status) {
-    case 'pending':
+    case OUTBOX_STATUS.PENDING:
       await row
         .set({
           attempts: outcome.attempts,
@@ -191,12 +233,12 @@ export async function recordUnsent(db: Db, id: number, outcome: Unsent): Promise
         })
         .execute();
       return;
-    case 'withdrawn':
-      await row.set({ status: 'withdrawn', last_error: outcome.reason }).execute();
+    case OUTBOX_STATUS.WITHDRAWN:
+      await row.set({ status: outcome.status, last_error: outcome.reason }).execute();
       return;
-    case 'failed':
+    case OUTBOX_STATUS.FAILED:
       await row
-        .set({ status: 'failed', attempts: outcome.attempts, last_error: outcome.reason })
+        .set({ status: outcome.status, attempts: outcome.attempts, last_error: outcome.reason })
         .execute();
       return;
   }

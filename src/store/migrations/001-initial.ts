@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 export const initial: MigrationFactory = (engine) => {
   const big = engine === 'postgres' ? 'bigint' : 'integer';

@@ -3,7 +3,7 @@
  * OpenTDF configuration, all per network and removed with it.
  */
 import type { Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 export const guestsSso: MigrationFactory = (engine) => {
   const big = engine === 'postgres' ? 'bigint' : 'integer';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 /**
  * Outbox rows by member: a reinvite supersedes the member's unsent invitations and a deleted

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 /**
  * The outbox belongs to its network: a foreign key with ON DELETE CASCADE, so a DeleteNetwork

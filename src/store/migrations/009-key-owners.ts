@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 /**
  * Access keys get an owner name, as IAM users' keys have: ListBlockedGuestUsers reports "the

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 /**
  * Sessions of the web console, in the database so that any replica behind a load balancer

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationFactory } from './index.js';
+import type { MigrationFactory } from './migration.js';
 
 /**
  * `outbox_network (network_id)` (migration 008) is a prefix of `outbox_network_id (network_id,

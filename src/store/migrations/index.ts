@@ -1,6 +1,7 @@
 /** Migrations as code, applied in order at start (and by every CLI command). */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { Engine } from '../database.js';
+import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
+import type { Engine } from '../engine.js';
+import type { MigrationFactory } from './migration.js';
 import { initial } from './001-initial.js';
 import { dataRetention } from './002-data-retention.js';
 import { guestsSso } from './003-guests-sso.js';
@@ -13,8 +14,6 @@ import { keyOwners } from './009-key-owners.js';
 import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
 import { outboxNetworkIndex } from './012-outbox-network-index.js';
-
-export type MigrationFactory = (engine: Engine) => Migration;
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,

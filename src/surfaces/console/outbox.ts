@@ -7,8 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../../domain/context.js';
 import { notFound, validationError } from '../../contract/errors.js';
 import type { Database, OutboxRow } from '../../store/schema.js';
-
-const STATUSES = ['pending', 'sent', 'failed', 'superseded'] as const;
+import { OUTBOX_STATUS, OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
 
 export interface OutboxQuery {
   status?: string;
@@ -23,8 +22,11 @@ export async function networkOutbox(
   query: OutboxQuery,
 ) {
   const reasons = [];
-  if (query.status !== undefined && !(STATUSES as readonly string[]).includes(query.status)) {
-    reasons.push({ field: 'status', reason: `must be one of ${STATUSES.join(', ')}` });
+  if (
+    query.status !== undefined &&
+    !(OUTBOX_STATUSES as readonly string[]).includes(query.status)
+  ) {
+    reasons.push({ field: 'status', reason: `must be one of ${OUTBOX_STATUSES.join(', ')}` });
   }
   if (query.nextToken !== undefined && !/^\d{1,15}$/.test(query.nextToken)) {
     reasons.push({ field: 'nextToken', reason: 'is not a token this endpoint returned' });
@@ -78,7 +80,7 @@ export async function networkOutbox(
       attempts: r.attempts,
       createdAt: iso(r.created_at),
       sentAt: iso(r.sent_at),
-      nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
+      nextAttemptAt: r.status === OUTBOX_STATUS.PENDING ? iso(r.next_attempt_at) : null,
       lastError: r.last_error,
     })),
     ...(rows.length > max ? { nextToken: String(page[page.length - 1]!.id) } : {}),

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
+import { OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
 import type { OperationObserver } from '../../protocol/http.js';
 
 export interface MetricSources {
@@ -76,7 +77,7 @@ export class ServerMetrics {
           .groupBy('status')
           .execute();
         this.reset();
-        for (const s of ['pending', 'sent', 'failed', 'superseded']) this.set({ state: s }, 0);
+        for (const s of OUTBOX_STATUSES) this.set({ state: s }, 0);
         for (const r of rows) this.set({ state: r.status }, Number(r.n));
       },
     });
