@@ -17,7 +17,7 @@ import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
 import { inviteeSurface } from './surfaces/invitee/plugin.js';
-import { recordAudit } from './audit/record.js';
+import { onAuditRecorded, recordAudit } from './audit/record.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
 import { parseFixture } from './fixtures/format.js';
@@ -86,9 +86,11 @@ export async function startServer(
     const boot = await bootstrapRootKey(store, config);
     const metrics = new ServerMetrics({
       db: store.db,
+      now,
       unameCache: () => services.unameCache,
       pool: () => store.poolStats(),
     });
+    onAuditRecorded(store.db, (e) => metrics.auditRecords.labels(e.source, e.outcome).inc());
     const pager = new Pager(await serverSecret(store.db, 'pagination'));
     const services: Services = {
       now,

@@ -4,7 +4,7 @@ import { listOutbox } from '../../delivery/outbox.js';
 import { databaseOptions, withStore, type DatabaseOptions } from '../database.js';
 import { out } from '../io.js';
 
-const STATUSES = ['pending', 'sent', 'failed', 'superseded'];
+const STATUSES = ['pending', 'sent', 'failed', 'superseded', 'withdrawn'];
 
 /** A whole number from 1 to `max`, for count flags. */
 export const positiveInt =
