@@ -91,13 +91,20 @@ export class ServerMetrics {
       labelNames: ['source', 'outcome'],
       registers,
     });
+    let figures: () => Promise<OutboxFigures | undefined> = () => Promise.resolve(undefined);
     const readFailures = new Counter({
       name: 'wickr_metrics_database_read_failures_total',
       help: `Scrapes whose database figures (the outbox gauges) could not be read within ${DB_READ_DEADLINE_MS / 1000} s or failed`,
       labelNames: ['reason'],
       registers,
+      // Written once this scrape's read has ended, so a failure shows in the scrape it hit.
+      async collect() {
+        await figures();
+      },
     });
-    const figures = outboxFigures(sources, (reason) => readFailures.labels(reason).inc());
+    // Both series exist from the start: an increase() needs a sample before the first failure.
+    for (const reason of ['timeout', 'error']) readFailures.labels(reason).inc(0);
+    figures = outboxFigures(sources, (reason) => readFailures.labels(reason).inc());
     new Gauge({
       name: 'wickr_outbox_messages',
       help: 'Outbox messages by state',
