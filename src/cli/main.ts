@@ -1,6 +1,7 @@
 /** The wickr-admin command: builds the program from one module per command group and runs it. */
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerFixtureCommands } from './commands/fixtures.js';
 import { registerKeys } from './commands/keys.js';
 import { registerOutbox } from './commands/outbox.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerFixtureCommands(program);
   registerUserCommands(program);
   registerAuditCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 
