@@ -4,6 +4,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerFixtureCommands } from './commands/fixtures.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerOutbox } from './commands/outbox.js';
 import { registerServe } from './commands/serve.js';
 import { endQuietlyOnClosedPipe, UsageError } from './io.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerAuditCommands(program);
   registerBackupCommands(program);
+  registerMigrate(program);
   return program;
 }
 
