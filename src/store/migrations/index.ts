@@ -5,7 +5,8 @@
  * The rule every migration follows: EXPAND, THEN CONTRACT (docs/upgrading.md). During a
  * rolling upgrade the previous release's servers keep serving the database the new release
  * has migrated, so a migration may only add: tables, columns that are nullable or have a
- * default (or are kept by a trigger), indexes, triggers, rows. It never drops, renames or
+ * default (or are kept by a trigger), indexes (`ifNotExists()`, so that one can be built
+ * beforehand with CREATE INDEX CONCURRENTLY), triggers, rows. It never drops, renames or
  * retypes what the previous release reads or writes, never adds a constraint the previous
  * release's writes could break, and the new code serves rows the previous release writes
  * (which never fill the new columns). What the new release no longer needs is removed by a
