@@ -186,6 +186,17 @@ describe('SQLite: wickr-admin backup and restore', () => {
     const foreign = await run(['restore', '--database', url, '--from', other]);
     expect(foreign.stderr).toMatch(/is a SQLite database, but not a wickr-admin-server one/);
 
+    // A backup of a newer version that contracted the schema: this version cannot serve it.
+    const newer = join(dir, 'newer.db');
+    expect((await run(['backup', '--database', url, '--to', newer])).code).toBe(0);
+    execFileSync(process.execPath, [
+      '-e',
+      `new (require('better-sqlite3'))(${JSON.stringify(newer)}).exec("INSERT INTO kysely_migration VALUES ('950-contract-drop-cell', '2030-01-01')")`,
+    ]);
+    const contracted = await run(['restore', '--database', url, '--from', newer]);
+    expect(contracted.code).toBe(1);
+    expect(contracted.stderr).toMatch(/made by a newer version .*950-contract-drop-cell/);
+
     const first = await run(['backup', '--database', url, '--to', join(dir, 'b.db')]);
     expect(first.code, first.stderr).toBe(0);
     // One self-contained file: no write-ahead log beside it, no partial copy left.

@@ -17,6 +17,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { isContract, knownMigrations } from '../store/migrations/index.js';
 import { sqliteHolder } from './database-holder.js';
 
 /** What a backup or a restore holds, for the line the command prints. */
@@ -67,6 +68,13 @@ export async function restoreSqlite(from: string, destination: string): Promise<
   const source = resolve(from);
   if (!existsSync(source)) throw new Error(`no such file: ${from}`);
   const summary = summarize(source);
+  const contracts = summary.migrations.filter(
+    (m) => isContract(m) && !knownMigrations().includes(m),
+  );
+  if (contracts.length > 0)
+    throw new Error(
+      `${from} was made by a newer version that removed what this version uses (migration ${contracts.join(', ')}): restore it with that version`,
+    );
   const target = resolve(destination);
   const holder = sqliteHolder(target);
   if (holder) throw new Error(`refusing to restore over ${destination}: ${holder}; stop it first`);
