@@ -26,13 +26,19 @@ const HEADER_BYTES = 96;
  * the database open (a second store opened and closed beside a server, as the bulk seed does)
  * dropped the server's lock on the WAL index; the next process to open the database took
  * itself for the only one, reset the index under the server's memory map, and the server died
- * of SIGBUS. A file replaced at the same path (a new inode) gets a descriptor of its own.
+ * of SIGBUS. A file replaced at the same path (deleted by SQLite when its last connection
+ * closed, made again by the next) gets a descriptor of its own.
  */
 const descriptors = new Map<string, number>();
 
 function shmDescriptor(shm: string): number {
   const held = descriptors.get(shm);
-  if (held !== undefined && fstatSync(held).ino === statSync(shm).ino) return held;
+  if (held !== undefined) {
+    const open = fstatSync(held);
+    const now = statSync(shm);
+    // Still the file at that path: not unlinked (its inode number may be reused), same inode.
+    if (open.nlink > 0 && open.ino === now.ino && open.dev === now.dev) return held;
+  }
   const fd = openSync(shm, 'r');
   descriptors.set(shm, fd);
   return fd;
