@@ -3,8 +3,8 @@
  * opened and closed in the server's process (as the bulk seed and tests do). POSIX drops every
  * lock a process holds on a file when any descriptor of it closes; the change probe's
  * descriptor of the WAL index was closed that way, after which another process took itself for
- * the only user, reset the index under the server's memory map, and the server died (SIGBUS:
- * this test's worker then ends without a result).
+ * the only user, reset the index under the server's memory map, and the server died (SIGBUS,
+ * seen with `wickr-admin backup` beside a server that had seeded users in-process).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
