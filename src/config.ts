@@ -37,6 +37,9 @@ export interface Config {
   seedFile?: string;
   /** Days audit records are kept; 0 keeps them for ever. */
   auditRetentionDays: number;
+  /** HTTPS: the PEM certificate chain and private key files (both or neither); read again on SIGHUP. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -91,5 +94,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env['WICKR_METRICS_TOKEN'] ? { metricsToken: env['WICKR_METRICS_TOKEN'] } : {}),
     ...(env['WICKR_SEED'] ? { seedFile: env['WICKR_SEED'] } : {}),
     auditRetentionDays: num('WICKR_AUDIT_RETENTION_DAYS', 90),
+    ...(env['WICKR_TLS_CERT'] ? { tlsCertFile: env['WICKR_TLS_CERT'] } : {}),
+    ...(env['WICKR_TLS_KEY'] ? { tlsKeyFile: env['WICKR_TLS_KEY'] } : {}),
   };
 }

@@ -15,9 +15,11 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
 import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
+import { readTls, reloadTls, type TlsFiles } from './protocol/tls.js';
+import type { Server as HttpsServer } from 'node:https';
 import { openStore, type Store } from './store/database.js';
 import { inviteeSurface } from './surfaces/invitee/plugin.js';
-import { recordAudit } from './audit/record.js';
+import { onAuditRecorded, recordAudit } from './audit/record.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
 import { parseFixture } from './fixtures/format.js';
@@ -45,6 +47,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   /** The test controls, when on (config.testControls). */
   controls?: Controls;
+  /** Serving HTTPS: reads the certificate files again and serves them to new connections. */
+  reloadTls?(): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,10 @@ export async function startServer(
         'set WICKR_TEST_CONTROLS_TOKEN (a bearer token the controls then require), or listen on 127.0.0.1.',
     );
   }
+  const tlsFiles = tlsFilesOf(config);
+  // Read before anything else starts: a wrong path or pair is a start-up error, said plainly.
+  const tls = tlsFiles ? readTls(tlsFiles) : undefined;
+  const scheme = tls ? 'https' : 'http';
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
   const store = await openStore(config.databaseUrl, {
@@ -86,16 +94,18 @@ export async function startServer(
     const boot = await bootstrapRootKey(store, config);
     const metrics = new ServerMetrics({
       db: store.db,
+      now,
       unameCache: () => services.unameCache,
       pool: () => store.poolStats(),
     });
+    onAuditRecorded(store.db, (e) => metrics.auditRecords.labels(e.source, e.outcome).inc());
     const pager = new Pager(await serverSecret(store.db, 'pagination'));
     const services: Services = {
       now,
       pager,
       log,
       config: {
-        publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+        publicUrl: config.publicUrl ?? `${scheme}://${config.host}:${config.port}`,
         registrationLockout: config.registrationLockout,
         maxUsersPerNetwork: config.maxUsersPerNetwork,
       },
@@ -157,7 +167,7 @@ export async function startServer(
             'invitation queued in the outbox (no SMTP configured; see wickr-admin outbox list)',
           );
 
-    const app = createHttpApp(log);
+    const app = createHttpApp(log, tls ? { https: tls } : {});
     // Registration attempts by outcome, from the answers the endpoint gives (counted before
     // the answer leaves; a hook sees only the routes added after it).
     app.addHook('onSend', async (req, reply, payload) => {
@@ -223,7 +233,7 @@ export async function startServer(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const endpoint = `http://${host}:${port}`;
+    const endpoint = `${scheme}://${host}:${port}`;
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
     worker?.start();
@@ -256,6 +266,7 @@ export async function startServer(
       ...(config.testControls ? { controls } : {}),
       ...(boot.credentials ? { rootCredentials: boot.credentials } : {}),
       ...(boot.credentialsFile ? { credentialsFile: boot.credentialsFile } : {}),
+      ...(tlsFiles ? { reloadTls: () => reloadTls(app.server as HttpsServer, tlsFiles) } : {}),
       async close() {
         if (closed) return;
         closed = true;
@@ -270,4 +281,14 @@ export async function startServer(
     await store.close();
     throw e;
   }
+}
+
+function tlsFilesOf(config: Config): TlsFiles | undefined {
+  const { tlsCertFile: certFile, tlsKeyFile: keyFile } = config;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile)
+    throw new Error(
+      'HTTPS needs both a certificate and its key: set --tls-cert and --tls-key (WICKR_TLS_CERT and WICKR_TLS_KEY), or neither',
+    );
+  return { certFile, keyFile };
 }

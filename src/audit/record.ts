@@ -34,6 +34,18 @@ const MAX_TEXT = 2048;
 const cut = (s: string | undefined) =>
   s === undefined ? null : s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s;
 
+/** Told of each record written (the audit-record rate of /metrics). */
+export type AuditListener = (entry: AuditEntry) => void;
+const listeners = new WeakMap<object, AuditListener>();
+
+/**
+ * Calls `listener` after each record written through `db` or any transaction of it (they share
+ * one adapter object; a record is written with whichever handle its change used).
+ */
+export function onAuditRecorded(db: Kysely<Database>, listener: AuditListener): void {
+  listeners.set(db.getExecutor().adapter, listener);
+}
+
 /** Writes one record with `db`: pass the transaction of the change it records. */
 export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
   await db
@@ -56,6 +68,7 @@ export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<
       error_message: cut(e.errorMessage),
     })
     .execute();
+  listeners.get(db.getExecutor().adapter)?.(e);
 }
 
 /** The access key a refused request claims to be signed with (its signature is not trusted). */

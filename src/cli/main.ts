@@ -1,8 +1,10 @@
 /** The wickr-admin command: builds the program from one module per command group and runs it. */
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerFixtureCommands } from './commands/fixtures.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerOutbox } from './commands/outbox.js';
 import { registerServe } from './commands/serve.js';
 import { endQuietlyOnClosedPipe, UsageError } from './io.js';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerFixtureCommands(program);
   registerUserCommands(program);
   registerAuditCommands(program);
+  registerBackupCommands(program);
+  registerMigrate(program);
   return program;
 }
 

@@ -16,12 +16,20 @@ import type { Logger } from 'pino';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { CompiledOperation, PipelineRequest } from '../pipeline/pipeline.js';
 import { ApiError, badRequest } from '../contract/errors.js';
+import type { TlsPair } from './tls.js';
 
 const MAX_PARAM_LENGTH = 2048;
 const BODY_LIMIT = 1024 * 1024;
 
-export function createHttpApp(log: Logger): FastifyInstance {
-  const app: FastifyInstance = Fastify({
+export interface HttpAppOptions {
+  /** Serve HTTPS with this certificate and key (see tls.ts) instead of plain HTTP. */
+  https?: TlsPair;
+}
+
+export function createHttpApp(log: Logger, options: HttpAppOptions = {}): FastifyInstance {
+  // An HTTPS server has the same request events and API: the rest of the adapter is unchanged.
+  const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     loggerInstance: log as unknown as FastifyBaseLogger,
     // One access-log line per API request is written by registerOperation instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -42,7 +50,7 @@ export function createHttpApp(log: Logger): FastifyInstance {
       sendError(reply, frameworkRefusal(error));
     },
     clientErrorHandler: answerClientError,
-  });
+  }) as unknown as FastifyInstance;
   // Node answers CONNECT only through this event; without a listener it drops the socket.
   app.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     writeRawError(

@@ -15,9 +15,34 @@
  * reader could see has already changed these bytes. A torn or short read simply counts as a
  * change. No false "unchanged" is possible, only extra queries (after a checkpoint, say).
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 const HEADER_BYTES = 96;
+
+/**
+ * The `-shm` files' descriptors, one per file for the life of the process and never closed:
+ * closing any descriptor of a file drops every POSIX lock the process holds on it (fcntl's
+ * rule), SQLite's own included. A probe closed while a connection of this process still had
+ * the database open (a second store opened and closed beside a server, as the bulk seed does)
+ * dropped the server's lock on the WAL index; the next process to open the database took
+ * itself for the only one, reset the index under the server's memory map, and the server died
+ * of SIGBUS. A file replaced at the same path (deleted by SQLite when its last connection
+ * closed, made again by the next) gets a descriptor of its own.
+ */
+const descriptors = new Map<string, number>();
+
+function shmDescriptor(shm: string): number {
+  const held = descriptors.get(shm);
+  if (held !== undefined) {
+    const open = fstatSync(held);
+    const now = statSync(shm);
+    // Still the file at that path: not unlinked (its inode number may be reused), same inode.
+    if (open.nlink > 0 && open.ino === now.ino && open.dev === now.dev) return held;
+  }
+  const fd = openSync(shm, 'r');
+  descriptors.set(shm, fd);
+  return fd;
+}
 
 export interface ChangeProbe {
   /** A number that moves whenever the database may have changed since it was last returned. */
@@ -29,7 +54,7 @@ export interface ChangeProbe {
 export function sqliteChangeProbe(file: string): ChangeProbe | undefined {
   const shm = `${file}-shm`;
   if (!existsSync(shm)) return undefined;
-  const fd = openSync(shm, 'r');
+  const fd = shmDescriptor(shm);
   let seen = Buffer.alloc(HEADER_BYTES);
   let read = Buffer.alloc(HEADER_BYTES);
   let generation = 0;
@@ -47,9 +72,7 @@ export function sqliteChangeProbe(file: string): ChangeProbe | undefined {
       return generation;
     },
     close() {
-      if (closed) return;
       closed = true;
-      closeSync(fd);
     },
   };
 }

@@ -53,10 +53,17 @@ export function parsePrometheus(text: string): Exposition {
     }
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a sample line: ${line}`);
-    const raw = m[4]!;
-    const value =
-      raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad value in: ${line}`);
+    // As Prometheus reads them (Go's ParseFloat): Inf and NaN in any case (prom-client writes
+    // "Nan" for an empty event-loop histogram).
+    const raw = m[4]!.toLowerCase();
+    const value = /^[+-]?inf$/.test(raw)
+      ? raw.startsWith('-')
+        ? -Infinity
+        : Infinity
+      : raw === 'nan'
+        ? NaN
+        : Number(raw);
+    if (Number.isNaN(value) && raw !== 'nan') throw new Error(`bad value in: ${line}`);
     samples.push({ name: m[1]!, labels: m[3] ? parseLabels(m[3], line) : {}, value });
   }
   return {

@@ -29,7 +29,12 @@ export function registerServe(program: Command): void {
       .option(
         '--seed <file>',
         'load this fixture at start, keeping networks that exist (env WICKR_SEED)',
-      ),
+      )
+      .option(
+        '--tls-cert <file>',
+        'serve HTTPS with this PEM certificate chain (env WICKR_TLS_CERT; with --tls-key; read again on SIGHUP)',
+      )
+      .option('--tls-key <file>', 'the private key of --tls-cert, PEM (env WICKR_TLS_KEY)'),
   ).action(
     async (opts: {
       host?: string;
@@ -37,6 +42,8 @@ export function registerServe(program: Command): void {
       database?: string;
       testControls?: boolean;
       seed?: string;
+      tlsCert?: string;
+      tlsKey?: string;
     }) => {
       const config = configFromEnv();
       if (opts.testControls) config.testControls = true;
@@ -44,6 +51,8 @@ export function registerServe(program: Command): void {
       if (opts.host) config.host = opts.host;
       if (opts.port !== undefined) config.port = opts.port;
       if (opts.database) config.databaseUrl = opts.database;
+      if (opts.tlsCert) config.tlsCertFile = opts.tlsCert;
+      if (opts.tlsKey) config.tlsKeyFile = opts.tlsKey;
       await serve(config);
     },
   );
@@ -81,7 +90,10 @@ async function serve(config: Config): Promise<void> {
   }
   // Networks belong to a region (the signature's), so the hint names one.
   out(
-    `Wickr Admin API at ${endpoint}; e.g. aws wickr list-networks --endpoint-url ${endpoint} --region ${region}\n`,
+    `Wickr Admin API at ${endpoint}; e.g. aws wickr list-networks --endpoint-url ${endpoint} --region ${region}` +
+      // A certificate from a private CA: the AWS tools need to be told of it.
+      (config.tlsCertFile ? ' (--ca-bundle <CA file> for a private CA)' : '') +
+      '\n',
   );
   server.log.info(
     { endpoint: server.endpoint, region, database: redactUrl(config.databaseUrl) },
@@ -100,8 +112,17 @@ async function serve(config: Config): Promise<void> {
         process.exit(1);
       });
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
-    process.on(signal, () => stop(signal));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal));
+  // SIGHUP: serving HTTPS, read the certificate again (a renewal); otherwise stop, as before.
+  process.on('SIGHUP', () => {
+    if (!server.reloadTls) return stop('SIGHUP');
+    try {
+      server.reloadTls();
+      server.log.info({ cert: config.tlsCertFile }, 'TLS certificate reloaded');
+    } catch (err) {
+      server.log.error({ err }, 'TLS certificate not reloaded; still serving the previous one');
+    }
+  });
 }
 
 function redactUrl(url: string): string {

@@ -29,7 +29,7 @@ export interface ConsoleDeps {
   operations: ReadonlyMap<string, CompiledOperation>;
   /** The per-access-key limiter the pipeline uses (for the console-only outbox read). */
   limiter: RateLimiter;
-  /** WICKR_PUBLIC_URL as configured: an https URL makes the cookie Secure. */
+  /** WICKR_PUBLIC_URL as configured: an https URL makes the cookie Secure (as HTTPS does). */
   publicUrl: string | undefined;
   /** The built front end; defaults to dist/console of this package. */
   assetsDir?: string;
@@ -88,14 +88,16 @@ const sessionBody = (s: Session) => ({
 export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const sessions = new SessionStore(deps.db, deps.now);
   const guard = new SignInGuard(deps.guard ?? DEFAULT_GUARD, deps.now);
-  const secure = deps.publicUrl?.startsWith('https:') ?? false;
+  const publicHttps = deps.publicUrl?.startsWith('https:') ?? false;
   const assets = deps.assetsDir ?? DEFAULT_ASSETS;
 
   const setCookie = (reply: FastifyReply, value: string, maxAgeSeconds: number) =>
     reply.header(
       'set-cookie',
       `${COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}` +
-        (secure ? '; Secure' : ''),
+        // Whenever the browser reaches the server over HTTPS: served by it, or by a proxy in
+        // front of it that WICKR_PUBLIC_URL names.
+        (publicHttps || reply.request.protocol === 'https' ? '; Secure' : ''),
     );
 
   /** The signed-in session, or UnauthorizedError; with `csrf`, the request must carry its token. */

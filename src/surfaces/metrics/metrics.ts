@@ -1,17 +1,21 @@
 /**
  * The server's Prometheus metrics (prom-client), in a registry of its own so that several
- * embedded servers in one process keep theirs apart. Hot paths only bump numbers: request
- * counters are label children made once per operation; cache, pool and outbox figures are
- * read when /metrics is scraped.
+ * embedded servers in one process keep theirs apart (the process's own metrics, shared, are
+ * listed in each). Hot paths only bump numbers: request counters are label children made once
+ * per operation; cache, pool and outbox figures are read when /metrics is scraped.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
 import type { OperationObserver } from '../../protocol/http.js';
+import { coalesce } from '../../store/coalesce.js';
+import { processMetrics } from './process-metrics.js';
 
 export interface MetricSources {
   db: Kysely<Database>;
+  /** The server's clock (the outbox's ages are measured with the time its rules read). */
+  now: () => number;
   /** The uname cache's running totals. */
   unameCache: () => { hits: number; misses: number; size: number };
   /** Connections of the database pool (SQLite: its one connection). */
@@ -26,9 +30,26 @@ export class ServerMetrics {
   readonly deliveries: Counter<'outcome'>;
   readonly registrations: Counter<'outcome'>;
   readonly lockouts: Counter;
+  readonly auditRecords: Counter<'source' | 'outcome'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
+    for (const m of processMetrics()) this.registry.registerMetric(m);
+    // Read when the scrape starts, before any query of the scrape's own asks the pool for a
+    // connection (those start a turn later, see outboxFigures): on an idle replica the
+    // scrape's own query was counted as waiting.
+    new Gauge({
+      name: 'wickr_db_pool_connections',
+      help: 'Database pool connections by state (total, idle, waiting requests)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const p = sources.pool();
+        this.set({ state: 'total' }, p.total);
+        this.set({ state: 'idle' }, p.idle);
+        this.set({ state: 'waiting' }, p.waiting);
+      },
+    });
     this.requests = new Counter({
       name: 'wickr_requests_total',
       help: 'Admin API requests by operation, HTTP status and error name ("" for none)',
@@ -65,20 +86,56 @@ export class ServerMetrics {
       help: 'Users locked out of registration by failed invite codes',
       registers,
     });
+    this.auditRecords = new Counter({
+      name: 'wickr_audit_records_total',
+      help: 'Audit records written, by source (admin-api, console, invitee) and outcome',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    let figures: () => Promise<OutboxFigures | undefined> = () => Promise.resolve(undefined);
+    const readFailures = new Counter({
+      name: 'wickr_metrics_database_read_failures_total',
+      help: `Scrapes whose database figures (the outbox gauges) could not be read within ${DB_READ_DEADLINE_MS / 1000} s or failed`,
+      labelNames: ['reason'],
+      registers,
+      // Written once this scrape's read has ended, so a failure shows in the scrape it hit.
+      async collect() {
+        await figures();
+      },
+    });
+    // Both series exist from the start: an increase() needs a sample before the first failure.
+    for (const reason of ['timeout', 'error']) readFailures.labels(reason).inc(0);
+    figures = outboxFigures(sources, (reason) => readFailures.labels(reason).inc());
     new Gauge({
       name: 'wickr_outbox_messages',
       help: 'Outbox messages by state',
       labelNames: ['state'],
       registers,
       async collect() {
-        const rows = await sources.db
-          .selectFrom('outbox')
-          .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-          .groupBy('status')
-          .execute();
+        const f = await figures();
         this.reset();
-        for (const s of OUTBOX_STATUSES) this.set({ state: s }, 0);
-        for (const r of rows) this.set({ state: r.status }, Number(r.n));
+        if (!f) return;
+        for (const state of OUTBOX_STATUSES) this.set({ state }, f.counts.get(state) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'wickr_outbox_delivery_lag_seconds',
+      help: 'How long the oldest due outbox message has waited since it became due (0: none due)',
+      registers,
+      async collect() {
+        const f = await figures();
+        this.reset();
+        if (f) this.set(f.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'wickr_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest message not yet sent, retries included (0: none pending)',
+      registers,
+      async collect() {
+        const f = await figures();
+        this.reset();
+        if (f) this.set(f.oldestPendingSeconds);
       },
     });
     const cacheCounter = (name: string, help: string, pick: 'hits' | 'misses') =>
@@ -109,18 +166,6 @@ export class ServerMetrics {
         this.set(sources.unameCache().size);
       },
     });
-    new Gauge({
-      name: 'wickr_db_pool_connections',
-      help: 'Database pool connections by state (total, idle, waiting requests)',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        const p = sources.pool();
-        this.set({ state: 'total' }, p.total);
-        this.set({ state: 'idle' }, p.idle);
-        this.set({ state: 'waiting' }, p.waiting);
-      },
-    });
   }
 
   /** Label children made once per operation: a request then costs two number updates. */
@@ -138,4 +183,74 @@ export class ServerMetrics {
       },
     };
   }
+}
+
+/**
+ * A scrape must answer while the database does not (a full pool, a lock held elsewhere): then
+ * the outbox gauges are left out of that scrape and the failure counted. Under Prometheus'
+ * default scrape timeout of 10 s.
+ */
+const DB_READ_DEADLINE_MS = 2000;
+
+interface OutboxFigures {
+  counts: Map<string, number>;
+  lagSeconds: number;
+  oldestPendingSeconds: number;
+}
+
+/**
+ * One query for the outbox gauges of a scrape, shared by them (coalesce: it starts after the
+ * turn in which they asked, so the pool gauge has been read by then). Undefined when the read
+ * failed or missed its deadline, counted once.
+ */
+function outboxFigures(
+  sources: MetricSources,
+  failed: (reason: 'timeout' | 'error') => void,
+): () => Promise<OutboxFigures | undefined> {
+  const read = coalesce<'outbox', OutboxFigures>(async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), DB_READ_DEADLINE_MS);
+    });
+    try {
+      const figures = await Promise.race([readOutbox(sources), deadline]);
+      if (figures === 'timeout') {
+        failed('timeout');
+        return new Map();
+      }
+      return new Map([['outbox', figures]]);
+    } catch {
+      failed('error');
+      return new Map();
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  return () => read('outbox');
+}
+
+async function readOutbox(sources: MetricSources): Promise<OutboxFigures> {
+  const now = sources.now();
+  const rows = await sources.db
+    .selectFrom('outbox')
+    .select((eb) => [
+      'status',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.min<number | null>('created_at').as('oldest_created'),
+      eb.fn
+        .min<number | null>(
+          eb.case().when('next_attempt_at', '<=', now).then(eb.ref('next_attempt_at')).end(),
+        )
+        .as('oldest_due'),
+    ])
+    .groupBy('status')
+    .execute();
+  const pending = rows.find((r) => r.status === 'pending');
+  const age = (at: number | null | undefined) =>
+    at === null || at === undefined ? 0 : Math.max(0, (now - Number(at)) / 1000);
+  return {
+    counts: new Map(rows.map((r) => [r.status, Number(r.n)])),
+    lagSeconds: age(pending?.oldest_due),
+    oldestPendingSeconds: age(pending?.oldest_created),
+  };
 }
