@@ -88,6 +88,7 @@ export async function startServer(
       db: store.db,
       unameCache: () => services.unameCache,
       pool: () => store.poolStats(),
+      now,
     });
     const pager = new Pager(await serverSecret(store.db, 'pagination'));
     const services: Services = {
@@ -146,6 +147,8 @@ export async function startServer(
           from: config.mailFrom,
           log,
           now,
+          retryMs: config.mailRetryHours * 3_600_000,
+          sendTimeoutMs: config.smtpTimeoutMs,
           onAttempt: (outcome) => metrics.deliveries.labels(outcome).inc(),
         })
       : undefined;
@@ -261,7 +264,10 @@ export async function startServer(
         closed = true;
         clearInterval(purge);
         clearInterval(auditPurge);
-        await app.close();
+        // A connection whose request was in flight when the close began stays open after the
+        // answer (keep-alive) and held the close until the client let go: end each once idle.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        await app.close().finally(() => clearInterval(idle));
         await worker?.stop();
         await store.close();
       },

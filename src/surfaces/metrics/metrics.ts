@@ -15,6 +15,8 @@ export interface MetricSources {
   unameCache: () => { hits: number; misses: number; size: number };
   /** Connections of the database pool (SQLite: its one connection). */
   pool: () => { total: number; idle: number; waiting: number };
+  /** The server's clock (outbox ages). */
+  now?: () => number;
 }
 
 export class ServerMetrics {
@@ -49,7 +51,7 @@ export class ServerMetrics {
     });
     this.deliveries = new Counter({
       name: 'wickr_outbox_delivery_attempts_total',
-      help: 'SMTP delivery attempts by outcome (sent, retry, failed)',
+      help: 'Outbox messages handed to SMTP, by outcome (sent, retry, failed, interrupted: cut short by a network deletion or shutdown, not counted as an attempt)',
       labelNames: ['outcome'],
       registers,
     });
@@ -78,6 +80,21 @@ export class ServerMetrics {
         this.reset();
         for (const s of ['pending', 'sent', 'failed', 'superseded']) this.set({ state: s }, 0);
         for (const r of rows) this.set({ state: r.status }, Number(r.n));
+      },
+    });
+    const now = sources.now ?? Date.now;
+    new Gauge({
+      name: 'wickr_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest message still to be sent (0 when none): grows while SMTP fails',
+      registers,
+      async collect() {
+        const row = await sources.db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.min('created_at').as('oldest'))
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        const oldest = row?.oldest;
+        this.set(oldest === null || oldest === undefined ? 0 : (now() - Number(oldest)) / 1000);
       },
     });
     const cacheCounter = (name: string, help: string, pick: 'hits' | 'misses') =>
