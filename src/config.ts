@@ -8,6 +8,13 @@ export interface Config {
   rootSecretAccessKey?: string;
   smtpUrl?: string;
   mailFrom: string;
+  /**
+   * Hours a queued e-mail is retried after temporary failures (4xx replies, an unreachable or
+   * silent server), counted from when it was queued, before it is marked failed.
+   */
+  mailRetryHours: number;
+  /** The deadline of each SMTP send: connecting, the greeting and every reply included. */
+  smtpTimeoutMs: number;
   publicUrl?: string;
   logLevel: string;
   /** Per access key: requests per second and burst; rate 0 disables the limit. */
@@ -53,6 +60,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       throw new Error(`${name} must be a non-negative number, got "${v}"`);
     return n;
   };
+  const positive = (name: string, fallback: number): number => {
+    const n = num(name, fallback);
+    if (n === 0) throw new Error(`${name} must be greater than 0`);
+    return n;
+  };
   const accountId = env['WICKR_ACCOUNT_ID'] || '000000000000';
   if (!/^\d{12}$/.test(accountId))
     throw new Error(`WICKR_ACCOUNT_ID must be 12 digits, got "${accountId}"`);
@@ -69,6 +81,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     ...(env['WICKR_SMTP_URL'] ? { smtpUrl: env['WICKR_SMTP_URL'] } : {}),
     mailFrom: env['WICKR_MAIL_FROM'] || 'Wickr Admin <no-reply@wickr.local>',
+    mailRetryHours: num('WICKR_MAIL_RETRY_HOURS', 120),
+    smtpTimeoutMs: positive('WICKR_SMTP_TIMEOUT_MS', 60_000),
     ...(env['WICKR_PUBLIC_URL'] ? { publicUrl: env['WICKR_PUBLIC_URL'] } : {}),
     logLevel: env['WICKR_LOG_LEVEL'] || 'info',
     rateLimit: {

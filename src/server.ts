@@ -156,6 +156,8 @@ export async function startServer(
           from: config.mailFrom,
           log,
           now,
+          retryMs: config.mailRetryHours * 3_600_000,
+          sendTimeoutMs: config.smtpTimeoutMs,
           onAttempt: (outcome) => metrics.deliveries.labels(outcome).inc(),
         })
       : undefined;
@@ -272,7 +274,10 @@ export async function startServer(
         closed = true;
         clearInterval(purge);
         clearInterval(auditPurge);
-        await app.close();
+        // A connection whose request was in flight when the close began stays open after the
+        // answer (keep-alive) and held the close until the client let go: end each once idle.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        await app.close().finally(() => clearInterval(idle));
         await worker?.stop();
         await store.close();
       },

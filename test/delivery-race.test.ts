@@ -1,64 +1,12 @@
 // DeleteNetwork racing the batch operations that queue mail, and mail to people who can no
 // longer use it, on both engines with the real delivery worker and a real SMTP receiver.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import type { Database } from '../src/store/schema.js';
-import { createTestDatabase } from './support/postgres.mjs';
 import { adminClient, networkWithGroup, statusOf } from './support/admin-call.js';
+import { databaseFor, dbOf, pendingMail, startReceiver, waitFor } from './support/delivery.js';
 import { signedRequest } from './support/signed-request.js';
-
-interface Received {
-  at: number;
-  networkId: string;
-  to: string;
-}
-
-/** An SMTP receiver in this process: when each message arrived, and for which network. */
-async function startSink() {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onData(stream, session, callback) {
-      let data = '';
-      stream.on('data', (c: Buffer) => (data += c.toString('utf8')));
-      stream.on('end', () => {
-        const id = /Message-ID: <outbox-\d+\.(\d{8})@/i.exec(data);
-        received.push({
-          at: Date.now(),
-          networkId: id?.[1] ?? '',
-          to: session.envelope.rcptTo[0]?.address ?? '',
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A database of the engine's own: a SQLite file, or a PostgreSQL database. */
-async function databaseFor(engine: string) {
-  if (engine === 'postgres') return createTestDatabase();
-  const dir = mkdtempSync(join(tmpdir(), 'wickr-race-'));
-  return {
-    url: `sqlite:${join(dir, 'w.db')}`,
-    drop: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-const dbOf = (s: EmbeddedServer) => s.server.store.db as Kysely<Database>;
 
 /** Every table with a network_id column (so a new table cannot escape the check). */
 async function tablesWithNetworkId(db: Kysely<Database>, engine: string): Promise<string[]> {
@@ -72,23 +20,6 @@ async function tablesWithNetworkId(db: Kysely<Database>, engine: string): Promis
         );
   // The audit trail keeps the record of a deleted network's changes, as CloudTrail does.
   return rows.map((r) => r.name).filter((name) => name !== 'audit_log');
-}
-
-async function pendingMail(db: Kysely<Database>): Promise<number> {
-  const r = await db
-    .selectFrom('outbox')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
-async function waitFor(pred: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function newNetwork(server: EmbeddedServer, name: string) {
@@ -105,12 +36,12 @@ const users = (n: number, tag: string, group: string) =>
 const ROUNDS = 50;
 
 describe.each(['sqlite', 'postgres'])('on %s', (engine) => {
-  let sink: Awaited<ReturnType<typeof startSink>>;
+  let sink: Awaited<ReturnType<typeof startReceiver>>;
   let database: { url: string; drop(): Promise<void> };
   let server: EmbeddedServer;
 
   beforeAll(async () => {
-    sink = await startSink();
+    sink = await startReceiver();
     database = await databaseFor(engine);
     server = await startEmbedded({ databaseUrl: database.url, smtpUrl: sink.url });
   });
@@ -237,7 +168,7 @@ describe.each(['sqlite', 'postgres'])('mail to people who cannot use it, on %s',
     await set('lat-dec', { invite_declined_at: Date.now() });
     await quiet.close();
 
-    const sink = await startSink();
+    const sink = await startReceiver();
     const sender = await startEmbedded({ databaseUrl: database.url, smtpUrl: sink.url });
     try {
       const db2 = dbOf(sender);

@@ -40,7 +40,10 @@ export interface Services {
   mailQueued(): void;
   /** Told when failed invite codes lock a user out of registration (metrics). */
   onLockout?(): void;
-  /** Resolves once this process sends no message of the network (see delivery/worker.ts). */
+  /**
+   * Resolves once this process sends no message of the network: at most a few seconds, after
+   * which its sends still in flight are interrupted (see delivery/worker.ts).
+   */
   mailSettled(networkId: string): Promise<void>;
 }
 

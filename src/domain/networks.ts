@@ -112,8 +112,9 @@ export const UpdateNetwork: Handler<'UpdateNetwork'> = async (ctx, input) => {
 };
 
 export const DeleteNetwork: Handler<'DeleteNetwork'> = async (ctx, input) => {
-  // Messages of the network this server is sending right now leave before the delete commits
-  // (SQLite; on PostgreSQL the cascade waits for the rows a sender holds).
+  // Messages of the network this server is sending right now leave before the delete commits,
+  // or are interrupted after a few seconds (an SMTP server that hangs); on PostgreSQL the
+  // cascade also waits for the rows another replica's sender holds, at most a send's deadline.
   await ctx.services.mailSettled(input.networkId);
   await deleteNetwork(ctx.db, input.networkId);
   return { message: `Network ${input.networkId} deleted.` };

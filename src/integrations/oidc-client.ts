@@ -30,11 +30,25 @@ function bodyBytes(body: FetchBody): Buffer | undefined {
   throw new Error('streamed request bodies are not supported');
 }
 
-/** A fetch over node:http/https that trusts the system CAs plus an optional PEM. */
+/**
+ * A fetch over node:http/https that trusts the system CAs plus an optional PEM. Each request
+ * has a deadline of its own, from the start to the last byte of the response: the socket's
+ * inactivity timeout alone never ends a peer that trickles its answer, and not every caller
+ * passes openid-client's abort signal (the OpenTDF platform's configuration).
+ */
 export function providerFetch(certificate: string | undefined): client.CustomFetch {
   const ca = certificate ? [...rootCertificates, certificate] : undefined;
   return (url, options) =>
-    new Promise<Response>((resolve, reject) => {
+    new Promise<Response>((resolveFetch, rejectFetch) => {
+      const ended = { deadline: undefined as NodeJS.Timeout | undefined };
+      const resolve = (r: Response) => {
+        clearTimeout(ended.deadline);
+        resolveFetch(r);
+      };
+      const reject = (e: unknown) => {
+        clearTimeout(ended.deadline);
+        rejectFetch(e instanceof Error ? e : new Error(String(e)));
+      };
       const target = new URL(url);
       const transport = target.protocol === 'https:' ? https : http;
       const body = bodyBytes(options.body);
@@ -75,7 +89,7 @@ export function providerFetch(certificate: string | undefined): client.CustomFet
                 }),
               );
             } catch (e) {
-              reject(e instanceof Error ? e : new Error(String(e)));
+              reject(e);
             }
           });
         },
@@ -84,6 +98,11 @@ export function providerFetch(certificate: string | undefined): client.CustomFet
         req.destroy(new Error(`no answer within ${PROVIDER_TIMEOUT_S} seconds`)),
       );
       req.on('error', reject);
+      ended.deadline = setTimeout(() => {
+        const err = new Error(`no answer within ${PROVIDER_TIMEOUT_S} seconds`);
+        req.destroy(err);
+        reject(err);
+      }, PROVIDER_TIMEOUT_S * 1000);
       req.end(body);
     });
 }

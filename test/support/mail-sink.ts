@@ -23,12 +23,13 @@ export interface MailSink {
   stop(): Promise<void>;
 }
 
-export async function startMailSink(): Promise<MailSink> {
+/** Starts the sink on `port` (default: a free one), e.g. again where an earlier one stopped. */
+export async function startMailSink(port = 0): Promise<MailSink> {
   const dir = mkdtempSync(join(tmpdir(), 'wickr-sink-'));
   const file = join(dir, 'mail.jsonl');
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(import.meta.dirname, 'smtp-sink.mjs'), '--out', file, '--port', '0'],
+    [join(import.meta.dirname, 'smtp-sink.mjs'), '--out', file, '--port', String(port)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const first = await new Promise<string>((resolve, reject) => {
@@ -36,7 +37,7 @@ export async function startMailSink(): Promise<MailSink> {
     rl.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`smtp sink exited with ${code}`)));
   });
-  const { port } = JSON.parse(first) as { port: number };
+  const listening = (JSON.parse(first) as { port: number }).port;
   const messages = () => {
     let raw = '';
     try {
@@ -50,7 +51,7 @@ export async function startMailSink(): Promise<MailSink> {
       .map((l) => parseMessage(JSON.parse(l) as { to: string[]; data: string }));
   };
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://127.0.0.1:${listening}`,
     messages,
     async waitFor(recipient, count = 1) {
       const end = Date.now() + 15_000;

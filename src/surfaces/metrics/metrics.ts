@@ -71,7 +71,7 @@ export class ServerMetrics {
     });
     this.deliveries = new Counter({
       name: 'wickr_outbox_delivery_attempts_total',
-      help: 'SMTP delivery attempts by outcome (sent, retry, failed)',
+      help: 'Outbox messages handed to SMTP, by outcome (sent, retry, failed, interrupted: cut short by a network deletion or shutdown, not counted as an attempt)',
       labelNames: ['outcome'],
       registers,
     });
