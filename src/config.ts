@@ -37,6 +37,8 @@ export interface Config {
   seedFile?: string;
   /** Days audit records are kept; 0 keeps them for ever. */
   auditRetentionDays: number;
+  /** More host names the test controls answer to (WICKR_ALLOWED_HOSTS, comma-separated). */
+  allowedHosts: string[];
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -91,5 +93,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env['WICKR_METRICS_TOKEN'] ? { metricsToken: env['WICKR_METRICS_TOKEN'] } : {}),
     ...(env['WICKR_SEED'] ? { seedFile: env['WICKR_SEED'] } : {}),
     auditRetentionDays: num('WICKR_AUDIT_RETENTION_DAYS', 90),
+    allowedHosts: (env['WICKR_ALLOWED_HOSTS'] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
   };
 }

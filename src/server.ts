@@ -25,6 +25,7 @@ import { isLoopbackHost } from './surfaces/bearer.js';
 import { Controls } from './surfaces/controls/controls.js';
 import { FaultInjector } from './surfaces/controls/faults.js';
 import { controlsPlugin } from './surfaces/controls/index.js';
+import { controlHosts } from './surfaces/controls/guard.js';
 import { metricsPlugin } from './surfaces/metrics/index.js';
 import { ServerMetrics } from './surfaces/metrics/metrics.js';
 import { readFileSync } from 'node:fs';
@@ -206,6 +207,7 @@ export async function startServer(
       await app.register(controlsPlugin, {
         controls,
         ...(config.testControlsToken ? { token: config.testControlsToken } : {}),
+        hosts: controlHosts({ listenHost: config.host, ...config }),
       });
     }
     if (config.seedFile) {
