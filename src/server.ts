@@ -16,6 +16,7 @@ import { RateLimiter } from './pipeline/rate-limit.js';
 import { binderFor } from './protocol/binding.js';
 import { createHttpApp, registerOperation } from './protocol/http.js';
 import { openStore, type Store } from './store/database.js';
+import { CONNECTION_LOST } from './store/pg-pool.js';
 import { inviteeSurface } from './surfaces/invitee/plugin.js';
 import { recordAudit } from './audit/record.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
@@ -80,8 +81,7 @@ export async function startServer(
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
   const store = await openStore(config.databaseUrl, {
-    onConnectionLost: (err) =>
-      log.warn({ err }, 'the database ended an idle connection; the next query opens another'),
+    onConnectionLost: (err, state) => log.warn({ err, state }, CONNECTION_LOST[state]),
   });
   try {
     const boot = await bootstrapRootKey(store, config);

@@ -13,6 +13,7 @@ import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
 import { sqliteChangeProbe, type ChangeProbe } from './change-probe.js';
 import { GroupCommitDialect } from './group-commit.js';
+import { lossAwarePool, type ConnectionState } from './pg-pool.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -57,11 +58,12 @@ export function parseDatabaseUrl(url: string): ParsedUrl {
 export interface StoreOptions {
   migrate?: boolean;
   /**
-   * Told when PostgreSQL ends an idle pooled connection (a restart, a failover,
-   * `pg_terminate_backend`, a proxy's idle timeout). The pool drops that connection and opens
-   * another on the next query.
+   * Told when PostgreSQL ends a pooled connection (a restart, a failover,
+   * `pg_terminate_backend`, a proxy's idle timeout), idle or in use, or none can be made (at
+   * most once a second). The pool drops that connection and opens another on the next query;
+   * a request that was using it fails with a retryable InternalServerError (pg-pool.ts).
    */
-  onConnectionLost?: (error: Error) => void;
+  onConnectionLost?: (error: Error, state: ConnectionState) => void;
 }
 
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
@@ -103,11 +105,24 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     const { default: pg } = await import('pg');
     // int8 (COUNT(*), bigint columns, bigserial IDs) as numbers: every value we keep fits in 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
-    const pool = new pg.Pool({ connectionString: parsed.target, max: 10 });
+    // A connection that cannot be had in 10 s (an unreachable host, a pool busy that long)
+    // fails the request instead of holding it for ever.
+    const pool = new pg.Pool({
+      connectionString: parsed.target,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+    });
+    const onLost = options.onConnectionLost ?? (() => undefined);
     // node-postgres emits an idle connection's error on the pool, and an 'error' event with
     // no listener is thrown: without this, any of the above would end the process.
-    pool.on('error', (error) => options.onConnectionLost?.(error));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pool.on('error', (error) => {
+      // The pool hangs the whole client on its error: too much for a log line.
+      Reflect.deleteProperty(error, 'client');
+      onLost(error, 'idle');
+    });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: lossAwarePool(pool, onLost) }),
+    });
     store = {
       db,
       engine: 'postgres',
