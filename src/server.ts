@@ -81,6 +81,7 @@ export async function startServer(
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
   const store = await openStore(config.databaseUrl, {
+    serverLock: true,
     onConnectionLost: (err, state) => log.warn({ err, state }, CONNECTION_LOST[state]),
   });
   try {
