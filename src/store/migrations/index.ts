@@ -46,6 +46,8 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(
       `Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      // What failed (e.g. a connection refused) stays readable for the CLI's messages.
+      { cause: error },
     );
   }
 }
