@@ -32,6 +32,11 @@ import { ServerMetrics } from './surfaces/metrics/metrics.js';
 import { readFileSync } from 'node:fs';
 import { consolePlugin } from './surfaces/console/plugin.js';
 import { auditReadPlugin } from './surfaces/audit/index.js';
+import { healthPlugin } from './surfaces/health/index.js';
+import { ReadinessCheck } from './surfaces/health/readiness.js';
+import { migrateForServer } from './surfaces/health/starting.js';
+import { applyRequestTimeouts } from './surfaces/timeouts.js';
+import { probeWrite } from './store/write-probe.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -81,10 +86,12 @@ export async function startServer(
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
   const store = await openStore(config.databaseUrl, {
+    migrate: false,
     serverLock: true,
     onConnectionLost: (err, state) => log.warn({ err, state }, CONNECTION_LOST[state]),
   });
   try {
+    const port = await migrateForServer(store, config);
     const boot = await bootstrapRootKey(store, config);
     const metrics = new ServerMetrics({
       db: store.db,
@@ -160,6 +167,7 @@ export async function startServer(
           );
 
     const app = createHttpApp(log);
+    applyRequestTimeouts(app.server, config);
     // Registration attempts by outcome, from the answers the endpoint gives (counted before
     // the answer leaves; a hook sees only the routes added after it).
     app.addHook('onSend', async (req, reply, payload) => {
@@ -217,16 +225,17 @@ export async function startServer(
       );
       log.info({ seed: config.seedFile, networks: summary.networks.length }, 'seeded at start');
     }
-    app.get('/health', async (_req, reply) => {
-      await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
-      return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));
+    const readiness = new ReadinessCheck({
+      probe: () => probeWrite(store.db, now()),
+      intervalMs: config.readinessProbeMs,
     });
+    await app.register(healthPlugin, { readiness });
 
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port });
     const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    const listening = typeof address === 'object' && address ? address.port : port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const endpoint = `http://${host}:${port}`;
+    const endpoint = `http://${host}:${listening}`;
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
     worker?.start();
@@ -262,6 +271,10 @@ export async function startServer(
       async close() {
         if (closed) return;
         closed = true;
+        // Not ready from now on; still serving for the delay, while load balancers notice.
+        readiness.drain();
+        if (config.shutdownDelayMs > 0)
+          await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
         clearInterval(purge);
         clearInterval(auditPurge);
         await app.close();

@@ -13,6 +13,7 @@ import { keyOwners } from './009-key-owners.js';
 import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
 import { outboxNetworkIndex } from './012-outbox-network-index.js';
+import { healthProbe } from './013-health-probe.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -29,9 +30,10 @@ const all: Record<string, MigrationFactory> = {
   '011-console-sessions': consoleSessions,
   '010-audit': audit,
   '012-outbox-network-index': outboxNetworkIndex,
+  '013-health-probe': healthProbe,
 };
 
-export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+function migrator(db: Kysely<any>, engine: Engine): Migrator {
   const provider: MigrationProvider = {
     getMigrations: () =>
       Promise.resolve(
@@ -40,8 +42,17 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
   };
   // Numbers 008-011 were handed out to parallel work and land in any order: a database that
   // already ran 011 must still accept 008 when it arrives, rather than call itself corrupted.
-  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  return new Migrator({ db, provider, allowUnorderedMigrations: true });
+}
+
+/** The migrations this database has not run yet (none: it is up to date). */
+export async function pendingMigrations(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  const migrations = await migrator(db, engine).getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+  const { error, results } = await migrator(db, engine).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(
