@@ -216,7 +216,11 @@ export async function startServer(
       await app.register(controlsPlugin, {
         controls,
         ...(config.testControlsToken ? { token: config.testControlsToken } : {}),
-        hosts: controlHosts({ listenHost: config.host, ...config }),
+        hosts: controlHosts({
+          listenHost: config.host,
+          publicUrl: config.publicUrl,
+          allowedHosts: config.allowedHosts,
+        }),
       });
     }
     if (config.seedFile) {
