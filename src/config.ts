@@ -47,6 +47,15 @@ export interface Config {
   /** HTTPS: the PEM certificate chain and private key files (both or neither); read again on SIGHUP. */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** More host names the test controls answer to (WICKR_ALLOWED_HOSTS, comma-separated). */
+  allowedHosts: string[];
+  /** Milliseconds a client has to send a request's headers, and the whole request; 0: no limit. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** GET /health/ready probes the database's writes at most this often (ms). */
+  readinessProbeMs: number;
+  /** On shutdown: milliseconds of answering "not ready" (still serving) before closing. */
+  shutdownDelayMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -65,6 +74,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     if (n === 0) throw new Error(`${name} must be greater than 0`);
     return n;
   };
+  const headersTimeoutMs = num('WICKR_HEADERS_TIMEOUT_MS', 20_000);
+  const requestTimeoutMs = num('WICKR_REQUEST_TIMEOUT_MS', 60_000);
+  if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs)
+    throw new Error(
+      `WICKR_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed WICKR_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
   const accountId = env['WICKR_ACCOUNT_ID'] || '000000000000';
   if (!/^\d{12}$/.test(accountId))
     throw new Error(`WICKR_ACCOUNT_ID must be 12 digits, got "${accountId}"`);
@@ -110,5 +125,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionDays: num('WICKR_AUDIT_RETENTION_DAYS', 90),
     ...(env['WICKR_TLS_CERT'] ? { tlsCertFile: env['WICKR_TLS_CERT'] } : {}),
     ...(env['WICKR_TLS_KEY'] ? { tlsKeyFile: env['WICKR_TLS_KEY'] } : {}),
+    allowedHosts: (env['WICKR_ALLOWED_HOSTS'] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    readinessProbeMs: num('WICKR_READINESS_PROBE_MS', 5000),
+    shutdownDelayMs: num('WICKR_SHUTDOWN_DELAY_MS', 0),
   };
 }

@@ -18,6 +18,7 @@ import { createHttpApp, registerOperation } from './protocol/http.js';
 import { readTls, reloadTls, type TlsFiles } from './protocol/tls.js';
 import type { Server as HttpsServer } from 'node:https';
 import { openStore, type Store } from './store/database.js';
+import { CONNECTION_LOST } from './store/pg-pool.js';
 import { inviteeSurface } from './surfaces/invitee/plugin.js';
 import { onAuditRecorded, recordAudit } from './audit/record.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
@@ -27,11 +28,17 @@ import { isLoopbackHost } from './surfaces/bearer.js';
 import { Controls } from './surfaces/controls/controls.js';
 import { FaultInjector } from './surfaces/controls/faults.js';
 import { controlsPlugin } from './surfaces/controls/index.js';
+import { controlHosts } from './surfaces/controls/guard.js';
 import { metricsPlugin } from './surfaces/metrics/index.js';
 import { ServerMetrics } from './surfaces/metrics/metrics.js';
 import { readFileSync } from 'node:fs';
 import { consolePlugin } from './surfaces/console/plugin.js';
 import { auditReadPlugin } from './surfaces/audit/index.js';
+import { healthPlugin } from './surfaces/health/index.js';
+import { ReadinessCheck } from './surfaces/health/readiness.js';
+import { migrateForServer } from './surfaces/health/starting.js';
+import { applyRequestTimeouts } from './surfaces/timeouts.js';
+import { probeWrite } from './store/write-probe.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -87,10 +94,12 @@ export async function startServer(
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
   const store = await openStore(config.databaseUrl, {
-    onConnectionLost: (err) =>
-      log.warn({ err }, 'the database ended an idle connection; the next query opens another'),
+    migrate: false,
+    serverLock: true,
+    onConnectionLost: (err, state) => log.warn({ err, state }, CONNECTION_LOST[state]),
   });
   try {
+    const port = await migrateForServer(store, config);
     const boot = await bootstrapRootKey(store, config);
     const metrics = new ServerMetrics({
       db: store.db,
@@ -170,6 +179,7 @@ export async function startServer(
           );
 
     const app = createHttpApp(log, tls ? { https: tls } : {});
+    applyRequestTimeouts(app.server, config);
     // Registration attempts by outcome, from the answers the endpoint gives (counted before
     // the answer leaves; a hook sees only the routes added after it).
     app.addHook('onSend', async (req, reply, payload) => {
@@ -218,6 +228,11 @@ export async function startServer(
       await app.register(controlsPlugin, {
         controls,
         ...(config.testControlsToken ? { token: config.testControlsToken } : {}),
+        hosts: controlHosts({
+          listenHost: config.host,
+          publicUrl: config.publicUrl,
+          allowedHosts: config.allowedHosts,
+        }),
       });
     }
     if (config.seedFile) {
@@ -226,16 +241,17 @@ export async function startServer(
       );
       log.info({ seed: config.seedFile, networks: summary.networks.length }, 'seeded at start');
     }
-    app.get('/health', async (_req, reply) => {
-      await store.db.selectFrom('server_secrets').select('name').limit(1).execute();
-      return reply.type('application/json').send(JSON.stringify({ status: 'ok' }));
+    const readiness = new ReadinessCheck({
+      probe: () => probeWrite(store.db, now()),
+      intervalMs: config.readinessProbeMs,
     });
+    await app.register(healthPlugin, { readiness });
 
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port });
     const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    const listening = typeof address === 'object' && address ? address.port : port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const endpoint = `${scheme}://${host}:${port}`;
+    const endpoint = `${scheme}://${host}:${listening}`;
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
     worker?.start();
@@ -272,6 +288,10 @@ export async function startServer(
       async close() {
         if (closed) return;
         closed = true;
+        // Not ready from now on; still serving for the delay, while load balancers notice.
+        readiness.drain();
+        if (config.shutdownDelayMs > 0)
+          await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
         clearInterval(purge);
         clearInterval(auditPurge);
         // A connection whose request was in flight when the close began stays open after the

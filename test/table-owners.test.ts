@@ -40,6 +40,7 @@ const OWNERS: Record<string, readonly string[]> = {
   console_sessions: ['src/surfaces/console/sessions.ts'],
   // The audit trail is its own module: recorded with each change, pruned by retention.
   audit_log: ['src/audit/'],
+  health_probe: ['src/store/write-probe.ts'],
 };
 
 function files(dir: string, pattern: RegExp): string[] {

@@ -282,6 +282,13 @@ export interface Database {
   opentdf_configs: OpentdfConfigsTable;
   console_sessions: ConsoleSessionsTable;
   audit_log: AuditLogTable;
+  health_probe: HealthProbeTable;
+}
+
+/** The row GET /health/ready writes to see that the database takes writes (write-probe.ts). */
+export interface HealthProbeTable {
+  name: string;
+  probed_at: number;
 }
 
 export type AccessKeyRow = Selectable<AccessKeysTable>;

@@ -4,6 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { DatabaseUnavailable } from './pg-pool.js';
 
 /**
  * Conflicts that a fresh attempt of the same transaction resolves (it then sees the winner's
@@ -25,20 +26,47 @@ export function isRetryableConflict(e: unknown): boolean {
  * Runs `fn` in a transaction, again (up to a few times) when it lost a race to a concurrent
  * one: e.g. two requests creating the same username on PostgreSQL. The retry sees the
  * committed winner and answers as if the requests had been serialized.
+ *
+ * A PostgreSQL connection lost mid-transaction: until COMMIT is sent, PostgreSQL rolls the
+ * transaction back with its connection, so it is run again (twice at most) on a new one. Once
+ * COMMIT is sent its outcome is unknown (the commit may have happened just before the
+ * connection went): never run again here, where it could be applied twice; the caller gets a
+ * retryable InternalServerError that says so. A client retrying with the same X-Client-Token
+ * (botocore fills one in for every operation that takes it) then gets the stored answer if the
+ * commit did happen, and the change made once if it did not.
  */
 export async function inTransaction<T>(
   db: Kysely<Database>,
   fn: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    let committing = false;
     try {
-      return await db.transaction().execute(fn);
+      return await db.transaction().execute(async (trx) => {
+        const result = await fn(trx);
+        committing = true;
+        return result;
+      });
     } catch (e) {
       if (attempt < 5 && isRetryableConflict(e)) continue;
+      if (e instanceof DatabaseUnavailable) {
+        // `fn` returned, so this is the COMMIT (or the rollback after it, which reports it).
+        if (committing && e.uncertain) throw commitOutcomeUnknown(e);
+        if (attempt < 2) continue;
+      }
       throw e;
     }
   }
 }
+
+const commitOutcomeUnknown = (e: DatabaseUnavailable) =>
+  new DatabaseUnavailable(
+    e.cause,
+    true,
+    'The database connection was lost while the change was being committed: it may or may ' +
+      'not have been made. Retry with the same X-Client-Token to be answered as the first ' +
+      'attempt was.',
+  );
 
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string };

@@ -155,7 +155,7 @@ def test_seed_and_export_in_the_fixture_format(server, creds, c):
     assert r.status == 200, r.body
     assert r.json()["networks"][0]["networkId"] == net
     assert c.get_network(networkId=net)["networkName"] == "seeded"
-    again = http_request(server.endpoint, "POST", "/_wickr/seed", fixture.encode(), {})
+    again = http_request(server.endpoint, "POST", "/_wickr/seed", fixture.encode(), {"Content-Type": "text/yaml"})
     assert again.status == 400 and "already exists" in again.json()["message"]
     exp = control(server, "GET", f"/_wickr/export?network={net}")
     assert exp.status == 200

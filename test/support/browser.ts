@@ -32,12 +32,13 @@ export function assertConsoleBuilt(): void {
   }
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `args`: more Chromium switches (e.g. `--host-resolver-rules` to point a name at loopback). */
+export async function launchBrowser(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     // Root in a container has no user namespaces for Chromium's sandbox.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', ...args],
   });
 }
 

@@ -10,6 +10,7 @@ export interface PostgresHandle {
 
 export function findPostgresBin(): string;
 export function startPostgres(options?: { bin?: string; tmpDir?: string }): Promise<PostgresHandle>;
+export function restartPostgres(handle: PostgresHandle, mode?: 'fast' | 'immediate'): Promise<void>;
 export function stopPostgres(handle: PostgresHandle | undefined): void;
 export function createTestDatabase(
   baseUrl?: string,

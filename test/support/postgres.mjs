@@ -179,6 +179,41 @@ export async function startPostgres(options = {}) {
 }
 
 /**
+ * Restarts a cluster started by startPostgres() (`pg_ctl restart`, same port and settings) and
+ * resolves once it accepts connections again. Asynchronous, so that a test's clients keep
+ * sending meanwhile. `mode`: `fast` (the default) ends every session, rolling back open
+ * transactions, as an operator's restart does; `immediate` is a crash.
+ */
+export function restartPostgres(handle, mode = 'fast') {
+  const data = join(handle.dir, 'data');
+  const args = [
+    '-D',
+    data,
+    '-l',
+    join(handle.dir, 'server.log'),
+    '-m',
+    mode,
+    '-w',
+    '-t',
+    '60',
+    'restart',
+  ];
+  const [command, ...argv] = asUser(handle.user, join(handle.bin, 'pg_ctl'), args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { cwd: handle.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`pg_ctl restart failed (exit ${code}):\n${output}`)),
+    );
+  });
+}
+
+/**
  * Stops a cluster started by startPostgres() and deletes its directory. Synchronous (so it
  * can run from an 'exit' handler) and idempotent.
  */

@@ -48,6 +48,7 @@ import { keyOwners } from './009-key-owners.js';
 import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
 import { outboxNetworkIndex } from './012-outbox-network-index.js';
+import { healthProbe } from './013-health-probe.js';
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
@@ -62,6 +63,7 @@ const all: Record<string, MigrationFactory> = {
   '011-console-sessions': consoleSessions,
   '010-audit': audit,
   '012-outbox-network-index': outboxNetworkIndex,
+  '013-health-probe': healthProbe,
 };
 
 /** The migrations this version knows, in the order they apply. */
@@ -126,6 +128,8 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(
       `Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      // What failed (e.g. a connection refused) stays readable for the CLI's messages.
+      { cause: error },
     );
   }
 }

@@ -416,12 +416,10 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     prefix: '/console/',
     wildcard: false,
     index: false,
+    // Ours is the only Cache-Control: with send's own on, it replaced ours with max-age=0.
+    cacheControl: false,
     setHeaders(res, path) {
-      // Vite puts a content hash in every asset name: cache those for good, never the page.
-      res.setHeader(
-        'cache-control',
-        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
+      res.setHeader('cache-control', assetCacheControl(path));
     },
   });
   // Every other path under /console/ is a page of the single-page app.
@@ -431,4 +429,15 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       .sendFile('index.html', assets, { cacheControl: false });
   app.get('/console/', page);
   app.get('/console/*', page);
+}
+
+/** Vite's file names: `assets/<name>-<8-character content hash>.<ext>`. */
+const HASHED_ASSET = /\/assets\/[^/]+-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$/;
+
+/**
+ * A file whose name carries its content's hash never changes under that name: browsers keep it
+ * a year without asking again. Anything else (the page, unhashed files) is revalidated each time.
+ */
+export function assetCacheControl(path: string): string {
+  return HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }

@@ -1,20 +1,26 @@
 /**
  * The test controls under /_wickr/ (docs/test-controls.md): reset, mail, seed and export,
  * clock, faults and the audit trail, for test suites driving this server. An encapsulated
- * Fastify plugin, registered only when the controls are on; with a token configured every
- * route needs it.
+ * Fastify plugin, registered only when the controls are on. Every route answers only requests
+ * addressed to one of the server's own host names, not sent by a web page of another origin,
+ * with JSON bodies (guard.ts); with a token configured every route needs it too.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseTime } from '../../audit/list.js';
-import { formatFixture, parseFixture } from '../../fixtures/format.js';
+import { formatFixture, MAX_FIXTURE_BYTES, parseFixture } from '../../fixtures/format.js';
 import { badRequest, notFound } from '../../contract/errors.js';
 import { requireBearer } from '../bearer.js';
 import type { Controls, ResetOptions } from './controls.js';
+import { checkAddressed, checkBodyType, FIXTURE_TYPES, JSON_TYPES } from './guard.js';
 
 export interface ControlsPluginOptions {
   controls: Controls;
   token?: string;
+  /** The host names requests must be addressed to (guard.ts `controlHosts`). */
+  hosts: ReadonlySet<string>;
 }
+
+const SEED = '/_wickr/seed';
 
 type Query = Record<string, string | undefined>;
 
@@ -70,10 +76,12 @@ function limitOf(q: Query): number | undefined {
 }
 
 export async function controlsPlugin(app: FastifyInstance, opts: ControlsPluginOptions) {
-  const { controls, token } = opts;
-  if (token) {
-    app.addHook('onRequest', async (req) => requireBearer(req, token, 'The test controls'));
-  }
+  const { controls, token, hosts } = opts;
+  app.addHook('onRequest', async (req) => {
+    checkAddressed(req, hosts);
+    if (token) requireBearer(req, token, 'The test controls');
+    checkBodyType(req, req.routeOptions.url === SEED ? FIXTURE_TYPES : JSON_TYPES);
+  });
 
   app.post('/_wickr/reset', async (req, reply) => {
     const b = body(req);
@@ -110,7 +118,7 @@ export async function controlsPlugin(app: FastifyInstance, opts: ControlsPluginO
     return send(reply, { deleted });
   });
 
-  app.post('/_wickr/seed', async (req, reply) => {
+  app.post(SEED, { bodyLimit: MAX_FIXTURE_BYTES }, async (req, reply) => {
     const q = req.query as Query;
     const raw = (req.body as Buffer | undefined)?.toString('utf8') ?? '';
     let doc;
