@@ -125,5 +125,30 @@ describe("the README's quick start", () => {
     } finally {
       await again.stop();
     }
+    // A database created anew with a key from the environment: the file names a key it does
+    // not hold, and serve says so instead of pointing at it.
+    for (const f of ['wickr.db', 'wickr.db-wal', 'wickr.db-shm'])
+      rmSync(path.join(cwd, 'data', f), { force: true });
+    const fresh = await serve(process.execPath, [bin, 'serve', '--port', '0'], {
+      cwd,
+      env: {
+        PATH: process.env['PATH'],
+        HOME: cwd,
+        WICKR_LOG_LEVEL: 'warn',
+        WICKR_ROOT_ACCESS_KEY_ID: 'AKIAFROMENVIRONMENT0',
+        WICKR_ROOT_SECRET_ACCESS_KEY: 'from-the-environment',
+      },
+    });
+    try {
+      expect(fresh.output()).not.toMatch(/AWS_SHARED_CREDENTIALS_FILE/);
+      // On stderr, which may arrive after the endpoint's line on stdout.
+      await vi.waitFor(() =>
+        expect(fresh.output()).toMatch(
+          /credentials names key AKIA\w+ as profile "wickr-local", which this database does not hold/,
+        ),
+      );
+    } finally {
+      await fresh.stop();
+    }
   });
 });

@@ -2,8 +2,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import { findKey } from '../../auth/keys.js';
 import { CREDENTIALS_PROFILE, type RootCredentials } from '../../bootstrap.js';
+import { readIni } from '../../client/credentials.js';
 import { configFromEnv, type Config } from '../../config.js';
+import type { Database } from '../../store/schema.js';
 import { startServer } from '../../server.js';
 import { databaseOptions, describeDatabaseError } from '../database.js';
 import { out, warn } from '../io.js';
@@ -72,8 +76,13 @@ async function serve(config: Config): Promise<void> {
     const inMemory = server.store.engine === 'sqlite' && !server.store.sqlitePath;
     out(createdKeyText(server.rootCredentials, server.credentialsFile, inMemory));
   } else if (server.store.sqlitePath) {
-    const file = credentialsFileOf(server.store.sqlitePath);
-    if (file) out(`Credentials: ${shellLines(profileEnv(file)).join('; ')}\n`);
+    const profile = await profileBeside(server.store.sqlitePath, server.store.db);
+    if (profile?.valid) out(`Credentials: ${shellLines(profileEnv(profile.file)).join('; ')}\n`);
+    else if (profile)
+      warn(
+        `${profile.file} names key ${profile.accessKeyId} as profile "${CREDENTIALS_PROFILE}", ` +
+          `which this database does not hold (it belongs to an earlier database): do not use it`,
+      );
   }
   // Networks belong to a region (the signature's), so the hint names one.
   out(
@@ -166,13 +175,26 @@ function createdKeyText(
   );
 }
 
-/** The credentials file the server wrote beside a SQLite database, if it holds its profile. */
-function credentialsFileOf(sqlitePath: string): string | undefined {
+/**
+ * The profile the server wrote beside a SQLite database on its first start, if there is one, and
+ * whether this database still holds its key (a database created anew with WICKR_ROOT_* keeps
+ * the file of the one before, naming a key it does not have).
+ */
+async function profileBeside(
+  sqlitePath: string,
+  db: Kysely<Database>,
+): Promise<{ file: string; accessKeyId: string; valid: boolean } | undefined> {
   const file = join(dirname(sqlitePath), 'credentials');
   if (!existsSync(file)) return undefined;
+  let accessKeyId: string | undefined;
   try {
-    return readFileSync(file, 'utf8').includes(`[${CREDENTIALS_PROFILE}]`) ? file : undefined;
+    accessKeyId = readIni(readFileSync(file, 'utf8'))
+      .get(CREDENTIALS_PROFILE)
+      ?.get('aws_access_key_id');
   } catch {
     return undefined;
   }
+  if (!accessKeyId) return undefined;
+  const key = await findKey(db, accessKeyId);
+  return { file, accessKeyId, valid: key !== undefined && key.revoked_at === null };
 }
