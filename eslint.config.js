@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'bench/results/', 'coverage/'] },
+  { ignores: ['dist/', '**/node_modules/', 'data/', 'bench/results/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -54,5 +54,10 @@ export default tseslint.config(
     // Plain JavaScript (scripts, test support, benchmarks, this file) runs on Node.
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The Jest recipe's tests use Jest's globals (test, expect), as Jest users write them.
+    files: ['examples/jest/**'],
+    languageOptions: { globals: { ...globals.node, ...globals.jest } },
   },
 );

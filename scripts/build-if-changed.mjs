@@ -1,14 +1,30 @@
 #!/usr/bin/env node
-// `npm start`'s prestart: builds dist/ only when a build input changed since the last build it
-// made (a stamp file in dist/), so starting again without changes starts at once.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+// `npm start`'s prestart: runs the whole build (scripts/build.mjs) only when an input changed
+// since the last one (the stamp it writes in dist/), so a start after `npm ci`, or again without
+// changes, starts at once.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, STAMP } from './build.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const STAMP = join('dist', '.build-stamp');
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+export { STAMP };
+const INPUTS = [
+  'src',
+  'web',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'scripts/build.mjs',
+  'scripts/bundle.mjs',
+];
+/** What the build makes: one of them missing builds again. */
+const OUTPUTS = [
+  'dist/cli/main.js',
+  'dist/index.js',
+  'dist/wickr-admin.mjs',
+  'dist/console/index.html',
+];
 
 /** The newest modification time under `path` (directories count: a deleted file moves theirs). */
 function newest(path) {
@@ -20,29 +36,19 @@ function newest(path) {
   return t;
 }
 
-/** Whether `root`'s dist/ is missing, or older than any build input. */
+/** Whether `root`'s dist/ is missing, incomplete, or older than any build input. */
 export function needsBuild(root) {
   const stamp = join(root, STAMP);
-  if (!existsSync(stamp) || !existsSync(join(root, 'dist', 'cli', 'main.js'))) return true;
-  if (!existsSync(join(root, 'dist', 'wickr-admin.mjs'))) return true;
+  if (!existsSync(stamp) || OUTPUTS.some((p) => !existsSync(join(root, p)))) return true;
   const built = statSync(stamp).mtimeMs;
   return INPUTS.some((p) => newest(join(root, p)) > built);
 }
 
-function main() {
-  if (!needsBuild(ROOT)) return;
-  process.stderr.write('building (a source file changed since the last build)\n');
-  const started = Date.now();
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  // Stamped with the time the build started: an edit made during the build builds again.
-  const stamp = join(ROOT, STAMP);
-  writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
-  utimesSync(stamp, new Date(started), new Date(started));
+if (process.argv[1] === fileURLToPath(import.meta.url) && needsBuild(ROOT)) {
+  process.stderr.write(
+    existsSync(join(ROOT, STAMP))
+      ? 'building (a source file changed since the last build)\n'
+      : 'building (no build yet)\n',
+  );
+  process.exitCode = build();
 }
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();

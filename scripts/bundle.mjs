@@ -19,7 +19,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // Native (better-sqlite3) and loaded only for PostgreSQL (pg, its optional pg-native).
   external: ['better-sqlite3', 'pg', 'pg-native'],
   // CommonJS packages inside the bundle still call require() for Node's built-ins.

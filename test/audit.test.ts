@@ -126,7 +126,7 @@ describe('console sign-ins and actions', () => {
     for (let i = 0; i < 4; i++) expect((await signIn(`wrong-secret-${i}`)).status).toBe(401);
     expect((await signIn('wrong-secret-x')).status).toBe(429);
 
-    const records = await server.audit({});
+    const { records } = await server.audit({});
     const consoleRecords = records.filter((r) => r.source === 'console');
     const signIns = consoleRecords.filter((r) => r.operation === 'SignIn');
     expect(signIns.map((r) => [r.outcome, r.status])).toEqual([
@@ -273,7 +273,7 @@ describe('the invitee endpoints', () => {
       );
     expect((await view('NOT-THE-CODE')).status).toBe(400);
 
-    const records = (await server.audit({})).filter((r) => r.source === 'invitee');
+    const records = (await server.audit({})).records.filter((r) => r.source === 'invitee');
     const summary = records.map((r) => [r.operation, r.outcome, r.status]).reverse();
     expect(summary).toEqual([
       ['Register', 'refused', 400],
@@ -334,7 +334,7 @@ describe('the invitee endpoints', () => {
         post(limited, `${base}/register`, { username: 'x@example.com', inviteCode: 'X' });
       expect((await attempt()).status).toBe(400); // members missing
       expect((await attempt()).status).toBe(429);
-      const records = (await limited.audit({})).filter((r) => r.source === 'invitee');
+      const records = (await limited.audit({})).records.filter((r) => r.source === 'invitee');
       expect(records.map((r) => [r.operation, r.outcome, r.status, r.errorName])).toEqual([
         ['Register', 'refused', 429, 'RateLimitError'],
         ['Register', 'refused', 400, 'BadRequestError'],
@@ -403,7 +403,7 @@ describe("the invitee endpoints' records", () => {
       ...device,
     });
     expect(again.status).toBe(200);
-    const records = (await server.audit({ operation: 'Register' })).filter(
+    const records = (await server.audit({ operation: 'Register' })).records.filter(
       (r) => r.outcome === 'success',
     );
     expect(records).toHaveLength(1);
@@ -486,7 +486,7 @@ describe('the signed read of the audit trail', () => {
     expect(badSecret.status).toBe(401);
 
     // Newest first; the oldest is the network-limited key's refusal of the test before.
-    const refused = (await server.audit({ operation: 'LookupAuditRecords' })).slice(0, 3);
+    const refused = (await server.audit({ operation: 'LookupAuditRecords' })).records.slice(0, 3);
     expect(refused.map((r) => [r.outcome, r.status, r.accessKeyId])).toEqual([
       ['refused', 401, server.credentials.accessKeyId],
       ['refused', 403, reader.accessKeyId],
@@ -495,7 +495,7 @@ describe('the signed read of the audit trail', () => {
     expect(refused[1]).toMatchObject({ userAgent: UA, source: 'admin-api' });
     // A successful read is a read: not recorded.
     expect(
-      (await server.audit({ operation: 'LookupAuditRecords' })).every(
+      (await server.audit({ operation: 'LookupAuditRecords' })).records.every(
         (r) => r.outcome === 'refused',
       ),
     ).toBe(true);
@@ -621,7 +621,7 @@ describe("RegisterOidcConfig's record", () => {
     expect(ok.status).toBe(200);
     const [config] = await db.selectFrom('oidc_configs').selectAll().execute();
     expect(config!.company_id).toBe('second');
-    const [record] = await server.audit({ operation: 'RegisterOidcConfig' });
+    const [record] = (await server.audit({ operation: 'RegisterOidcConfig' })).records;
     expect(record).toMatchObject({
       outcome: 'success',
       networkId: NET,
@@ -643,32 +643,33 @@ describe('the retention purge', () => {
   it('deletes records older than the retention when the clock moves past it', async () => {
     server = await startEmbedded({ env: {}, fixture, auditRetentionDays: 30 });
     await change(server, 'old@x.example');
-    server.clock.advance(20 * DAY);
+    await server.clock.advance(20 * DAY);
     await change(server, 'newer@x.example');
-    server.clock.advance(11 * DAY); // the first is 31 days old, the second 11
+    await server.clock.advance(11 * DAY); // the first is 31 days old, the second 11
     await vi.waitFor(
-      async () => expect((await server!.audit({})).map((r) => r.parameters)).toHaveLength(1),
+      async () =>
+        expect((await server!.audit({})).records.map((r) => r.parameters)).toHaveLength(1),
       { timeout: 5000 },
     );
-    const [kept] = await server.audit({});
+    const [kept] = (await server.audit({})).records;
     expect(kept!.parameters).toMatchObject({ username: 'newer@x.example' });
   });
 
   it('keeps records for ever with 0, and for 90 days by default', async () => {
     server = await startEmbedded({ env: { WICKR_AUDIT_RETENTION_DAYS: '0' }, fixture });
     await change(server, 'kept@x.example');
-    server.clock.advance(3650 * DAY);
+    await server.clock.advance(3650 * DAY);
     await new Promise((r) => setTimeout(r, 100));
-    expect(await server.audit({})).toHaveLength(1);
+    expect((await server.audit({})).records).toHaveLength(1);
     await server.close();
 
     server = await startEmbedded({ env: {}, fixture });
     await change(server, 'default@x.example');
-    server.clock.advance(89 * DAY);
+    await server.clock.advance(89 * DAY);
     await new Promise((r) => setTimeout(r, 100));
-    expect(await server.audit({})).toHaveLength(1);
-    server.clock.advance(2 * DAY);
-    await vi.waitFor(async () => expect(await server!.audit({})).toHaveLength(0), {
+    expect((await server.audit({})).records).toHaveLength(1);
+    await server.clock.advance(2 * DAY);
+    await vi.waitFor(async () => expect((await server!.audit({})).records).toHaveLength(0), {
       timeout: 5000,
     });
   });

@@ -103,7 +103,7 @@ async function checkRestored(
     nextToken = page.nextToken;
   } while (nextToken);
   const invited = new Set(
-    (await server.mail({ networkId }))
+    (await server.mail({ networkId })).messages
       .filter((m) => m.status === 'pending')
       .map((m) => m.recipient),
   );

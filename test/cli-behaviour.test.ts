@@ -257,10 +257,19 @@ describe('serve and npm start', () => {
     at('src', 1000);
     at('package.json', 1000);
     expect(needsBuild(tree)).toBe(true); // never built
+    mkdirSync(path.join(tree, 'dist', 'console'));
     at('dist/cli/main.js', 2000);
+    at('dist/index.js', 2000);
+    at('dist/console/index.html', 2000);
     at(STAMP, 2000);
     expect(needsBuild(tree)).toBe(true); // no bundle
     at('dist/wickr-admin.mjs', 2000);
+    expect(needsBuild(tree)).toBe(false);
+    mkdirSync(path.join(tree, 'web'));
+    at('web/app.tsx', 2500); // the console's source
+    expect(needsBuild(tree)).toBe(true);
+    at('web/app.tsx', 1000);
+    at('web', 1000);
     expect(needsBuild(tree)).toBe(false);
     at('src/cli/main.ts', 3000);
     expect(needsBuild(tree)).toBe(true);

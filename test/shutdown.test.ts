@@ -15,7 +15,7 @@ describe('shutdown', () => {
     const url = new URL(server.endpoint);
     // The first request is held for a while, so the server is closing when the second,
     // pipelined on the same connection, is read.
-    server.faults.add({ operation: 'ListNetworks', latencyMs: 400, times: 1 });
+    await server.faults.add({ operation: 'ListNetworks', latencyMs: 400, times: 1 });
     const signed = signRequest({
       method: 'GET',
       url: '/networks',

@@ -75,7 +75,7 @@ describe('startEmbedded helpers', () => {
     });
     expect(created.status).toBe(200);
 
-    const mail = await server.mail({ recipient: 'new@example.com' });
+    const { messages: mail } = await server.mail({ recipient: 'new@example.com' });
     expect(mail).toHaveLength(1);
     expect(mail[0]!.networkId).toBe('40404040');
     expect(mail[0]!.inviteCode).toMatch(/^[A-Z0-9]{12}$/);
@@ -83,8 +83,8 @@ describe('startEmbedded helpers', () => {
     const r = await register(server, '40404040', 'new@example.com', mail[0]!.inviteCode!);
     expect(r.status).toBe(200);
 
-    expect(await server.clearMail()).toBe(1);
-    expect(await server.mail()).toEqual([]);
+    expect(await server.clearMail()).toEqual({ deleted: 1 });
+    expect(await server.mail()).toEqual({ messages: [] });
 
     expect(await server.reset()).toEqual({ networks: 1 });
     expect((await server.export()).networks).toEqual([]);
@@ -99,20 +99,20 @@ describe('startEmbedded helpers', () => {
       networkId: '40404040',
       users: [{ username: 'late@example.com', securityGroupIds: ['grp1'], inviteCodeTtl: 1 }],
     });
-    const [m] = await server.mail({ recipient: 'late@example.com' });
-    server.clock.advance(DAY + 60_000);
+    const [m] = (await server.mail({ recipient: 'late@example.com' })).messages;
+    await server.clock.advance(DAY + 60_000);
     try {
       // Requests are still signed with the real time: SigV4 follows the real clock.
       const r = await register(server, '40404040', 'late@example.com', m!.inviteCode!);
       expect(r.status).toBe(400);
       expect(String(r.body['message'])).toMatch(/expired/);
     } finally {
-      server.clock.reset();
+      await server.clock.reset();
     }
   });
 
   it('injects faults that change nothing, for the next N calls', async () => {
-    const rule = server.faults.add({
+    const rule = await server.faults.add({
       operation: 'CreateNetwork',
       error: 'RateLimitError',
       times: 2,
@@ -133,16 +133,19 @@ describe('startEmbedded helpers', () => {
       accessLevel: 'STANDARD',
     });
     expect(ok.status).toBe(200);
-    expect(server.faults.list()).toEqual([
-      expect.objectContaining({ id: rule.id, fired: 2, remaining: 0 }),
-    ]);
-    expect(server.faults.remove()).toBe(true);
+    expect(await server.faults.list()).toEqual({
+      rules: [expect.objectContaining({ id: rule.id, fired: 2, remaining: 0 })],
+    });
+    expect(await server.faults.remove(rule.id)).toEqual({ rules: [] });
+    await expect(server.faults.remove(rule.id)).rejects.toMatchObject({
+      errorName: 'ResourceNotFoundError',
+    });
   });
 
   it('draws seeded probabilities repeatably', async () => {
     const outcomes = async () => {
-      server.faults.remove();
-      server.faults.add({
+      await server.faults.remove();
+      await server.faults.add({
         operation: 'ListNetworks',
         error: 'InternalServerError',
         probability: 0.5,
@@ -156,17 +159,17 @@ describe('startEmbedded helpers', () => {
     expect(first).toContain(500);
     expect(first).toContain(200);
     expect(await outcomes()).toEqual(first);
-    server.faults.remove();
+    await server.faults.remove();
   });
 
   it('drops the connection or adds latency', async () => {
-    server.faults.add({ operation: 'GetNetwork', drop: true, times: 1 });
+    await server.faults.add({ operation: 'GetNetwork', drop: true, times: 1 });
     await expect(call(server, 'GetNetwork', { networkId: '40404040' })).rejects.toThrow();
-    server.faults.add({ operation: 'GetNetwork', latencyMs: 50, times: 1 });
+    await server.faults.add({ operation: 'GetNetwork', latencyMs: 50, times: 1 });
     const t = performance.now();
     expect((await call(server, 'GetNetwork', { networkId: '40404040' })).status).toBe(200);
     expect(performance.now() - t).toBeGreaterThanOrEqual(45);
-    server.faults.remove();
+    await server.faults.remove();
   });
 
   it('serves Prometheus metrics whose counters move, with no personal labels', async () => {
@@ -174,7 +177,7 @@ describe('startEmbedded helpers', () => {
     const ok = { operation: 'ListNetworks', status: '200', error: '' };
     await call(server, 'ListNetworks', {});
     await call(server, 'ListNetworks', {});
-    server.faults.add({ operation: 'ListNetworks', error: 'RateLimitError', times: 1 });
+    await server.faults.add({ operation: 'ListNetworks', error: 'RateLimitError', times: 1 });
     await call(server, 'ListNetworks', {});
     await call(server, 'BatchCreateUser', {
       networkId: '40404040',
@@ -222,7 +225,7 @@ describe('startEmbedded helpers', () => {
         expect(v).not.toMatch(/@|WRONG/);
       }
     }
-    server.faults.remove();
+    await server.faults.remove();
   });
 
   it('audits changes with secrets masked, and refusals, but not reads', async () => {
@@ -233,7 +236,7 @@ describe('startEmbedded helpers', () => {
       challenge: 'very-secret-challenge-1',
     });
     expect(bot.status).toBe(200);
-    const [rec] = await server.audit({ operation: 'CreateBot' });
+    const [rec] = (await server.audit({ operation: 'CreateBot' })).records;
     expect(rec).toMatchObject({
       source: 'admin-api',
       operation: 'CreateBot',
@@ -256,7 +259,7 @@ describe('startEmbedded helpers', () => {
     expect(JSON.stringify(await server.audit())).not.toContain('very-secret-challenge-1');
 
     await call(server, 'GetNetwork', { networkId: '40404040' });
-    expect(await server.audit({ operation: 'GetNetwork' })).toEqual([]);
+    expect(await server.audit({ operation: 'GetNetwork' })).toEqual({ records: [] });
 
     const bad = await call(
       server,
@@ -268,7 +271,7 @@ describe('startEmbedded helpers', () => {
       },
     );
     expect(bad.status).toBe(401);
-    const [refused] = await server.audit({ operation: 'ListNetworks' });
+    const [refused] = (await server.audit({ operation: 'ListNetworks' })).records;
     expect(refused).toMatchObject({
       outcome: 'refused',
       status: 401,
@@ -282,10 +285,9 @@ describe('startEmbedded helpers', () => {
     });
     const denied = await call(server, 'DeleteNetwork', { networkId: '40404040' }, reader);
     expect(denied.status).toBe(403);
-    const [forbidden] = await server.audit({
-      operation: 'DeleteNetwork',
-      accessKeyId: reader.accessKeyId,
-    });
+    const [forbidden] = (
+      await server.audit({ operation: 'DeleteNetwork', accessKeyId: reader.accessKeyId })
+    ).records;
     expect(forbidden).toMatchObject({ outcome: 'refused', status: 403, networkId: '40404040' });
   });
 });

@@ -229,7 +229,7 @@ describe(`a rolling upgrade from release ${release.version} on PostgreSQL`, () =
     // Invitations queued by both, each once per user and reinvitation.
     const mail = await embedded.mail({ networkId });
     for (const u of [...before.successful!, ...after.successful!].slice(2))
-      expect(mail.some((m) => m.recipient === u.username)).toBe(true);
+      expect(mail.messages.some((m) => m.recipient === u.username)).toBe(true);
   }, 120_000);
 
   it('a restarted server of the release starts on the migrated database, as docs/upgrading.md says', async () => {

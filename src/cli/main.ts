@@ -9,6 +9,7 @@ import { registerOutbox } from './commands/outbox.js';
 import { registerServe } from './commands/serve.js';
 import { endQuietlyOnClosedPipe, UsageError } from './io.js';
 import { registerUserCommands } from './users/commands.js';
+import { packageVersion } from './version.js';
 
 const HINT = "(run 'wickr-admin <command> --help' for usage)";
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   program
     .name('wickr-admin')
     .description('A self-hosted, wire-compatible AWS Wickr Admin API server and its admin tools')
+    .version(packageVersion(), '-V, --version', 'print the version of wickr-admin-server')
     // A usage error is one line and a hint, not the whole help; inherited by every command.
     .showHelpAfterError(HINT)
     .configureOutput({

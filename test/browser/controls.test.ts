@@ -91,7 +91,9 @@ describe('the test controls in a browser', () => {
   });
 
   it('a page on a name re-pointed at the server (DNS rebinding) reads no invite codes', async () => {
-    const [mail] = await server.mail({ recipient: 'invitee@example.com' });
+    const {
+      messages: [mail],
+    } = await server.mail({ recipient: 'invitee@example.com' });
     const code = mail!.inviteCode!;
     expect(code).toMatch(/^[A-Z0-9]{6,}$/);
     const port = new URL(server.endpoint).port;

@@ -54,7 +54,7 @@ const optBool = (v: unknown, name: string): boolean | undefined => {
 };
 
 /** A duration: milliseconds as a number, or text such as 90s, 15m, 2h, 8d. */
-function durationMs(v: unknown, name: string): number {
+export function durationMs(v: unknown, name: string): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   const m = typeof v === 'string' ? /^(-?\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim()) : null;
   if (!m) throw badRequest(`${name} must be milliseconds or a duration such as 90s, 15m, 2h, 8d.`);
@@ -62,7 +62,7 @@ function durationMs(v: unknown, name: string): number {
   return Number(m[1]) * unit;
 }
 
-function timeOf(v: unknown, name: string): number {
+export function timeOf(v: unknown, name: string): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return Date.parse(v);
   throw badRequest(`${name} must be an ISO 8601 time or epoch milliseconds.`);
