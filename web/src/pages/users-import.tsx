@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure, call, chunks, clientToken } from '../api';
-import { normaliseHeader, parseCsvTable } from '../../../src/cli/csv';
+import { normaliseHeader, parseCsvTable } from '../../../src/client/csv/reader';
 import { ErrorNote, Field, useAction } from '../ui';
 import type { Group } from './users';
 
