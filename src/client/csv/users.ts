@@ -74,7 +74,6 @@ export interface Group {
   isDefault: boolean;
 }
 
-
 export function findColumns(table: CsvTable): Columns {
   const present = new Set(table.header.map(normalise));
   const cols: Columns = {};
