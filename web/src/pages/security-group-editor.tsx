@@ -306,14 +306,21 @@ function NumberControl({ spec, path, value, onChange, error }: ControlProps<Numb
     );
   }
   const n = Number(text);
+  // A duration also in words: 31536000 seconds is easier read as 365 days.
   const words =
     (spec.unit === 'seconds' || spec.unit === 'minutes') && /^\d+$/.test(text) && n > 0
-      ? ` (${inWords(n, spec.unit)})`
+      ? ` Now ${inWords(n, spec.unit)}.`
       : '';
   return (
     <Field
-      label={spec.label}
-      hint={`${spec.help}${spec.unit ? ` In ${spec.unit}${words}.` : ''}`}
+      label={
+        <>
+          {spec.label}
+          {/* The unit beside the field is for the eye; this one for screen readers. */}
+          {spec.unit ? <span class="sr-only"> ({spec.unit})</span> : null}
+        </>
+      }
+      hint={`${spec.help}${words}`}
       name={path}
       error={error}
     >
@@ -364,12 +371,12 @@ function ListControl({ spec, path, value, onChange, error }: ControlProps<ListSp
             )}
           </Field>
           <button type="button" onClick={() => onChange(items.filter((_, j) => j !== i))}>
-            Remove {spec.item.toLowerCase()} {i + 1}
+            Remove {spec.item} {i + 1}
           </button>
         </div>
       ))}
       <button type="button" onClick={() => onChange([...items, ''])}>
-        Add {spec.item.toLowerCase()}
+        Add {spec.item}
       </button>
       {reason ? (
         <small id={`${id}-err`} class="field-error">
