@@ -1,5 +1,6 @@
 /**
- * A user's status as the console shows it, and the Users page's status filters.
+ * A user's status as the console shows it, the Users page's status filters, and the types the
+ * user pages share (kept here, so the pages import no module that imports them).
  *
  * The API says 1 (pending) or 2 (active), and a user who declined the invitation stays 1. The
  * server withholds a declined invitation's code (domain/users.ts, renderUser), so a pending
@@ -9,6 +10,9 @@
 import type { Input, Output } from '../api';
 
 export type User = NonNullable<Output<'ListUsers'>['users']>[number];
+
+/** A security group as the user pages list and choose them. */
+export type Group = NonNullable<Output<'ListSecurityGroups'>['securityGroups']>[number];
 
 /** The status the counters count: every user is exactly one of these. */
 export type Status = 'Active' | 'Pending' | 'Declined';

@@ -14,8 +14,7 @@ import {
   useModal,
 } from '../ui';
 import { GroupsField, TextField } from '../components/fields';
-import { statusText, type User } from './user-status';
-import type { Group } from './users';
+import { statusText, type Group, type User } from './user-status';
 
 type Detail = Output<'GetUser'>;
 

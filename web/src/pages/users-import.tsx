@@ -8,8 +8,8 @@ import {
   unknownColumns,
   type Failure,
 } from '../../../src/client/csv/users';
+import type { Group } from './user-status';
 import { ErrorNote, Field, TableRegion, useAction } from '../ui';
-import type { Group } from './users';
 
 /** A ValidationError of the console's calls as the shared batching reads it. */
 export function rejectionOf(err: unknown): Rejection | undefined {

@@ -2,10 +2,10 @@ import { useState } from 'preact/hooks';
 import { call, clientToken } from '../api';
 import { chunks, sendChunk } from '../../../src/client/csv/batches';
 import { createOutcome, type CreateRow } from '../../../src/client/csv/users';
+import type { Group } from './user-status';
 import { ErrorNote, Field, useAction } from '../ui';
 import { GroupsField } from '../components/fields';
 import { rejectionOf } from './users-import';
-import type { Group } from './users';
 
 interface Person {
   username: string;

@@ -1,6 +1,5 @@
 /** The team directory: counts, a server-side paged table, invitations, CSV import, bulk actions. */
 import { useEffect, useState } from 'preact/hooks';
-import { asFailure } from '../ui';
 import { call, clientToken, listAll, type Output } from '../api';
 import { chunks } from '../../../src/client/csv/batches';
 import { useRefusal } from '../session';
@@ -23,8 +22,6 @@ import { ImportCsv } from './users-import';
 import { UserDetail } from './users-detail';
 import { LookUpUnames } from './users-lookup';
 import { STATUS_FILTERS, statusText, type User } from './user-status';
-
-export type Group = NonNullable<Output<'ListSecurityGroups'>['securityGroups']>[number];
 
 type BulkAction = 'Reinvite' | 'Suspend' | 'Unsuspend' | 'Reset devices' | 'Delete';
 
@@ -82,7 +79,8 @@ export function UsersPage({ networkId }: { networkId: string }) {
         ...(query ? { username: query } : {}),
         ...(nextToken ? { nextToken } : {}),
       });
-    const keep = filter.keep;
+    // Until someone declines, every pending user is Pending: the server's filter says it all.
+    const keep = status === 'pending' && !anyDeclined ? undefined : filter.keep;
     if (!keep) {
       const r = await page(pager.token);
       return { users: r.users ?? [], ...(r.nextToken ? { nextToken: r.nextToken } : {}) };
@@ -127,39 +125,37 @@ export function UsersPage({ networkId }: { networkId: string }) {
       for (const s of r.successful ?? []) if (s.userId) done.add(s.userId);
       for (const f of r.failed ?? []) failed.push(`${nameOf(f.userId ?? '')}: ${f.reason ?? ''}`);
     };
-    const outcome = await bulk
-      .run(async () => {
-        if (action === 'Reset devices') {
-          for (const userId of ids) {
-            const d = await call('ListDevicesForUser', { networkId, userId, maxResults: 100 });
-            const appIds = (d.devices ?? []).map((x) => x.appId).filter((x): x is string => !!x);
-            for (const part of chunks(appIds)) {
-              await call('BatchResetDevicesForUser', {
-                networkId,
-                userId,
-                appIds: part,
-                clientToken: clientToken(),
-              });
-            }
-            done.add(userId);
+    const outcome = await bulk.run(async () => {
+      if (action === 'Reset devices') {
+        for (const userId of ids) {
+          const d = await call('ListDevicesForUser', { networkId, userId, maxResults: 100 });
+          const appIds = (d.devices ?? []).map((x) => x.appId).filter((x): x is string => !!x);
+          for (const part of chunks(appIds)) {
+            await call('BatchResetDevicesForUser', {
+              networkId,
+              userId,
+              appIds: part,
+              clientToken: clientToken(),
+            });
           }
-          return true;
-        }
-        for (const userIds of chunks(ids)) {
-          const common = { networkId, userIds, clientToken: clientToken() };
-          if (action === 'Reinvite') tally(await call('BatchReinviteUser', common));
-          else if (action === 'Delete') tally(await call('BatchDeleteUser', common));
-          else
-            tally(
-              await call('BatchToggleUserSuspendStatus', {
-                ...common,
-                suspend: action === 'Suspend',
-              }),
-            );
+          done.add(userId);
         }
         return true;
-      })
-      .catch(() => undefined);
+      }
+      for (const userIds of chunks(ids)) {
+        const common = { networkId, userIds, clientToken: clientToken() };
+        if (action === 'Reinvite') tally(await call('BatchReinviteUser', common));
+        else if (action === 'Delete') tally(await call('BatchDeleteUser', common));
+        else
+          tally(
+            await call('BatchToggleUserSuspendStatus', {
+              ...common,
+              suspend: action === 'Suspend',
+            }),
+          );
+      }
+      return true;
+    });
     const stopped = outcome === undefined;
     const notSent = ids.length - done.size - failed.length;
     setNotice(
@@ -411,7 +407,7 @@ export function UsersPage({ networkId }: { networkId: string }) {
           error={bulk.error}
           onCancel={() => setConfirmDelete(false)}
           onConfirm={async () => {
-            await runBulk('Delete').catch((e: unknown) => bulk.setError(asFailure(e)));
+            await runBulk('Delete');
             setConfirmDelete(false);
           }}
         >
