@@ -83,7 +83,7 @@ export function ErrorNote({ error, fields = [] }: { error?: ApiFailure; fields?:
       {error.reasons.length > 0 && error.type === 'ValidationError'
         ? others.length > 0
           ? others.map((r) => `${r.field}: ${r.reason}`).join('; ')
-          : 'see the fields marked below.'
+          : 'see the fields marked in red.'
         : error.message}
     </div>
   );
