@@ -18,7 +18,7 @@ import {
 import { parseAuthorization, verifySignature, deriveSigningKey } from '../src/auth/sigv4.js';
 import { adminClient } from './support/admin-call.js';
 import { runCli } from './support/cli-run.js';
-import { CsvError, parseCsv, parseCsvTable } from '../src/cli/csv.js';
+import { CsvError, parseCsv, parseCsvTable } from '../src/client/csv/reader.js';
 
 // Each test runs the CLI (a Node start-up each) several times: slow on a loaded machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });

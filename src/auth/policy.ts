@@ -1,35 +1,14 @@
 /** Access-key policies: allowed actions (with `*` wildcards) and an optional network list. */
+import { compileActions, refusalOf } from '../contract/actions.js';
 import { forbidden } from '../contract/errors.js';
 import type { Principal } from '../domain/context.js';
 
-/** A key's allowed actions as one pattern, compiled when the key is read (not per request). */
-export function compileActions(actions: readonly string[]): RegExp {
-  const alternatives = actions.map((pattern) =>
-    pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*'),
-  );
-  // IAM action names match case-insensitively.
-  return new RegExp(`^(?:${alternatives.join('|')})$`, 'i');
-}
+// The matching rule lives beside the contract, where the console shares it.
+export { compileActions };
 
 export function authorize(principal: Principal, operation: string, networkId?: string): void {
-  const action = `wickr:${operation}`;
-  if (!principal.actionPattern.test(action)) {
-    throw forbidden(`Access key ${principal.accessKeyId} is not authorized to perform ${action}.`);
-  }
-  // A key limited to some networks may not create more (it could not use them anyway).
-  if (principal.networks && operation === 'CreateNetwork') {
-    throw forbidden(
-      `Access key ${principal.accessKeyId} is limited to networks ${principal.networks.join(', ')} and cannot create networks.`,
-    );
-  }
-  if (networkId !== undefined && principal.networks && !principal.networks.includes(networkId)) {
-    throw forbidden(
-      `Access key ${principal.accessKeyId} is not authorized to perform ${action} on network ${networkId}.`,
-    );
-  }
+  const refusal = refusalOf(principal, operation, networkId);
+  if (refusal !== undefined) throw forbidden(refusal);
 }
 
 /** Validates a policy given by an administrator (CLI), returning a normalized copy. */

@@ -4,19 +4,13 @@
  * server's own SigV4 code (./signer.ts). The CLI, the tests' helpers and the benchmark use it;
  * so can any embedding program (it is exported from the package entry).
  */
-import {
-  contract,
-  type Contract,
-  type InputOf,
-  type OperationName,
-  type OutputOf,
-} from '../contract/index.js';
+import { contract, type OperationName } from '../contract/index.js';
 import { serializeRequest, type HttpRequest } from './binding.js';
 import { AdminApiError, ConnectionError, requestIdOf, toApiError } from './errors.js';
 import { Signer, type SigningCredentials } from './signer.js';
+import type { Input, Output } from './types.js';
 
-export type Input<N extends OperationName> = InputOf<Contract[N]>;
-export type Output<N extends OperationName> = OutputOf<Contract[N]>;
+export type { Input, Output };
 
 export interface ClientOptions {
   /** e.g. `http://127.0.0.1:9425`; a path after the host is kept as a prefix. */

@@ -178,11 +178,11 @@ describe('the web console in a browser', () => {
       await expect.poll(usernames).toEqual(['bob@example.com']);
       await page.getByLabel('Search usernames').fill('');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await page.getByLabel('Status', { exact: true }).selectOption('2');
+      await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Active' });
       await page.getByText('No user matches these filters.').waitFor();
-      await page.getByLabel('Status', { exact: true }).selectOption('1');
+      await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Pending' });
       await expect.poll(usernames).toHaveLength(3);
-      await page.getByLabel('Status', { exact: true }).selectOption('');
+      await page.getByLabel('Status', { exact: true }).selectOption({ label: 'All' });
     },
     STEP,
   );
@@ -219,7 +219,7 @@ describe('the web console in a browser', () => {
       await page.getByLabel('Select bob@example.com').check();
       await page.getByRole('button', { name: 'Suspend', exact: true }).click();
       await page.getByText('Suspend: 1 done.').waitFor();
-      await expect.poll(() => status('bob@')).toBe('Suspended');
+      await expect.poll(() => status('bob@')).toBe('Pending (suspended)');
       await page.getByLabel('Select bob@example.com').check();
       await page.getByRole('button', { name: 'Unsuspend' }).click();
       await page.getByText('Unsuspend: 1 done.').waitFor();
@@ -342,8 +342,8 @@ describe('the web console in a browser', () => {
       const row = page.getByRole('row', { name: /Field team/ });
       await row.waitFor();
       await row.getByRole('button', { name: 'Edit' }).click();
-      await page.getByLabel('Files enabled').check();
-      await page.getByLabel('Min length').fill('12');
+      await page.getByLabel('File sharing').check();
+      await page.getByLabel('Minimum length').fill('12');
       await page.getByRole('button', { name: 'Save group' }).click();
       await page.getByRole('button', { name: 'Save group' }).waitFor({ state: 'detached' });
       await screenshot(page, '08-security-groups');

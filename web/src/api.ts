@@ -1,4 +1,11 @@
-/** The console's calls to its server: sign-in, the session, and Admin API operations. */
+/**
+ * The console's calls to its server, all of them: sign-in, the session, the outbox read, and
+ * Admin API operations, typed by the contract (the console imports its types only, so no
+ * server code reaches the bundle).
+ */
+import type { Input, OperationName, Output } from '../../src/client/types';
+
+export type { Input, OperationName, Output };
 
 export interface Reason {
   field: string;
@@ -16,9 +23,9 @@ export class ApiFailure extends Error {
     super(message);
   }
 
-  /** The reason given for one field (e.g. `users.0.username` or `networkName`). */
-  reasonFor(field: string): string | undefined {
-    return this.reasons.find((r) => r.field === field || r.field.endsWith(`.${field}`))?.reason;
+  /** The reason given for one field, by its path as the server writes it (`users[0].username`). */
+  reasonFor(path: string): string | undefined {
+    return this.reasons.find((r) => r.field === path)?.reason;
   }
 }
 
@@ -90,10 +97,9 @@ export const currentSession = () =>
 
 export const signOut = () => request<unknown>('DELETE', 'session');
 
-/** Runs one Admin API operation as the signed-in key; the input uses the API's member names. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const call = <T = any>(operation: string, input: Record<string, unknown> = {}) =>
-  request<T>('POST', `operations/${operation}`, input);
+/** Runs one Admin API operation as the signed-in key, with the contract's input and output. */
+export const call = <N extends OperationName>(operation: N, input: Input<N>) =>
+  request<Output<N>>('POST', `operations/${operation}`, input);
 
 export const outbox = (networkId: string, query: Record<string, string | undefined>) => {
   const q = new URLSearchParams();
@@ -124,9 +130,22 @@ export interface OutboxPage {
 /** A fresh idempotency token per user action: a double submit does the work once. */
 export const clientToken = () => crypto.randomUUID();
 
-/** Splits a list into the API's batches (at most 50 items per request). */
-export function chunks<T>(items: T[], size = 50): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+/** Every item of a paged list operation (e.g. all security groups of a network). */
+export async function listAll<N extends OperationName, T>(
+  operation: N,
+  input: Input<N>,
+  items: (page: Output<N>) => T[] | undefined,
+): Promise<T[]> {
+  const out: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await call(operation, {
+      ...input,
+      maxResults: 100,
+      ...(nextToken ? { nextToken } : {}),
+    } as Input<N>);
+    out.push(...(items(page) ?? []));
+    nextToken = (page as { nextToken?: string }).nextToken;
+  } while (nextToken);
   return out;
 }

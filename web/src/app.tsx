@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link, Route, Router, Switch, useLocation, useParams } from 'wouter-preact';
 import { currentSession, setSession, signOut, whenSignedOut, type SessionInfo } from './api';
+import { SessionContext } from './session';
 import { SignIn } from './pages/sign-in';
 import { NetworksPage, NetworkSettingsPage } from './pages/networks';
 import { UsersPage } from './pages/users';
@@ -48,11 +49,26 @@ function useNetworkId(): string | undefined {
 function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut(): void }) {
   const networkId = useNetworkId();
   const [location] = useLocation();
+  // At phone width the navigation folds behind the Menu button; a choice closes it.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location]);
   const section = (s: string) => (networkId ? `/networks/${networkId}/${s}` : `/choose/${s}`);
   const current = (href: string) => (location === href ? 'page' : undefined);
   return (
     <div class="shell">
+      <a class="skip" href="#content">
+        Skip to content
+      </a>
       <header class="top">
+        <button
+          type="button"
+          class="menu"
+          aria-expanded={menuOpen}
+          aria-controls="console-nav"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          Menu
+        </button>
         <span class="brand">Wickr Admin</span>
         <span class="who">
           {session.accessKeyId} · account {session.accountId} · {session.region}
@@ -62,7 +78,7 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut(): void
           Sign out
         </button>
       </header>
-      <nav class="side" aria-label="Console">
+      <nav id="console-nav" class={`side${menuOpen ? ' open' : ''}`} aria-label="Console">
         <Link href="/networks" aria-current={current('/networks')}>
           Networks
         </Link>
@@ -72,7 +88,7 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut(): void
           </Link>
         ))}
       </nav>
-      <main>
+      <main id="content" tabIndex={-1}>
         <Switch>
           <Route path="/networks" component={NetworksPage} />
           <Route path="/networks/:networkId/settings" component={NetworkSettingsPage} />
@@ -112,22 +128,24 @@ export function App() {
   }, []);
   if (session === undefined) return <Loading what="the console" />;
   return (
-    <Router base="/console">
-      {session ? (
-        <Shell
-          session={session}
-          onSignOut={() => {
-            signOut()
-              .catch(() => undefined)
-              .finally(() => {
-                sessionStorage.removeItem('network');
-                accept(null);
-              });
-          }}
-        />
-      ) : (
-        <SignIn onSignedIn={accept} />
-      )}
-    </Router>
+    <SessionContext.Provider value={session}>
+      <Router base="/console">
+        {session ? (
+          <Shell
+            session={session}
+            onSignOut={() => {
+              signOut()
+                .catch(() => undefined)
+                .finally(() => {
+                  sessionStorage.removeItem('network');
+                  accept(null);
+                });
+            }}
+          />
+        ) : (
+          <SignIn onSignedIn={accept} />
+        )}
+      </Router>
+    </SessionContext.Provider>
   );
 }

@@ -1,6 +1,6 @@
-/** Small building blocks shared by the pages: loading data, errors, fields, tables, dialogs. */
-import type { ComponentChildren, JSX } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+/** Small building blocks shared by the pages: loading data, outcomes, fields, tables, dialogs. */
+import type { ComponentChildren, JSX, RefObject } from 'preact';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiFailure } from './api';
 
 export interface Loaded<T> {
@@ -35,13 +35,19 @@ export function asFailure(e: unknown): ApiFailure {
   return e instanceof ApiFailure ? e : new ApiFailure(0, 'Error', String(e));
 }
 
-/** Runs an action, keeping its error and a busy flag for the form that started it. */
+/**
+ * Runs an action, keeping a busy flag and its outcome for the form that started it: the error,
+ * or a notice of what was done. Starting an action clears the last outcome, so a notice of an
+ * earlier success never stands beside a later failure.
+ */
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure | undefined>();
+  const [notice, setNotice] = useState('');
   const run = useCallback(async <T,>(f: () => Promise<T>): Promise<T | undefined> => {
     setBusy(true);
     setError(undefined);
+    setNotice('');
     try {
       return await f();
     } catch (e) {
@@ -51,53 +57,78 @@ export function useAction() {
       setBusy(false);
     }
   }, []);
-  return { busy, error, setError, run };
+  return { busy, error, setError, notice, setNotice, run };
 }
+
+/** What happened, in a few words, for each kind of refusal the server answers. */
+const TITLES: Record<string, string> = {
+  ForbiddenError: 'Not allowed',
+  ValidationError: 'Please check the form',
+  RateLimitError: 'Too many requests; wait a moment and try again',
+  ResourceNotFoundError: 'Not found',
+  BadRequestError: 'Refused',
+  UnauthorizedError: 'Signed out',
+  NetworkError: 'No connection',
+  InternalServerError: 'The server failed',
+};
 
 export function ErrorNote({ error, fields = [] }: { error?: ApiFailure; fields?: string[] }) {
   if (!error) return null;
   // Reasons that belong to a field are shown beside it; the rest here.
-  const others = error.reasons.filter(
-    (r) => !fields.some((f) => r.field === f || r.field.endsWith(`.${f}`)),
-  );
-  const title =
-    error.type === 'ForbiddenError'
-      ? 'Not allowed'
-      : error.type === 'ValidationError'
-        ? 'Please check the form'
-        : error.type === 'RateLimitError'
-          ? 'Too many requests'
-          : 'Something went wrong';
+  const others = error.reasons.filter((r) => !fields.includes(r.field));
+  const title = TITLES[error.type] ?? 'The request failed';
   return (
     <div class="error" role="alert">
       <strong>{title}: </strong>
       {error.reasons.length > 0 && error.type === 'ValidationError'
         ? others.length > 0
           ? others.map((r) => `${r.field}: ${r.reason}`).join('; ')
-          : 'see the highlighted fields.'
+          : 'see the fields marked in red.'
         : error.message}
     </div>
   );
 }
 
+/** The attributes a field's control takes: its id, and the text that describes it. */
+export interface Control {
+  id: string;
+  'aria-describedby'?: string;
+  'aria-invalid'?: 'true';
+}
+
 let fieldIds = 0;
 
+/** A stable id for the life of a component. */
+export function useId(prefix = 'f'): string {
+  return useRef(`${prefix}${++fieldIds}`).current;
+}
+
 export function Field(props: {
-  label: string;
+  label: ComponentChildren;
   error?: ApiFailure | undefined;
-  /** The API member this field sets, to show a ValidationError reason next to it. */
+  /** The input member this field sets, as the server names it in a ValidationError. */
   name?: string;
-  hint?: string;
-  children: (id: string, describedBy: string | undefined) => JSX.Element;
+  hint?: ComponentChildren;
+  /** A reason found before sending (e.g. a number that is not one). */
+  problem?: string | undefined;
+  class?: string;
+  children: (control: Control) => JSX.Element;
 }) {
-  const id = useRef(`f${++fieldIds}`).current;
-  const reason = props.name ? props.error?.reasonFor(props.name) : undefined;
-  const describedBy = reason ? `${id}-err` : props.hint ? `${id}-hint` : undefined;
+  const id = useId();
+  const reason = props.problem ?? (props.name ? props.error?.reasonFor(props.name) : undefined);
+  const described = [props.hint ? `${id}-hint` : '', reason ? `${id}-err` : '']
+    .filter(Boolean)
+    .join(' ');
+  const control: Control = {
+    id,
+    ...(described ? { 'aria-describedby': described } : {}),
+    ...(reason ? { 'aria-invalid': 'true' as const } : {}),
+  };
   return (
-    <div class={`field${reason ? ' invalid' : ''}`}>
+    <div class={`field${reason ? ' invalid' : ''}${props.class ? ` ${props.class}` : ''}`}>
       <label for={id}>{props.label}</label>
-      {props.children(id, describedBy)}
-      {props.hint && !reason ? (
+      {props.children(control)}
+      {props.hint ? (
         <small id={`${id}-hint`} class="hint">
           {props.hint}
         </small>
@@ -186,6 +217,74 @@ export function PagerNav(props: {
   );
 }
 
+/**
+ * A table in its own scrolling region: at phone width a wide table scrolls sideways inside it,
+ * never the page. The region is focusable so the keyboard can scroll it too.
+ */
+export function TableRegion(props: {
+  caption?: ComponentChildren;
+  /** The region's name when the table has no caption. */
+  label?: string;
+  busy?: boolean;
+  class?: string;
+  head: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const id = useId('t');
+  return (
+    <div
+      class="table-scroll"
+      role="region"
+      tabIndex={0}
+      {...(props.caption !== undefined
+        ? { 'aria-labelledby': `${id}-cap` }
+        : { 'aria-label': props.label ?? 'Table' })}
+    >
+      <table
+        class={props.class}
+        {...(props.busy !== undefined ? { 'aria-busy': props.busy } : {})}
+        {...(props.caption === undefined && props.label ? { 'aria-label': props.label } : {})}
+      >
+        {props.caption !== undefined ? <caption id={`${id}-cap`}>{props.caption}</caption> : null}
+        <thead>
+          <tr>{props.head}</tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * Focus moves into a panel when it opens and back to what opened it when it closes (or, when
+ * that is gone, to the page's main region), so a keyboard user never starts over at the top.
+ */
+export function useReturnFocus(into?: RefObject<HTMLElement>): void {
+  useLayoutEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    into?.current?.focus();
+    return () => {
+      const back =
+        opener && opener.isConnected && !(opener as HTMLButtonElement).disabled
+          ? opener
+          : document.getElementById('content');
+      // After the panel's own elements are gone.
+      setTimeout(() => back?.focus(), 0);
+    };
+  }, []);
+}
+
+/** A modal dialog opened at mount; Escape cancels; focus returns to its opener after. */
+export function useModal(): RefObject<HTMLDialogElement> {
+  const ref = useRef<HTMLDialogElement>(null);
+  useReturnFocus();
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  return ref;
+}
+
 /** A modal confirmation; `typed`, when given, must be typed before confirming. */
 export function Confirm(props: {
   title: string;
@@ -198,14 +297,17 @@ export function Confirm(props: {
   onCancel(): void;
 }) {
   const [text, setText] = useState('');
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-  }, []);
+  const ref = useModal();
   const ready = props.typed === undefined || text === props.typed;
   return (
-    <dialog ref={ref} aria-label={props.title} onCancel={props.onCancel}>
+    <dialog
+      ref={ref}
+      aria-label={props.title}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onCancel();
+      }}
+    >
       <form
         method="dialog"
         onSubmit={(e) => {
@@ -217,9 +319,9 @@ export function Confirm(props: {
         {props.children}
         {props.typed !== undefined ? (
           <Field label={`Type ${props.typed} to confirm`}>
-            {(id) => (
+            {(c) => (
               <input
-                id={id}
+                {...c}
                 value={text}
                 autocomplete="off"
                 onInput={(e) => setText(e.currentTarget.value)}
@@ -247,4 +349,26 @@ export function Notice({ children }: { children: ComponentChildren }) {
       {children}
     </p>
   );
+}
+
+/**
+ * Why the key's policy disables some of a page's actions, said once; the disabled controls
+ * point at it (`aria-describedby`), since a disabled button cannot show a tooltip to a keyboard.
+ */
+export function PolicyNote({ id, refusals }: { id: string; refusals: (string | undefined)[] }) {
+  const unique = [...new Set(refusals.filter((r): r is string => r !== undefined))];
+  if (unique.length === 0) return null;
+  return (
+    <div id={id} class="policy-note">
+      <strong>Disabled for this access key: </strong>
+      {unique.join(' ')}
+    </div>
+  );
+}
+
+/** The props of a control the key's policy may disable (undefined `refusal`: allowed). */
+export function allowedProps(refusal: string | undefined, noteId: string, busy = false) {
+  return refusal
+    ? { disabled: true, 'aria-describedby': noteId, title: refusal }
+    : { disabled: busy };
 }

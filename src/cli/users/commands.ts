@@ -17,16 +17,12 @@ import {
   resolveConnection,
   type ConnectionFlags,
 } from '../../client/index.js';
-import { parseCsvTable, type CsvTable } from '../csv.js';
-import { out, readInputFile, UsageError, warn } from '../io.js';
-import { chunks, clientToken, mapPool, sendChunk } from './batches.js';
-import { formatReport, partialSummary, progressBar, type Outcome } from './report.js';
+import { parseCsvTable, type CsvTable } from '../../client/csv/reader.js';
+import { actOnUsers, importRows, type Results } from '../../client/csv/batches.js';
 import {
-  createOutcome,
   createRows,
   dedupeTargets,
   findColumns,
-  targetOutcome,
   targetRows,
   unknownColumns,
   unknownGroupFailures,
@@ -34,9 +30,11 @@ import {
   type CreateRow,
   type Failure,
   type Group,
-  type Success,
   type TargetRow,
-} from './rows.js';
+} from '../../client/csv/users.js';
+import { out, readInputFile, UsageError, warn } from '../io.js';
+import { clientToken, mapPool, rejectionOf } from './batches.js';
+import { formatReport, partialSummary, progressBar, type Outcome } from './report.js';
 
 interface CommonOptions extends ConnectionFlags {
   network: string;
@@ -246,41 +244,38 @@ async function importUsers(file: string, opts: CommonOptions): Promise<number> {
     );
   }
 
-  const successes: Success[] = [];
+  const done: Results = { successes: [], failures };
   const bar = progressBar(opts, rows.length, 'importing');
   try {
-    for (const [index, chunk] of chunks(rows).entries()) {
-      const result = await sendChunk(chunk, 'users', (items) => {
-        const users = items.map((i) => i.item);
-        return client.call('BatchCreateUser', {
-          networkId: opts.network,
-          users,
-          clientToken: clientToken('import', fileHash, opts.network, index, users),
-        });
-      });
-      failures.push(
-        ...result.rejected.map(({ entry, row, field, reason }) => ({
-          row,
-          username: entry.item.username,
-          ...(field ? { field } : {}),
-          reason,
-        })),
-      );
-      if (result.response) {
-        const o = createOutcome(result.sent, result.response);
-        successes.push(...o.successes);
-        failures.push(...o.failures);
-      }
-      bar.increment(chunk.length);
-    }
+    await importRows(
+      rows,
+      {
+        send: (users, index) =>
+          client.call('BatchCreateUser', {
+            networkId: opts.network,
+            users,
+            clientToken: clientToken('import', fileHash, opts.network, index, users),
+          }),
+        rejectionOf,
+        onBatch: (n) => bar.increment(n),
+      },
+      done,
+    );
   } catch (err) {
     bar.stop();
-    warn(partialSummary('created', successes.length, failures.length));
+    warn(partialSummary('created', done.successes.length, done.failures.length));
     throw err;
   }
   bar.stop();
   return print(
-    { verb: 'created', dryRun: false, networkId: opts.network, successes, failures, skipped: [] },
+    {
+      verb: 'created',
+      dryRun: false,
+      networkId: opts.network,
+      successes: done.successes,
+      failures: done.failures,
+      skipped: [],
+    },
     opts.json,
   );
 }
@@ -351,46 +346,48 @@ async function toggleOrDelete(
     await confirmDelete(entries.length, opts.network);
   }
 
-  const successes: Success[] = [];
+  const done: Results = { successes: [], failures };
   const bar = progressBar(opts, entries.length, verb.replace(/ed$/, 'ing'));
   try {
-    for (const [index, chunk] of chunks(entries).entries()) {
-      const result = await sendChunk(chunk, 'userIds', (items) => {
-        const userIds = items.map((e) => e.userId);
-        const token = clientToken(action, fileHash, opts.network, index, userIds);
-        return action === 'delete'
-          ? client.call('BatchDeleteUser', { networkId: opts.network, userIds, clientToken: token })
-          : client.call('BatchToggleUserSuspendStatus', {
-              networkId: opts.network,
-              userIds,
-              suspend: action === 'suspend',
-              clientToken: token,
-            });
-      });
-      failures.push(
-        ...result.rejected.map(({ entry, row, field, reason }) => ({
-          row,
-          userId: entry.userId,
-          ...(entry.username ? { username: entry.username } : {}),
-          ...(field ? { field } : {}),
-          reason,
-        })),
-      );
-      if (result.response) {
-        const o = targetOutcome(result.sent, result.response, verb);
-        successes.push(...o.successes);
-        failures.push(...o.failures);
-      }
-      bar.increment(chunk.length);
-    }
+    await actOnUsers(
+      entries,
+      verb,
+      {
+        send: (userIds, index) => {
+          const token = clientToken(action, fileHash, opts.network, index, userIds);
+          return action === 'delete'
+            ? client.call('BatchDeleteUser', {
+                networkId: opts.network,
+                userIds,
+                clientToken: token,
+              })
+            : client.call('BatchToggleUserSuspendStatus', {
+                networkId: opts.network,
+                userIds,
+                suspend: action === 'suspend',
+                clientToken: token,
+              });
+        },
+        rejectionOf,
+        onBatch: (n) => bar.increment(n),
+      },
+      done,
+    );
   } catch (err) {
     bar.stop();
-    warn(partialSummary(verb, successes.length, failures.length));
+    warn(partialSummary(verb, done.successes.length, done.failures.length));
     throw err;
   }
   bar.stop();
   return print(
-    { verb, dryRun: false, networkId: opts.network, successes, failures, skipped },
+    {
+      verb,
+      dryRun: false,
+      networkId: opts.network,
+      successes: done.successes,
+      failures: done.failures,
+      skipped,
+    },
     opts.json,
   );
 }

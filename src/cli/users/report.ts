@@ -1,6 +1,6 @@
 /** What the bulk user commands print: the summary (text or JSON) and the progress bar. */
 import cliProgress from 'cli-progress';
-import type { Failure, Skipped, Success } from './rows.js';
+import type { Failure, Skipped, Success } from '../../client/csv/users.js';
 
 export interface Outcome {
   verb: string;

@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
+import { OUTBOX_STATUS, OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
 import type { OperationObserver } from '../../protocol/http.js';
 import { coalesce } from '../../store/coalesce.js';
 import { processMetrics } from './process-metrics.js';
@@ -245,7 +245,7 @@ async function readOutbox(sources: MetricSources): Promise<OutboxFigures> {
     ])
     .groupBy('status')
     .execute();
-  const pending = rows.find((r) => r.status === 'pending');
+  const pending = rows.find((r) => r.status === OUTBOX_STATUS.PENDING);
   const age = (at: number | null | undefined) =>
     at === null || at === undefined ? 0 : Math.max(0, (now - Number(at)) / 1000);
   return {

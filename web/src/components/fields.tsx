@@ -1,19 +1,21 @@
-/** Form fields the pages repeat: a labelled checkbox, a text input, a security-group picker. */
-import { Field } from '../ui';
+/** Form fields the pages repeat: a labelled checkbox, a text input, security-group pickers. */
+import type { ApiFailure } from '../api';
+import { Field, useId } from '../ui';
 
 type FieldProps = Omit<Parameters<typeof Field>[0], 'children'>;
 
 export function CheckField(
-  props: FieldProps & { checked: boolean; onChange(checked: boolean): void },
+  props: FieldProps & { checked: boolean; onChange(checked: boolean): void; disabled?: boolean },
 ) {
-  const { checked, onChange, ...field } = props;
+  const { checked, onChange, disabled, ...field } = props;
   return (
-    <Field {...field}>
-      {(id) => (
+    <Field {...field} class="check">
+      {(c) => (
         <input
-          id={id}
+          {...c}
           type="checkbox"
           checked={checked}
+          disabled={disabled}
           onChange={(e) => onChange(e.currentTarget.checked)}
         />
       )}
@@ -21,14 +23,22 @@ export function CheckField(
   );
 }
 
-export function TextField(props: FieldProps & { value: string; onInput(value: string): void }) {
-  const { value, onInput, ...field } = props;
+export function TextField(
+  props: FieldProps & {
+    value: string;
+    onInput(value: string): void;
+    type?: string;
+    autocomplete?: string;
+  },
+) {
+  const { value, onInput, type, autocomplete, ...field } = props;
   return (
     <Field {...field}>
-      {(id, describedBy) => (
+      {(c) => (
         <input
-          id={id}
-          {...(describedBy ? { 'aria-describedby': describedBy } : {})}
+          {...c}
+          type={type ?? 'text'}
+          autocomplete={autocomplete}
           value={value}
           onInput={(e) => onInput(e.currentTarget.value)}
         />
@@ -40,7 +50,7 @@ export function TextField(props: FieldProps & { value: string; onInput(value: st
 /** The network's security groups to choose one from. */
 export function GroupField(
   props: FieldProps & {
-    groups: { id: string; name: string }[];
+    groups: readonly { id: string; name: string }[];
     value: string;
     onChange(groupId: string): void;
   },
@@ -48,8 +58,8 @@ export function GroupField(
   const { groups, value, onChange, ...field } = props;
   return (
     <Field {...field}>
-      {(id) => (
-        <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      {(c) => (
+        <select {...c} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
           {groups.map((g) => (
             <option key={g.id} value={g.id}>
               {g.name}
@@ -58,5 +68,47 @@ export function GroupField(
         </select>
       )}
     </Field>
+  );
+}
+
+/** Several of the network's security groups, as checkboxes (a multiple select is hard to use). */
+export function GroupsField(props: {
+  label: string;
+  name: string;
+  error?: ApiFailure | undefined;
+  groups: readonly { id: string; name: string }[];
+  value: readonly string[];
+  onChange(groupIds: string[]): void;
+}) {
+  const reason = props.error?.reasonFor(props.name);
+  const id = useId('g');
+  return (
+    <fieldset
+      class={`choices${reason ? ' invalid' : ''}`}
+      {...(reason ? { 'aria-describedby': `${id}-err` } : {})}
+    >
+      <legend>{props.label}</legend>
+      {props.groups.map((g) => (
+        <label key={g.id} class="choice">
+          <input
+            type="checkbox"
+            checked={props.value.includes(g.id)}
+            onChange={(e) =>
+              props.onChange(
+                e.currentTarget.checked
+                  ? [...props.value, g.id]
+                  : props.value.filter((id) => id !== g.id),
+              )
+            }
+          />
+          {g.name}
+        </label>
+      ))}
+      {reason ? (
+        <small id={`${id}-err`} class="field-error">
+          {reason}
+        </small>
+      ) : null}
+    </fieldset>
   );
 }

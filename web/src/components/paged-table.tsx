@@ -1,6 +1,7 @@
 /**
  * A server-paged list as every page shows one: loading, its error, an empty note, the table
- * (caption, header row, the rows given as children) and the previous/next pager.
+ * (caption, header row, the rows given as children) in its own scrolling region, and the
+ * previous/next pager.
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
@@ -9,6 +10,7 @@ import {
   ErrorNote,
   Loading,
   PagerNav,
+  TableRegion,
   type Loaded,
   type SortDirection,
   type usePager,
@@ -36,13 +38,14 @@ export function PagedTable(props: {
       <ErrorNote error={loaded.error} />
       {loaded.data && props.count === 0 ? <Empty>{props.empty}</Empty> : null}
       {props.count > 0 ? (
-        <table {...(props.busy !== undefined ? { 'aria-busy': props.busy } : {})}>
-          {props.caption !== undefined ? <caption>{props.caption}</caption> : null}
-          <thead>
-            <tr>{props.head}</tr>
-          </thead>
-          <tbody>{props.children}</tbody>
-        </table>
+        <TableRegion
+          caption={props.caption}
+          label={props.what}
+          head={props.head}
+          {...(props.busy !== undefined ? { busy: props.busy } : {})}
+        >
+          {props.children}
+        </TableRegion>
       ) : null}
       <PagerNav
         page={pager.page}

@@ -1,18 +1,22 @@
 import { useState } from 'preact/hooks';
-import { call } from '../api';
-import { Confirm, ErrorNote, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { call, listAll, type Output } from '../api';
+import { useRefusal } from '../session';
+import {
+  allowedProps,
+  Confirm,
+  ErrorNote,
+  Notice,
+  PolicyNote,
+  SortHeader,
+  useAction,
+  useId,
+  useLoad,
+  usePager,
+} from '../ui';
 import { CheckField, GroupField, TextField } from '../components/fields';
 import { PagedTable, useSort } from '../components/paged-table';
 
-interface Bot {
-  botId: string;
-  username?: string;
-  displayName?: string;
-  status?: number;
-  groupId?: string;
-  suspended?: boolean;
-  lastLogin?: string;
-}
+type Bot = Output<'ListBots'>['bots'][number];
 
 /** A challenge (the bot's password) generated in the browser, shown once. */
 function newChallenge(): string {
@@ -25,7 +29,7 @@ export function BotsPage({ networkId }: { networkId: string }) {
   const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
-      call<{ bots: Bot[]; nextToken?: string }>('ListBots', {
+      call('ListBots', {
         networkId,
         maxResults: 100,
         sortFields: sort.field,
@@ -35,11 +39,7 @@ export function BotsPage({ networkId }: { networkId: string }) {
     [networkId, sort.field, sort.direction, pager.token],
   );
   const groups = useLoad(
-    () =>
-      call<{ securityGroups?: { id: string; name: string }[] }>('ListSecurityGroups', {
-        networkId,
-        maxResults: 100,
-      }).then((r) => r.securityGroups ?? []),
+    () => listAll('ListSecurityGroups', { networkId }, (p) => p.securityGroups),
     [networkId],
   );
   const [shown, setShown] = useState<{ username: string; challenge: string } | undefined>();
@@ -48,11 +48,21 @@ export function BotsPage({ networkId }: { networkId: string }) {
   const [notice, setNotice] = useState('');
   const act = useAction();
   const bots = list.data?.bots ?? [];
+  const refusal = useRefusal();
+  const noteId = useId('policy');
+  const cannot = {
+    create: refusal('CreateBot', networkId),
+    update: refusal('UpdateBot', networkId),
+    del: refusal('DeleteBot', networkId),
+  };
 
   return (
     <section>
       <h1>Bots</h1>
+      <PolicyNote id={noteId} refusals={Object.values(cannot)} />
       <CreateBot
+        refusal={cannot.create}
+        noteId={noteId}
         networkId={networkId}
         groups={groups.data ?? []}
         onCreated={(username, challenge) => {
@@ -97,15 +107,20 @@ export function BotsPage({ networkId }: { networkId: string }) {
             <td>{b.suspended ? 'Suspended' : b.status === 2 ? 'Active' : 'Pending'}</td>
             <td>{groups.data?.find((g) => g.id === b.groupId)?.name ?? b.groupId}</td>
             <td class="row-actions">
-              <button type="button" onClick={() => setEditing(b)}>
+              <button
+                type="button"
+                {...allowedProps(cannot.update, noteId)}
+                onClick={() => setEditing(b)}
+              >
                 Edit
               </button>
               <button
                 type="button"
-                disabled={act.busy}
+                {...allowedProps(cannot.update, noteId, act.busy)}
                 onClick={async () => {
+                  setNotice('');
                   const ok = await act.run(() =>
-                    call('UpdateBot', { networkId, botId: b.botId, suspend: !b.suspended }),
+                    call('UpdateBot', { networkId, botId: b.botId ?? '', suspend: !b.suspended }),
                   );
                   if (ok) {
                     setNotice(`Bot ${b.username} ${b.suspended ? 'unsuspended' : 'suspended'}.`);
@@ -115,7 +130,12 @@ export function BotsPage({ networkId }: { networkId: string }) {
               >
                 {b.suspended ? 'Unsuspend' : 'Suspend'}
               </button>
-              <button type="button" class="danger" onClick={() => setDeleting(b)}>
+              <button
+                type="button"
+                class="danger"
+                {...allowedProps(cannot.del, noteId)}
+                onClick={() => setDeleting(b)}
+              >
                 Delete
               </button>
             </td>
@@ -129,7 +149,8 @@ export function BotsPage({ networkId }: { networkId: string }) {
           bot={editing}
           groups={groups.data ?? []}
           onDone={(challenge) => {
-            if (challenge) setShown({ username: editing.username ?? editing.botId, challenge });
+            if (challenge)
+              setShown({ username: editing.username ?? editing.botId ?? '', challenge });
             setEditing(undefined);
             list.reload();
           }}
@@ -143,7 +164,9 @@ export function BotsPage({ networkId }: { networkId: string }) {
           error={act.error}
           onCancel={() => setDeleting(undefined)}
           onConfirm={async () => {
-            const ok = await act.run(() => call('DeleteBot', { networkId, botId: deleting.botId }));
+            const ok = await act.run(() =>
+              call('DeleteBot', { networkId, botId: deleting.botId ?? '' }),
+            );
             if (ok) {
               setNotice(`Bot ${deleting.username} deleted.`);
               setDeleting(undefined);
@@ -157,6 +180,8 @@ export function BotsPage({ networkId }: { networkId: string }) {
 }
 
 function CreateBot(props: {
+  refusal: string | undefined;
+  noteId: string;
   networkId: string;
   groups: { id: string; name: string }[];
   onCreated(username: string, challenge: string): void;
@@ -190,30 +215,33 @@ function CreateBot(props: {
       }}
     >
       <h2>Create a bot</h2>
-      <TextField
-        label="Bot username"
-        name="username"
-        error={error}
-        hint="Ends in bot, e.g. alertsbot"
-        value={username}
-        onInput={setUsername}
-      />
-      <TextField
-        label="Display name"
-        name="displayName"
-        error={error}
-        value={displayName}
-        onInput={setDisplayName}
-      />
-      <GroupField
-        label="Security group"
-        name="groupId"
-        error={error}
-        groups={props.groups}
-        value={group}
-        onChange={setGroupId}
-      />
-      <button type="submit" class="primary" disabled={busy}>
+      <fieldset class="plain" disabled={props.refusal !== undefined}>
+        <legend class="sr-only">New bot</legend>
+        <TextField
+          label="Bot username"
+          name="username"
+          error={error}
+          hint="Ends in bot, e.g. alertsbot"
+          value={username}
+          onInput={setUsername}
+        />
+        <TextField
+          label="Display name"
+          name="displayName"
+          error={error}
+          value={displayName}
+          onInput={setDisplayName}
+        />
+        <GroupField
+          label="Security group"
+          name="groupId"
+          error={error}
+          groups={props.groups}
+          value={group}
+          onChange={setGroupId}
+        />
+      </fieldset>
+      <button type="submit" class="primary" {...allowedProps(props.refusal, props.noteId, busy)}>
         Create bot
       </button>
       <ErrorNote error={error} fields={['username', 'displayName', 'groupId', 'challenge']} />
@@ -241,7 +269,7 @@ function EditBot(props: {
         const ok = await run(() =>
           call('UpdateBot', {
             networkId: props.networkId,
-            botId: props.bot.botId,
+            botId: props.bot.botId ?? '',
             displayName,
             groupId,
             ...(challenge ? { challenge } : {}),

@@ -2,18 +2,10 @@ import { Link, useParams } from 'wouter-preact';
 import { call } from '../api';
 import { Empty, ErrorNote, Loading, useLoad } from '../ui';
 
-interface Network {
-  networkId: string;
-  networkName: string;
-}
-
 /** A section was opened before any network was chosen: pick one. */
 export function ChooseNetwork() {
   const { section } = useParams<{ section: string }>();
-  const list = useLoad(
-    () => call<{ networks: Network[] }>('ListNetworks', { maxResults: 100 }),
-    [],
-  );
+  const list = useLoad(() => call('ListNetworks', { maxResults: 100 }), []);
   return (
     <section>
       <h1>Choose a network</h1>

@@ -1,26 +1,20 @@
 /** The data-retention bot's state machine as numbered steps, each with its action. */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { call } from '../api';
+import { call, type Input, type Output } from '../api';
 import { Confirm, ErrorNote, Loading, Notice, useAction, useLoad } from '../ui';
 
-interface State {
-  botName?: string;
-  botExists?: boolean;
-  isBotActive?: boolean;
-  isDataRetentionBotRegistered?: boolean;
-  isDataRetentionServiceEnabled?: boolean;
-  isPubkeyMsgAcked?: boolean;
-}
+type State = Partial<Output<'GetDataRetentionBot'>>;
 
 export function DataRetentionPage({ networkId }: { networkId: string }) {
-  const state = useLoad(() => call<State>('GetDataRetentionBot', { networkId }), [networkId]);
+  const state = useLoad(() => call('GetDataRetentionBot', { networkId }), [networkId]);
   const [challenge, setChallenge] = useState<string | undefined>();
   const [notice, setNotice] = useState('');
   const [deleting, setDeleting] = useState(false);
   const act = useAction();
-  const s = state.data ?? {};
-  const doIt = async (what: string, f: () => Promise<unknown>) => {
+  const s: State = state.data ?? {};
+  const doIt = async <T,>(what: string, f: () => Promise<T>) => {
+    setNotice('');
     const ok = await act.run(f);
     if (ok !== undefined) {
       setNotice(what);
@@ -28,7 +22,7 @@ export function DataRetentionPage({ networkId }: { networkId: string }) {
     }
     return ok;
   };
-  const update = (actionType: string, what: string) =>
+  const update = (actionType: Input<'UpdateDataRetention'>['actionType'], what: string) =>
     doIt(what, () => call('UpdateDataRetention', { networkId, actionType }));
 
   const steps: { title: string; done: boolean; body: ComponentChildren }[] = [
@@ -59,9 +53,9 @@ export function DataRetentionPage({ networkId }: { networkId: string }) {
             disabled={act.busy || !s.botExists}
             onClick={async () => {
               const r = await doIt('A new password was generated.', () =>
-                call<{ challenge: string }>('CreateDataRetentionBotChallenge', { networkId }),
+                call('CreateDataRetentionBotChallenge', { networkId }),
               );
-              if (r) setChallenge((r as { challenge: string }).challenge);
+              if (r) setChallenge(r.challenge);
             }}
           >
             Generate password

@@ -1,20 +1,20 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { ErrorNote, Loading, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { useRefusal } from '../session';
+import {
+  allowedProps,
+  ErrorNote,
+  Field,
+  Loading,
+  Notice,
+  PolicyNote,
+  SortHeader,
+  useAction,
+  useId,
+  useLoad,
+  usePager,
+} from '../ui';
 import { PagedTable, useSort } from '../components/paged-table';
-
-interface Guest {
-  username: string;
-  usernameHash: string;
-  billingPeriod: string;
-}
-
-interface Blocked {
-  username: string;
-  usernameHash: string;
-  admin: string;
-  modified: string;
-}
 
 export function GuestUsersPage({ networkId }: { networkId: string }) {
   const { sort, onSort, sortKey } = useSort('billingPeriod', 'DESC');
@@ -24,7 +24,7 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
   const blockedPager = usePager(networkId);
   const guests = useLoad(
     () =>
-      call<{ guestlist: Guest[]; nextToken?: string }>('ListGuestUsers', {
+      call('ListGuestUsers', {
         networkId,
         maxResults: 100,
         sortFields: sort.field,
@@ -36,24 +36,21 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
   );
   const blocked = useLoad(
     () =>
-      call<{ blocklist: Blocked[]; nextToken?: string }>('ListBlockedGuestUsers', {
+      call('ListBlockedGuestUsers', {
         networkId,
         maxResults: 100,
         ...(blockedPager.token ? { nextToken: blockedPager.token } : {}),
       }),
     [networkId, blockedPager.token],
   );
-  const history = useLoad(
-    () =>
-      call<{ history: { month: string; count: string }[] }>('GetGuestUserHistoryCount', {
-        networkId,
-      }),
-    [networkId],
-  );
+  const history = useLoad(() => call('GetGuestUserHistoryCount', { networkId }), [networkId]);
   const [notice, setNotice] = useState('');
   const act = useAction();
   const blockedHashes = new Set((blocked.data?.blocklist ?? []).map((b) => b.usernameHash));
+  const refusal = useRefusal()('UpdateGuestUser', networkId);
+  const noteId = useId('policy');
   const setBlock = async (g: { username: string; usernameHash: string }, block: boolean) => {
+    setNotice('');
     const ok = await act.run(() =>
       call('UpdateGuestUser', { networkId, usernameHash: g.usernameHash, block }),
     );
@@ -76,17 +73,25 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
       <form
         class="filters"
         role="search"
+        aria-label="Search guests"
         onSubmit={(e) => {
           e.preventDefault();
           setQuery(search.trim());
         }}
       >
-        <label>
-          Search guests
-          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-        </label>
+        <Field label="Search guests">
+          {(c) => (
+            <input
+              {...c}
+              type="search"
+              value={search}
+              onInput={(e) => setSearch(e.currentTarget.value)}
+            />
+          )}
+        </Field>
         <button type="submit">Search</button>
       </form>
+      <PolicyNote id={noteId} refusals={[refusal]} />
       {notice ? <Notice>{notice}</Notice> : null}
       <ErrorNote error={act.error} />
       <PagedTable
@@ -110,11 +115,19 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
             <td>{g.billingPeriod}</td>
             <td>
               {blockedHashes.has(g.usernameHash) ? (
-                <button type="button" disabled={act.busy} onClick={() => setBlock(g, false)}>
+                <button
+                  type="button"
+                  {...allowedProps(refusal, noteId, act.busy)}
+                  onClick={() => setBlock(g, false)}
+                >
                   Unblock
                 </button>
               ) : (
-                <button type="button" disabled={act.busy} onClick={() => setBlock(g, true)}>
+                <button
+                  type="button"
+                  {...allowedProps(refusal, noteId, act.busy)}
+                  onClick={() => setBlock(g, true)}
+                >
                   Block
                 </button>
               )}
@@ -146,7 +159,11 @@ export function GuestUsersPage({ networkId }: { networkId: string }) {
             <td>{b.admin}</td>
             <td>{b.modified}</td>
             <td>
-              <button type="button" disabled={act.busy} onClick={() => setBlock(b, false)}>
+              <button
+                type="button"
+                {...allowedProps(refusal, noteId, act.busy)}
+                onClick={() => setBlock(b, false)}
+              >
                 Unblock
               </button>
             </td>

@@ -19,8 +19,8 @@ export function InvitationsPage({ networkId }: { networkId: string }) {
       <p class="hint">The e-mails this network sends, as the delivery worker sees them.</p>
       <div class="filters">
         <Field label="Delivery status">
-          {(id) => (
-            <select id={id} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          {(c) => (
+            <select {...c} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
               <option value="">All</option>
               <option value="pending">Queued</option>
               <option value="sent">Sent</option>

@@ -1,34 +1,33 @@
 import { useState } from 'preact/hooks';
 import { Link, useParams } from 'wouter-preact';
-import { call, clientToken } from '../api';
+import { call, clientToken, type Input, type Output } from '../api';
+import { useRefusal } from '../session';
 import {
+  allowedProps,
   Confirm,
   ErrorNote,
   Field,
   Loading,
   Notice,
+  PolicyNote,
   SortHeader,
   useAction,
+  useId,
   useLoad,
   usePager,
 } from '../ui';
 import { CheckField, TextField } from '../components/fields';
 import { PagedTable, useSort } from '../components/paged-table';
 
-interface Network {
-  networkId: string;
-  networkName: string;
-  accessLevel: string;
-  standing?: number;
-  freeTrialExpiration?: string;
-}
+type Network = Output<'ListNetworks'>['networks'][number];
+type AccessLevel = Input<'CreateNetwork'>['accessLevel'];
 
 export function NetworksPage() {
   const { sort, onSort, sortKey } = useSort('networkName');
   const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
-      call<{ networks: Network[]; nextToken?: string }>('ListNetworks', {
+      call('ListNetworks', {
         maxResults: 100,
         sortFields: sort.field,
         sortDirection: sort.direction,
@@ -40,11 +39,25 @@ export function NetworksPage() {
   const [renaming, setRenaming] = useState<string | undefined>();
   const del = useAction();
   const [notice, setNotice] = useState('');
+  const refusal = useRefusal();
+  const noteId = useId('policy');
+  const cannotRename = (n: string) => refusal('UpdateNetwork', n);
+  const cannotDelete = (n: string) => refusal('DeleteNetwork', n);
+  const networks = list.data?.networks ?? [];
 
   return (
     <section>
       <h1>Networks</h1>
+      <PolicyNote
+        id={noteId}
+        refusals={[
+          refusal('CreateNetwork'),
+          ...networks.flatMap((n) => [cannotRename(n.networkId), cannotDelete(n.networkId)]),
+        ]}
+      />
       <CreateNetwork
+        refusal={refusal('CreateNetwork')}
+        noteId={noteId}
         onCreated={(n) => {
           setNotice(`Network ${n.networkName} (${n.networkId}) created.`);
           list.reload();
@@ -54,7 +67,7 @@ export function NetworksPage() {
       <PagedTable
         what="networks"
         loaded={list}
-        count={list.data?.networks.length ?? 0}
+        count={networks.length}
         pager={pager}
         caption={<>Networks of this account</>}
         empty={<>No networks yet: create the first one above.</>}
@@ -67,7 +80,7 @@ export function NetworksPage() {
           </>
         }
       >
-        {(list.data?.networks ?? []).map((n) => (
+        {networks.map((n) => (
           <tr key={n.networkId}>
             <td>
               {renaming === n.networkId ? (
@@ -83,13 +96,22 @@ export function NetworksPage() {
               )}
             </td>
             <td>{n.networkId}</td>
-            <td>{n.accessLevel}</td>
+            <td>{n.accessLevel === 'PREMIUM' ? 'Premium' : 'Standard'}</td>
             <td class="row-actions">
               <Link href={`/networks/${n.networkId}/settings`}>Settings</Link>
-              <button type="button" onClick={() => setRenaming(n.networkId)}>
+              <button
+                type="button"
+                {...allowedProps(cannotRename(n.networkId), noteId)}
+                onClick={() => setRenaming(n.networkId)}
+              >
                 Rename
               </button>
-              <button type="button" class="danger" onClick={() => setDeleting(n)}>
+              <button
+                type="button"
+                class="danger"
+                {...allowedProps(cannotDelete(n.networkId), noteId)}
+                onClick={() => setDeleting(n)}
+              >
                 Delete
               </button>
             </td>
@@ -125,9 +147,13 @@ export function NetworksPage() {
   );
 }
 
-function CreateNetwork({ onCreated }: { onCreated(n: Network): void }) {
+function CreateNetwork(props: {
+  refusal: string | undefined;
+  noteId: string;
+  onCreated(n: { networkId: string; networkName: string }): void;
+}) {
   const [name, setName] = useState('');
-  const [level, setLevel] = useState('STANDARD');
+  const [level, setLevel] = useState<AccessLevel>('STANDARD');
   const [trial, setTrial] = useState(false);
   const { busy, error, run } = useAction();
   return (
@@ -137,45 +163,52 @@ function CreateNetwork({ onCreated }: { onCreated(n: Network): void }) {
       onSubmit={async (e) => {
         e.preventDefault();
         const r = await run(() =>
-          call<{ networkId: string; networkName: string }>('CreateNetwork', {
+          call('CreateNetwork', {
             networkName: name,
             accessLevel: level,
             ...(level === 'PREMIUM' && trial ? { enablePremiumFreeTrial: true } : {}),
           }),
         );
-        if (r) {
+        if (r?.networkId) {
           setName('');
-          onCreated({ networkId: r.networkId, networkName: r.networkName, accessLevel: level });
+          props.onCreated({ networkId: r.networkId, networkName: r.networkName ?? name });
         }
       }}
     >
       <h2>Create a network</h2>
-      <TextField
-        label="Network name"
-        name="networkName"
-        error={error}
-        hint="1 to 20 characters"
-        value={name}
-        onInput={setName}
-      />
-      <Field label="Access level" name="accessLevel" error={error}>
-        {(id) => (
-          <select id={id} value={level} onChange={(e) => setLevel(e.currentTarget.value)}>
-            <option value="STANDARD">Standard</option>
-            <option value="PREMIUM">Premium</option>
-          </select>
-        )}
-      </Field>
-      {level === 'PREMIUM' ? (
-        <CheckField
-          label="Premium free trial"
-          name="enablePremiumFreeTrial"
+      <fieldset class="plain" disabled={props.refusal !== undefined}>
+        <legend class="sr-only">New network</legend>
+        <TextField
+          label="Network name"
+          name="networkName"
           error={error}
-          checked={trial}
-          onChange={setTrial}
+          hint="1 to 20 characters"
+          value={name}
+          onInput={setName}
         />
-      ) : null}
-      <button type="submit" class="primary" disabled={busy}>
+        <Field label="Access level" name="accessLevel" error={error}>
+          {(c) => (
+            <select
+              {...c}
+              value={level}
+              onChange={(e) => setLevel(e.currentTarget.value as AccessLevel)}
+            >
+              <option value="STANDARD">Standard</option>
+              <option value="PREMIUM">Premium</option>
+            </select>
+          )}
+        </Field>
+        {level === 'PREMIUM' ? (
+          <CheckField
+            label="Premium free trial"
+            name="enablePremiumFreeTrial"
+            error={error}
+            checked={trial}
+            onChange={setTrial}
+          />
+        ) : null}
+      </fieldset>
+      <button type="submit" class="primary" {...allowedProps(props.refusal, props.noteId, busy)}>
         Create network
       </button>
       <ErrorNote error={error} fields={['networkName', 'accessLevel', 'enablePremiumFreeTrial']} />
@@ -213,15 +246,10 @@ function Rename({ network, onDone }: { network: Network; onDone(changed: boolean
   );
 }
 
-interface Settings {
-  enableClientMetrics: boolean;
-  readReceiptConfig: { status: string };
-  dataRetention: boolean;
-  enableTrustedDataFormat: boolean;
-  consentPopup: { enabled: boolean; header?: string; content?: string; closeButtonLabel?: string };
-}
+type SettingsInput = Input<'UpdateNetworkSettings'>['settings'];
 
-function parseSettings(list: { optionName: string; value: string; type: string }[]): Settings {
+/** GetNetworkSettings answers name/value/type rows; the form edits them as the input's shape. */
+function parseSettings(list: Output<'GetNetworkSettings'>['settings']): SettingsInput {
   const out: Record<string, unknown> = {};
   for (const s of list) {
     out[s.optionName] =
@@ -231,17 +259,13 @@ function parseSettings(list: { optionName: string; value: string; type: string }
           ? s.value === 'true'
           : s.value;
   }
-  return out as unknown as Settings;
+  return out as SettingsInput;
 }
 
 export function NetworkSettingsPage() {
   const { networkId } = useParams<{ networkId: string }>();
   const loaded = useLoad(
-    () =>
-      call<{ settings: { optionName: string; value: string; type: string }[] }>(
-        'GetNetworkSettings',
-        { networkId },
-      ).then((r) => parseSettings(r.settings)),
+    () => call('GetNetworkSettings', { networkId }).then((r) => parseSettings(r.settings)),
     [networkId],
   );
   return (
@@ -255,23 +279,48 @@ export function NetworkSettingsPage() {
   );
 }
 
-function SettingsForm({ networkId, initial }: { networkId: string; initial: Settings }) {
-  const [s, setS] = useState<Settings>(initial);
+type ReadReceipts = NonNullable<NonNullable<SettingsInput['readReceiptConfig']>['status']>;
+
+function SettingsForm({ networkId, initial }: { networkId: string; initial: SettingsInput }) {
+  const [s, setS] = useState<SettingsInput>(initial);
   const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
+  const refusal = useRefusal()('UpdateNetworkSettings', networkId);
+  const noteId = useId('policy');
   const popup = s.consentPopup ?? { enabled: false };
-  const check = (label: string, name: keyof Settings) => (
+  const check = (
+    label: string,
+    name: 'enableClientMetrics' | 'dataRetention' | 'enableTrustedDataFormat',
+  ) => (
     <CheckField
       label={label}
-      name={name}
+      name={`settings.${name}`}
       error={error}
       checked={Boolean(s[name])}
       onChange={(checked) => setS({ ...s, [name]: checked })}
     />
   );
+  const popupField = (
+    label: string,
+    key: 'header' | 'content' | 'closeButtonLabel',
+    multiline = false,
+  ) => (
+    <Field label={label} name={`settings.consentPopup.${key}`} error={error}>
+      {(c) => {
+        const onInput = (e: { currentTarget: { value: string } }) =>
+          setS({ ...s, consentPopup: { ...popup, [key]: e.currentTarget.value } });
+        return multiline ? (
+          <textarea {...c} value={popup[key] ?? ''} onInput={onInput} />
+        ) : (
+          <input {...c} value={popup[key] ?? ''} onInput={onInput} />
+        );
+      }}
+    </Field>
+  );
   return (
     <form
       class="card"
+      aria-label="Network settings"
       onSubmit={async (e) => {
         e.preventDefault();
         setSaved(false);
@@ -279,79 +328,58 @@ function SettingsForm({ networkId, initial }: { networkId: string; initial: Sett
         if (r) setSaved(true);
       }}
     >
-      {check('Client metrics', 'enableClientMetrics')}
-      <Field label="Read receipts" name="status" error={error}>
-        {(id) => (
-          <select
-            id={id}
-            value={s.readReceiptConfig?.status ?? 'DISABLED'}
-            onChange={(e) => setS({ ...s, readReceiptConfig: { status: e.currentTarget.value } })}
-          >
-            <option value="DISABLED">Disabled</option>
-            <option value="ENABLED">Enabled</option>
-            <option value="FORCE_ENABLED">Always on (forced)</option>
-          </select>
-        )}
-      </Field>
-      {check('Data retention', 'dataRetention')}
-      {check('Trusted data format', 'enableTrustedDataFormat')}
-      <fieldset>
-        <legend>Consent pop-up</legend>
-        <CheckField
-          label="Show a consent pop-up"
-          name="enabled"
-          error={error}
-          checked={popup.enabled}
-          onChange={(checked) => setS({ ...s, consentPopup: { ...popup, enabled: checked } })}
-        />
-        <Field label="Pop-up header" name="header" error={error}>
-          {(id) => (
-            <input
-              id={id}
-              value={popup.header ?? ''}
-              onInput={(e) =>
-                setS({ ...s, consentPopup: { ...popup, header: e.currentTarget.value } })
+      <PolicyNote id={noteId} refusals={[refusal]} />
+      <fieldset class="plain" disabled={refusal !== undefined}>
+        <legend class="sr-only">Settings</legend>
+        {check('Client metrics', 'enableClientMetrics')}
+        <Field label="Read receipts" name="settings.readReceiptConfig.status" error={error}>
+          {(c) => (
+            <select
+              {...c}
+              value={s.readReceiptConfig?.status ?? 'DISABLED'}
+              onChange={(e) =>
+                setS({
+                  ...s,
+                  readReceiptConfig: { status: e.currentTarget.value as ReadReceipts },
+                })
               }
-            />
+            >
+              <option value="DISABLED">Disabled</option>
+              <option value="ENABLED">Enabled</option>
+              <option value="FORCE_ENABLED">Always on (forced)</option>
+            </select>
           )}
         </Field>
-        <Field label="Pop-up text" name="content" error={error}>
-          {(id) => (
-            <textarea
-              id={id}
-              value={popup.content ?? ''}
-              onInput={(e) =>
-                setS({ ...s, consentPopup: { ...popup, content: e.currentTarget.value } })
-              }
-            />
-          )}
-        </Field>
-        <Field label="Close button label" name="closeButtonLabel" error={error}>
-          {(id) => (
-            <input
-              id={id}
-              value={popup.closeButtonLabel ?? ''}
-              onInput={(e) =>
-                setS({ ...s, consentPopup: { ...popup, closeButtonLabel: e.currentTarget.value } })
-              }
-            />
-          )}
-        </Field>
+        {check('Data retention', 'dataRetention')}
+        {check('Trusted data format', 'enableTrustedDataFormat')}
+        <fieldset>
+          <legend>Consent pop-up</legend>
+          <CheckField
+            label="Show a consent pop-up"
+            name="settings.consentPopup.enabled"
+            error={error}
+            checked={popup.enabled}
+            onChange={(checked) => setS({ ...s, consentPopup: { ...popup, enabled: checked } })}
+          />
+          {popupField('Pop-up header', 'header')}
+          {popupField('Pop-up text', 'content', true)}
+          {popupField('Close button label', 'closeButtonLabel')}
+        </fieldset>
       </fieldset>
       <ErrorNote
         error={error}
         fields={[
-          'enableClientMetrics',
-          'status',
-          'dataRetention',
-          'enableTrustedDataFormat',
-          'enabled',
-          'header',
-          'content',
-          'closeButtonLabel',
+          'settings.enableClientMetrics',
+          'settings.readReceiptConfig.status',
+          'settings.dataRetention',
+          'settings.enableTrustedDataFormat',
+          'settings.consentPopup.enabled',
+          'settings.consentPopup.header',
+          'settings.consentPopup.content',
+          'settings.consentPopup.closeButtonLabel',
         ]}
       />
-      <button type="submit" class="primary" disabled={busy}>
+      <button type="submit" class="primary" {...allowedProps(refusal, noteId, busy)}>
         Save settings
       </button>
       {saved ? <Notice>Settings saved.</Notice> : null}

@@ -1,76 +1,31 @@
 import { useState } from 'preact/hooks';
-import { call, clientToken } from '../api';
-import { Confirm, ErrorNote, Field, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
-import { CheckField, TextField } from '../components/fields';
+import { call, clientToken, type Output } from '../api';
+import { useRefusal } from '../session';
+import {
+  allowedProps,
+  Confirm,
+  ErrorNote,
+  Notice,
+  PolicyNote,
+  SortHeader,
+  useAction,
+  useId,
+  useLoad,
+  usePager,
+} from '../ui';
+import { TextField } from '../components/fields';
 import { PagedTable, useSort } from '../components/paged-table';
+import { EditGroup } from './security-group-editor';
+import { statusText } from './user-status';
 
-interface Group {
-  id: string;
-  name: string;
-  isDefault: boolean;
-  activeMembers: number;
-  botMembers: number;
-  securityGroupSettings: Record<string, unknown>;
-}
-
-type Kind = 'bool' | 'int' | 'strings' | 'json' | { [k: string]: 'bool' | 'int' };
-
-/** Every setting of UpdateSecurityGroup, with the control that edits it. */
-const SETTINGS: [string, Kind][] = [
-  ['alwaysReauthenticate', 'bool'],
-  ['atakPackageValues', 'strings'],
-  ['calling', { canStart11Call: 'bool', canVideoCall: 'bool', forceTcpCall: 'bool' }],
-  ['checkForUpdates', 'bool'],
-  ['enableAtak', 'bool'],
-  ['enableCrashReports', 'bool'],
-  ['enableFileDownload', 'bool'],
-  ['enableGuestFederation', 'bool'],
-  ['enableNotificationPreview', 'bool'],
-  ['enableOpenAccessOption', 'bool'],
-  ['enableRestrictedGlobalFederation', 'bool'],
-  ['filesEnabled', 'bool'],
-  ['forceDeviceLockout', 'int'],
-  ['forceOpenAccess', 'bool'],
-  ['forceReadReceipts', 'bool'],
-  ['globalFederation', 'bool'],
-  ['isAtoEnabled', 'bool'],
-  ['isLinkPreviewEnabled', 'bool'],
-  ['locationAllowMaps', 'bool'],
-  ['locationEnabled', 'bool'],
-  ['maxAutoDownloadSize', 'int'],
-  ['maxBor', 'int'],
-  ['maxTtl', 'int'],
-  ['messageForwardingEnabled', 'bool'],
-  [
-    'passwordRequirements',
-    { lowercase: 'int', minLength: 'int', numbers: 'int', symbols: 'int', uppercase: 'int' },
-  ],
-  ['presenceEnabled', 'bool'],
-  ['quickResponses', 'strings'],
-  ['showMasterRecoveryKey', 'bool'],
-  ['shredder', { canProcessManually: 'bool', intensity: 'int' }],
-  ['ssoMaxIdleMinutes', 'int'],
-  ['maxNonSsoSessionMinutes', 'int'],
-  ['federationMode', 'int'],
-  ['lockoutThreshold', 'int'],
-  ['permittedNetworks', 'strings'],
-  ['permittedWickrAwsNetworks', 'json'],
-  ['permittedWickrEnterpriseNetworks', 'json'],
-];
-
-const human = (key: string) =>
-  key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/11/, ' 1:1')
-    .replace(/^./, (c) => c.toUpperCase())
-    .replace(/ ([A-Z])(?=[a-z])/g, (_m, c: string) => ` ${c.toLowerCase()}`);
+type Group = NonNullable<Output<'ListSecurityGroups'>['securityGroups']>[number];
 
 export function SecurityGroupsPage({ networkId }: { networkId: string }) {
   const { sort, onSort, sortKey } = useSort('name');
   const pager = usePager(`${sortKey}`);
   const list = useLoad(
     () =>
-      call<{ securityGroups?: Group[]; nextToken?: string }>('ListSecurityGroups', {
+      call('ListSecurityGroups', {
         networkId,
         maxResults: 100,
         sortFields: sort.field,
@@ -85,12 +40,24 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
   const [notice, setNotice] = useState('');
   const del = useAction();
   const groups = list.data?.securityGroups ?? [];
+  const refusal = useRefusal();
+  const noteId = useId('policy');
+  const cannot = {
+    create: refusal('CreateSecurityGroup', networkId),
+    update: refusal('UpdateSecurityGroup', networkId),
+    del: refusal('DeleteSecurityGroup', networkId),
+    members: refusal('ListSecurityGroupUsers', networkId),
+  };
+  const editingGroup = groups.find((g) => g.id === editing);
 
   return (
     <section>
       <h1>Security groups</h1>
+      <PolicyNote id={noteId} refusals={Object.values(cannot)} />
       <CreateGroup
         networkId={networkId}
+        refusal={cannot.create}
+        noteId={noteId}
         onCreated={(g) => {
           setNotice(`Security group ${g.name} created.`);
           list.reload();
@@ -123,14 +90,30 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
             <td>{g.botMembers}</td>
             <td>{g.isDefault ? 'Yes' : 'No'}</td>
             <td class="row-actions">
-              <button type="button" onClick={() => setEditing(g.id)}>
+              <button
+                type="button"
+                {...allowedProps(cannot.update, noteId)}
+                onClick={() => {
+                  setNotice('');
+                  setEditing(g.id);
+                }}
+              >
                 Edit
               </button>
-              <button type="button" onClick={() => setMembers(g)}>
+              <button
+                type="button"
+                {...allowedProps(cannot.members, noteId)}
+                onClick={() => setMembers(g)}
+              >
                 Members
               </button>
               {!g.isDefault ? (
-                <button type="button" class="danger" onClick={() => setDeleting(g)}>
+                <button
+                  type="button"
+                  class="danger"
+                  {...allowedProps(cannot.del, noteId)}
+                  onClick={() => setDeleting(g)}
+                >
                   Delete
                 </button>
               ) : null}
@@ -138,11 +121,11 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
           </tr>
         ))}
       </PagedTable>
-      {editing ? (
+      {editingGroup ? (
         <EditGroup
-          key={editing}
+          key={editingGroup.id}
           networkId={networkId}
-          group={groups.find((g) => g.id === editing)!}
+          group={editingGroup}
           onDone={() => {
             setEditing(undefined);
             list.reload();
@@ -174,9 +157,13 @@ export function SecurityGroupsPage({ networkId }: { networkId: string }) {
   );
 }
 
-function CreateGroup({ networkId, onCreated }: { networkId: string; onCreated(g: Group): void }) {
+function CreateGroup(props: {
+  networkId: string;
+  refusal: string | undefined;
+  noteId: string;
+  onCreated(g: Group): void;
+}) {
   const [name, setName] = useState('');
-  const [guests, setGuests] = useState(false);
   const { busy, error, run } = useAction();
   return (
     <form
@@ -185,161 +172,35 @@ function CreateGroup({ networkId, onCreated }: { networkId: string; onCreated(g:
       onSubmit={async (e) => {
         e.preventDefault();
         const r = await run(() =>
-          call<{ securityGroup: Group }>('CreateSecurityGroup', {
-            networkId,
+          call('CreateSecurityGroup', {
+            networkId: props.networkId,
             name,
-            securityGroupSettings: { enableGuestFederation: guests },
+            securityGroupSettings: {},
             clientToken: clientToken(),
           }),
         );
         if (r) {
           setName('');
-          onCreated(r.securityGroup);
+          props.onCreated(r.securityGroup);
         }
       }}
     >
       <h2>Create a security group</h2>
-      <TextField label="Group name" name="name" error={error} value={name} onInput={setName} />
-      <CheckField
-        label="Guest federation"
-        name="enableGuestFederation"
-        error={error}
-        checked={guests}
-        onChange={setGuests}
-      />
-      <button type="submit" class="primary" disabled={busy}>
+      <fieldset class="plain" disabled={props.refusal !== undefined}>
+        <legend class="sr-only">New security group</legend>
+        <TextField
+          label="Group name"
+          name="name"
+          error={error}
+          hint="Its settings start as the defaults; edit them after."
+          value={name}
+          onInput={setName}
+        />
+      </fieldset>
+      <button type="submit" class="primary" {...allowedProps(props.refusal, props.noteId, busy)}>
         Create group
       </button>
-      <ErrorNote error={error} fields={['name', 'enableGuestFederation']} />
-    </form>
-  );
-}
-
-function EditGroup(props: { networkId: string; group: Group; onDone(): void }) {
-  const [name, setName] = useState(props.group.name);
-  const [values, setValues] = useState<Record<string, unknown>>(() => {
-    const v: Record<string, unknown> = { ...props.group.securityGroupSettings };
-    for (const [k, kind] of SETTINGS) {
-      if (kind === 'strings') v[k] = ((v[k] as string[] | undefined) ?? []).join('\n');
-      if (kind === 'json') v[k] = JSON.stringify(v[k] ?? [], null, 1);
-    }
-    return v;
-  });
-  const { busy, error, setError, run } = useAction();
-  const set = (k: string, value: unknown) => setValues({ ...values, [k]: value });
-
-  const control = (
-    key: string,
-    kind: 'bool' | 'int',
-    value: unknown,
-    onChange: (v: unknown) => void,
-  ) => (
-    <Field key={key} label={human(key)} name={key} error={error}>
-      {(id) =>
-        kind === 'bool' ? (
-          <input
-            id={id}
-            type="checkbox"
-            checked={Boolean(value)}
-            onChange={(e) => onChange(e.currentTarget.checked)}
-          />
-        ) : (
-          <input
-            id={id}
-            type="number"
-            value={value === undefined ? '' : String(value)}
-            onInput={(e) =>
-              onChange(e.currentTarget.value === '' ? undefined : Number(e.currentTarget.value))
-            }
-          />
-        )
-      }
-    </Field>
-  );
-
-  return (
-    <form
-      class="card settings"
-      aria-label={`Edit ${props.group.name}`}
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const settings: Record<string, unknown> = {};
-        try {
-          for (const [k, kind] of SETTINGS) {
-            const v = values[k];
-            if (v === undefined) continue;
-            if (kind === 'strings')
-              settings[k] = String(v)
-                .split(/\n/)
-                .map((s) => s.trim())
-                .filter(Boolean);
-            else if (kind === 'json') settings[k] = JSON.parse(String(v) || '[]');
-            else settings[k] = v;
-          }
-        } catch (err) {
-          setError(undefined);
-          await run(() =>
-            Promise.reject(new Error(`A list of networks is not valid JSON: ${String(err)}`)),
-          );
-          return;
-        }
-        const ok = await run(() =>
-          call('UpdateSecurityGroup', {
-            networkId: props.networkId,
-            groupId: props.group.id,
-            name,
-            securityGroupSettings: settings,
-          }),
-        );
-        if (ok) props.onDone();
-      }}
-    >
-      <h2>Edit {props.group.name}</h2>
-      <TextField label="Group name" name="name" error={error} value={name} onInput={setName} />
-      <div class="grid">
-        {SETTINGS.map(([key, kind]) => {
-          if (kind === 'bool' || kind === 'int')
-            return control(key, kind, values[key], (v) => set(key, v));
-          if (kind === 'strings' || kind === 'json')
-            return (
-              <Field
-                key={key}
-                label={human(key)}
-                name={key}
-                error={error}
-                hint={kind === 'json' ? 'JSON list' : 'One per line'}
-              >
-                {(id, described) => (
-                  <textarea
-                    id={id}
-                    rows={2}
-                    aria-describedby={described}
-                    value={String(values[key] ?? '')}
-                    onInput={(e) => set(key, e.currentTarget.value)}
-                  />
-                )}
-              </Field>
-            );
-          const nested = (values[key] as Record<string, unknown> | undefined) ?? {};
-          return (
-            <fieldset key={key}>
-              <legend>{human(key)}</legend>
-              {Object.entries(kind).map(([sub, subKind]) =>
-                control(sub, subKind, nested[sub], (v) => set(key, { ...nested, [sub]: v })),
-              )}
-            </fieldset>
-          );
-        })}
-      </div>
-      <ErrorNote error={error} fields={['name', ...SETTINGS.map(([k]) => k)]} />
-      <div class="actions">
-        <button type="button" onClick={props.onDone}>
-          Cancel
-        </button>
-        <button type="submit" class="primary" disabled={busy}>
-          Save group
-        </button>
-      </div>
+      <ErrorNote error={error} fields={['name']} />
     </form>
   );
 }
@@ -348,15 +209,12 @@ function Members({ networkId, group }: { networkId: string; group: Group }) {
   const pager = usePager(group.id);
   const list = useLoad(
     () =>
-      call<{ users: { userId: string; username?: string; status?: number }[]; nextToken?: string }>(
-        'ListSecurityGroupUsers',
-        {
-          networkId,
-          groupId: group.id,
-          maxResults: 100,
-          ...(pager.token ? { nextToken: pager.token } : {}),
-        },
-      ),
+      call('ListSecurityGroupUsers', {
+        networkId,
+        groupId: group.id,
+        maxResults: 100,
+        ...(pager.token ? { nextToken: pager.token } : {}),
+      }),
     [group.id, pager.token],
   );
   return (
@@ -367,6 +225,7 @@ function Members({ networkId, group }: { networkId: string; group: Group }) {
         loaded={list}
         count={list.data?.users.length ?? 0}
         pager={pager}
+        caption={<>Members of {group.name}</>}
         empty="No members."
         head={
           <>
@@ -378,7 +237,7 @@ function Members({ networkId, group }: { networkId: string; group: Group }) {
         {(list.data?.users ?? []).map((u) => (
           <tr key={u.userId}>
             <td>{u.username}</td>
-            <td>{u.status === 2 ? 'Active' : 'Pending'}</td>
+            <td>{statusText(u, false)}</td>
           </tr>
         ))}
       </PagedTable>

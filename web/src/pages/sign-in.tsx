@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { signIn, type SessionInfo } from '../api';
-import { ErrorNote, Field, useAction } from '../ui';
+import { ErrorNote, useAction } from '../ui';
+import { TextField } from '../components/fields';
 
 export function SignIn({ onSignedIn }: { onSignedIn(s: SessionInfo): void }) {
   const [id, setId] = useState('');
@@ -12,40 +13,30 @@ export function SignIn({ onSignedIn }: { onSignedIn(s: SessionInfo): void }) {
     const s = await run(() => signIn(id, secret, region));
     if (s) onSignedIn(s);
   };
-  const fields = ['accessKeyId', 'secretAccessKey', 'region'];
   return (
     <main class="signin">
       <form onSubmit={submit} aria-labelledby="signin-title">
         <h1 id="signin-title">Wickr Admin console</h1>
         <p class="hint">Sign in with an access key (the pair in ./data/credentials).</p>
-        <Field label="Access key ID" name="accessKeyId" error={error}>
-          {(fid) => (
-            <input
-              id={fid}
-              value={id}
-              autocomplete="username"
-              spellcheck={false}
-              onInput={(e) => setId(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Secret access key" name="secretAccessKey" error={error}>
-          {(fid) => (
-            <input
-              id={fid}
-              type="password"
-              value={secret}
-              autocomplete="current-password"
-              onInput={(e) => setSecret(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Region" name="region" error={error}>
-          {(fid) => (
-            <input id={fid} value={region} onInput={(e) => setRegion(e.currentTarget.value)} />
-          )}
-        </Field>
-        <ErrorNote error={error} fields={fields} />
+        <TextField
+          label="Access key ID"
+          name="accessKeyId"
+          error={error}
+          autocomplete="username"
+          value={id}
+          onInput={setId}
+        />
+        <TextField
+          label="Secret access key"
+          name="secretAccessKey"
+          error={error}
+          type="password"
+          autocomplete="current-password"
+          value={secret}
+          onInput={setSecret}
+        />
+        <TextField label="Region" name="region" error={error} value={region} onInput={setRegion} />
+        <ErrorNote error={error} fields={['accessKeyId', 'secretAccessKey', 'region']} />
         <button type="submit" class="primary" disabled={busy}>
           Sign in
         </button>

@@ -1,19 +1,21 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiFailure, call } from '../api';
-import { ErrorNote, Field, Loading, Notice, useAction, useLoad } from '../ui';
+import { ApiFailure, call, type Output } from '../api';
+import { useRefusal } from '../session';
+import {
+  allowedProps,
+  ErrorNote,
+  Loading,
+  Notice,
+  PolicyNote,
+  useAction,
+  useId,
+  useLoad,
+} from '../ui';
+import { TextField } from '../components/fields';
 
-interface OidcConfig {
-  companyId?: string;
-  issuer?: string;
-  scopes?: string;
-  customUsername?: string;
-  extraAuthParams?: string;
-  ssoTokenBufferMinutes?: number;
-  userId?: string;
-  clientId?: string;
-  redirectUrl?: string;
-}
+type OidcConfig = Partial<NonNullable<Output<'GetOidcInfo'>['openidConnectInfo']>>;
+type TdfConfig = Pick<Output<'GetOpentdfConfig'>, 'clientId' | 'domain' | 'provider'>;
 
 /** GetOidcInfo answers ResourceNotFoundError when nothing is configured yet: an empty form. */
 const orEmpty = <T,>(p: Promise<T>, empty: T) =>
@@ -26,19 +28,19 @@ export function SsoPage({ networkId }: { networkId: string }) {
   const oidc = useLoad(
     () =>
       orEmpty(
-        call<{ openidConnectInfo?: OidcConfig }>('GetOidcInfo', { networkId }).then(
-          (r) => r.openidConnectInfo ?? {},
-        ),
-        {} as OidcConfig,
+        call('GetOidcInfo', { networkId }).then((r): OidcConfig => r.openidConnectInfo ?? {}),
+        {},
       ),
     [networkId],
   );
   const tdf = useLoad(
     () =>
       orEmpty(
-        call<{ clientId: string; domain: string; provider: string }>('GetOpentdfConfig', {
-          networkId,
-        }),
+        call('GetOpentdfConfig', { networkId }).then((r): TdfConfig => ({
+          clientId: r.clientId,
+          domain: r.domain,
+          provider: r.provider,
+        })),
         { clientId: '', domain: '', provider: '' },
       ),
     [networkId],
@@ -82,25 +84,27 @@ function OidcForm({ networkId, initial }: { networkId: string; initial: OidcConf
     ssoTokenBufferMinutes:
       initial.ssoTokenBufferMinutes === undefined ? '' : String(initial.ssoTokenBufferMinutes),
   });
-  const [found, setFound] = useState<Record<string, unknown> | undefined>();
+  const [found, setFound] = useState<Output<'RegisterOidcConfigTest'> | undefined>();
   const [saved, setSaved] = useState(false);
   const test = useAction();
   const save = useAction();
   const error = save.error ?? test.error;
+  const refusal = useRefusal();
+  const noteId = useId('policy');
+  const cannotSave = refusal('RegisterOidcConfig', networkId);
+  const cannotTest = refusal('RegisterOidcConfigTest', networkId);
   const text = (label: string, key: keyof typeof v, hint?: string, type = 'text') => (
-    <Field label={label} name={key} error={error} {...(hint ? { hint } : {})}>
-      {(id, d) => (
-        <input
-          id={id}
-          type={type}
-          aria-describedby={d}
-          value={v[key]}
-          onInput={(e) => setV({ ...v, [key]: e.currentTarget.value })}
-        />
-      )}
-    </Field>
+    <TextField
+      label={label}
+      name={key}
+      error={error}
+      {...(hint ? { hint } : {})}
+      type={type}
+      value={v[key]}
+      onInput={(value) => setV({ ...v, [key]: value })}
+    />
   );
-  const optional = (key: keyof typeof v) => (v[key] ? { [key]: v[key] } : {});
+  const optional = <K extends keyof typeof v>(key: K) => (v[key] ? { [key]: v[key] } : {});
   return (
     <form
       class="card"
@@ -126,6 +130,7 @@ function OidcForm({ networkId, initial }: { networkId: string; initial: OidcConf
         if (r) setSaved(true);
       }}
     >
+      <PolicyNote id={noteId} refusals={[cannotSave, cannotTest]} />
       {text('Company ID', 'companyId')}
       {text('Issuer', 'issuer', 'The provider URL, e.g. https://login.example.com')}
       {text('Scopes', 'scopes')}
@@ -138,11 +143,13 @@ function OidcForm({ networkId, initial }: { networkId: string; initial: OidcConf
       <div class="actions">
         <button
           type="button"
-          disabled={test.busy}
+          {...allowedProps(cannotTest, noteId, test.busy)}
           onClick={async () => {
             setFound(undefined);
+            setSaved(false);
+            save.setError(undefined);
             const r = await test.run(() =>
-              call<Record<string, unknown>>('RegisterOidcConfigTest', {
+              call('RegisterOidcConfigTest', {
                 networkId,
                 issuer: v.issuer,
                 scopes: v.scopes,
@@ -154,7 +161,7 @@ function OidcForm({ networkId, initial }: { networkId: string; initial: OidcConf
         >
           Test
         </button>
-        <button type="submit" class="primary" disabled={save.busy}>
+        <button type="submit" class="primary" {...allowedProps(cannotSave, noteId, save.busy)}>
           Save OIDC configuration
         </button>
       </div>
@@ -176,13 +183,12 @@ function OidcForm({ networkId, initial }: { networkId: string; initial: OidcConf
   );
 }
 
-function TdfForm(props: {
-  networkId: string;
-  initial: { clientId: string; domain: string; provider: string };
-}) {
+function TdfForm(props: { networkId: string; initial: TdfConfig }) {
   const [v, setV] = useState({ ...props.initial, clientSecret: '' });
   const [result, setResult] = useState('');
   const { busy, error, run } = useAction();
+  const refusal = useRefusal()('RegisterOpentdfConfig', props.networkId);
+  const noteId = useId('policy');
   const submit = async (dryRun: boolean) => {
     setResult('');
     const r = await run(() =>
@@ -198,16 +204,14 @@ function TdfForm(props: {
       );
   };
   const text = (label: string, key: keyof typeof v, type = 'text') => (
-    <Field label={label} name={key} error={error}>
-      {(id) => (
-        <input
-          id={id}
-          type={type}
-          value={v[key]}
-          onInput={(e) => setV({ ...v, [key]: e.currentTarget.value })}
-        />
-      )}
-    </Field>
+    <TextField
+      label={label}
+      name={key}
+      error={error}
+      type={type}
+      value={v[key]}
+      onInput={(value) => setV({ ...v, [key]: value })}
+    />
   );
   return (
     <form
@@ -218,16 +222,21 @@ function TdfForm(props: {
         void submit(false);
       }}
     >
+      <PolicyNote id={noteId} refusals={[refusal]} />
       {text('Provider', 'provider')}
       {text('Domain', 'domain')}
       {text('TDF client ID', 'clientId')}
       {text('TDF client secret', 'clientSecret', 'password')}
       <ErrorNote error={error} fields={['provider', 'domain', 'clientId', 'clientSecret']} />
       <div class="actions">
-        <button type="button" disabled={busy} onClick={() => void submit(true)}>
+        <button
+          type="button"
+          {...allowedProps(refusal, noteId, busy)}
+          onClick={() => void submit(true)}
+        >
           Validate only
         </button>
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="primary" {...allowedProps(refusal, noteId, busy)}>
           Save OpenTDF configuration
         </button>
       </div>

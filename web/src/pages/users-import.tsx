@@ -1,46 +1,65 @@
 import { useState } from 'preact/hooks';
-import { ApiFailure, call, chunks, clientToken } from '../api';
-import { normaliseHeader, parseCsvTable } from '../../../src/cli/csv';
-import { ErrorNote, Field, useAction } from '../ui';
-import type { Group } from './users';
+import { ApiFailure, call, clientToken } from '../api';
+import { parseCsvTable } from '../../../src/client/csv/reader';
+import { importRows, type Rejection, type Results } from '../../../src/client/csv/batches';
+import {
+  createRows,
+  findColumns,
+  unknownColumns,
+  type Failure,
+} from '../../../src/client/csv/users';
+import type { Group } from './user-status';
+import { ErrorNote, Field, TableRegion, useAction } from '../ui';
+
+/** A ValidationError of the console's calls as the shared batching reads it. */
+export function rejectionOf(err: unknown): Rejection | undefined {
+  return err instanceof ApiFailure && err.type === 'ValidationError'
+    ? { reasons: err.reasons, message: err.message }
+    : undefined;
+}
 
 interface RowResult {
   row: number;
   username: string;
-  outcome: string;
   ok: boolean;
+  outcome: string;
 }
 
-const COLUMNS: Record<string, string[]> = {
-  username: ['username', 'user', 'login', 'email', 'emailaddress', 'mail'],
-  firstName: ['firstname', 'givenname', 'first'],
-  lastName: ['lastname', 'surname', 'familyname', 'last'],
-  securityGroupIds: ['securitygroupids', 'securitygroups', 'securitygroup', 'groupids', 'groups'],
-};
-
-/** Why one username of a BatchCreateUser call was not invited (undefined: it was). */
-export function failureOf(
-  username: string,
-  r: { successful?: { username?: string }[]; failed?: { reason?: string }[] },
-): string | undefined {
-  const lc = username.toLowerCase();
-  if (r.successful?.some((s) => s.username?.toLowerCase() === lc)) return undefined;
-  return (
-    r.failed?.find((f) => f.reason?.toLowerCase().includes(lc))?.reason ??
-    r.failed?.find((f) => f.reason && !/username /.test(f.reason))?.reason ??
-    'not invited'
-  );
-}
+const failureText = (f: Failure) => f.reason;
 
 /**
- * Imports people from a CSV file (the same columns as `wickr-admin users import`), 50 per
- * request as the API allows, with a progress bar and each row's outcome.
+ * Imports people from a CSV file with the same module as `wickr-admin users import` (columns,
+ * group names, each row's result), 50 per request as the API allows, with a progress bar.
  */
-export function ImportCsv(props: { networkId: string; groups: Group[]; onDone(): void }) {
+export function ImportCsv(props: {
+  networkId: string;
+  /** The network's groups; undefined while they load. */
+  groups: Group[] | undefined;
+  onDone(): void;
+}) {
   const [file, setFile] = useState<File | undefined>();
   const [progress, setProgress] = useState<{ done: number; total: number } | undefined>();
   const [results, setResults] = useState<RowResult[]>([]);
+  const [ignored, setIgnored] = useState<string[]>([]);
   const { busy, error, setError, run } = useAction();
+
+  const show = (r: Results) =>
+    setResults(
+      [
+        ...r.successes.map((s) => ({
+          row: s.row,
+          username: s.username ?? '',
+          ok: true,
+          outcome: 'Invited',
+        })),
+        ...r.failures.map((f) => ({
+          row: f.row,
+          username: f.username ?? '',
+          ok: false,
+          outcome: failureText(f),
+        })),
+      ].sort((a, b) => a.row - b.row),
+    );
 
   async function importFile() {
     if (!file) {
@@ -52,6 +71,9 @@ export function ImportCsv(props: { networkId: string; groups: Group[]; onDone():
       return;
     }
     const text = await file.text();
+    const done: Results = { successes: [], failures: [] };
+    setResults([]);
+    setProgress(undefined);
     await run(async () => {
       let table;
       try {
@@ -61,81 +83,50 @@ export function ImportCsv(props: { networkId: string; groups: Group[]; onDone():
           { field: 'file', reason: (e as Error).message },
         ]);
       }
-      const keys = new Set(table.header.map(normaliseHeader));
-      const col = (name: string) => COLUMNS[name]!.find((k) => keys.has(k));
-      const c = {
-        username: col('username'),
-        firstName: col('firstName'),
-        lastName: col('lastName'),
-        securityGroupIds: col('securityGroupIds'),
-      };
-      if (c.username === undefined) {
+      const cols = findColumns(table);
+      if (!cols.username && !cols.email) {
         throw new ApiFailure(0, 'ValidationError', 'no username column', [
           {
             field: 'file',
-            reason: `needs a username (or email) column; it has ${table.header.join(', ')}`,
+            reason: `needs a username (or email) column; its columns are ${table.header.join(', ')}`,
           },
         ]);
       }
-      const fallbackGroups = props.groups.slice(0, 1).map((g) => g.id);
-      const items = table.rows.map((r) => {
-        const get = (k: string | undefined) => (k === undefined ? '' : (r.values.get(k) ?? ''));
-        const groups = get(c.securityGroupIds)
-          .split(/[;|]/)
-          .map((s) => s.trim())
-          .filter(Boolean);
-        return {
-          row: r.row,
-          user: {
-            username: get(c.username),
-            ...(get(c.firstName) ? { firstName: get(c.firstName) } : {}),
-            ...(get(c.lastName) ? { lastName: get(c.lastName) } : {}),
-            securityGroupIds: groups.length ? groups : fallbackGroups,
+      setIgnored(unknownColumns(table, cols));
+      const { rows, failures } = createRows(table, cols, props.groups);
+      done.failures.push(...failures);
+      let settled = failures.length;
+      const total = table.rows.length;
+      setProgress({ done: settled, total });
+      show(done);
+      try {
+        await importRows(
+          rows,
+          {
+            send: (users) =>
+              call('BatchCreateUser', {
+                networkId: props.networkId,
+                clientToken: clientToken(),
+                users,
+              }),
+            rejectionOf,
+            onBatch: (n) => {
+              settled += n;
+              setProgress({ done: settled, total });
+              show(done);
+            },
           },
-        };
-      });
-      const out: RowResult[] = [];
-      setResults([]);
-      setProgress({ done: 0, total: items.length });
-      for (const part of chunks(items)) {
-        try {
-          const r = await call<{
-            successful?: { username?: string }[];
-            failed?: { reason?: string; userId?: string }[];
-          }>('BatchCreateUser', {
-            networkId: props.networkId,
-            clientToken: clientToken(),
-            users: part.map((p) => p.user),
-          });
-          for (const p of part) {
-            const why = failureOf(p.user.username, r);
-            out.push({
-              row: p.row,
-              username: p.user.username,
-              ok: why === undefined,
-              outcome: why ?? 'Invited',
-            });
-          }
-        } catch (e) {
-          const f = e instanceof ApiFailure ? e : undefined;
-          for (const [i, p] of part.entries()) {
-            const reason = f?.reasons.find((x) => x.field.startsWith(`users.${i}.`))?.reason;
-            out.push({
-              row: p.row,
-              username: p.user.username,
-              ok: false,
-              outcome: reason ?? (reason === undefined && f ? `not sent: ${f.message}` : String(e)),
-            });
-          }
-        }
-        setResults([...out]);
-        setProgress({ done: out.length, total: items.length });
+          done,
+        );
+      } finally {
+        show(done);
+        props.onDone();
       }
-      props.onDone();
     });
   }
 
   const invited = results.filter((r) => r.ok).length;
+  const failedRows = results.length - invited;
   return (
     <form
       class="card"
@@ -147,23 +138,30 @@ export function ImportCsv(props: { networkId: string; groups: Group[]; onDone():
     >
       <h2>Import users from CSV</h2>
       <p class="hint">
-        A header row, then one person per row: username (or email), firstName, lastName, and
-        optionally securityGroupIds (separated by ; ).
+        A header row, then one person per row: username (or email), firstName, lastName,
+        securityGroupIds (group names or IDs, separated by ; or |; none: the default group),
+        inviteCode, inviteCodeTtl (days), codeValidation. The same columns as{' '}
+        <code>wickr-admin users import</code>.
       </p>
       <Field label="CSV file" name="file" error={error}>
-        {(id) => (
+        {(c) => (
           <input
-            id={id}
+            {...c}
             type="file"
             accept=".csv,text/csv"
             onChange={(e) => setFile(e.currentTarget.files?.[0])}
           />
         )}
       </Field>
-      <button type="submit" class="primary" disabled={busy}>
+      <button type="submit" class="primary" disabled={busy || !props.groups}>
         Start import
       </button>
       <ErrorNote error={error} fields={['file']} />
+      {ignored.length ? (
+        <p class="hint">
+          Ignored column{ignored.length > 1 ? 's' : ''}: {ignored.join(', ')}
+        </p>
+      ) : null}
       {progress ? (
         <div class="progress">
           <label>
@@ -171,35 +169,34 @@ export function ImportCsv(props: { networkId: string; groups: Group[]; onDone():
             <progress max={progress.total} value={progress.done} />
           </label>
           <span role="status">
-            {progress.done} of {progress.total} rows processed, {invited} invited,{' '}
-            {progress.done - invited} failed
+            {progress.done} of {progress.total} rows processed, {invited} invited, {failedRows}{' '}
+            failed
           </span>
         </div>
       ) : null}
       {results.length > 0 ? (
-        <table>
-          <caption>Import results</caption>
-          <thead>
-            <tr>
+        <TableRegion
+          caption="Import results"
+          head={
+            <>
               <th scope="col">Row</th>
               <th scope="col">Username</th>
               <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {results
-              .filter((r) => !r.ok)
-              .concat(results.filter((r) => r.ok))
-              .slice(0, 500)
-              .map((r) => (
-                <tr key={r.row} class={r.ok ? '' : 'failed'}>
-                  <td>{r.row}</td>
-                  <td>{r.username}</td>
-                  <td>{r.outcome}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+            </>
+          }
+        >
+          {results
+            .filter((r) => !r.ok)
+            .concat(results.filter((r) => r.ok))
+            .slice(0, 500)
+            .map((r) => (
+              <tr key={r.row} class={r.ok ? '' : 'failed'}>
+                <td>{r.row}</td>
+                <td>{r.username}</td>
+                <td>{r.outcome}</td>
+              </tr>
+            ))}
+        </TableRegion>
       ) : null}
     </form>
   );

@@ -1,30 +1,60 @@
 import { useState } from 'preact/hooks';
-import { ApiFailure, call, chunks, clientToken } from '../api';
+import { call, clientToken } from '../api';
+import { chunks, sendChunk } from '../../../src/client/csv/batches';
+import { createOutcome, type CreateRow } from '../../../src/client/csv/users';
+import type { Group } from './user-status';
 import { ErrorNote, Field, useAction } from '../ui';
-import type { Group } from './users';
-import { failureOf } from './users-import';
+import { GroupsField } from '../components/fields';
+import { rejectionOf } from './users-import';
 
-interface Row {
+interface Person {
   username: string;
   firstName: string;
   lastName: string;
 }
 
-const blank = (): Row => ({ username: '', firstName: '', lastName: '' });
+/** Why a row was not invited: the member the reason is about, if any. */
+interface RowFailure {
+  field?: string;
+  reason: string;
+}
 
-/** One form for several people: a row per person, the security groups shared by all. */
+const blank = (): Person => ({ username: '', firstName: '', lastName: '' });
+
+/**
+ * One form for several people: a row per person, the security groups shared by all. Rows are
+ * sent 50 a request; after a partial failure only the rows not invited stay in the form, each
+ * with its reason at the field it names.
+ */
 export function InviteUsers(props: {
   networkId: string;
   groups: Group[];
-  onDone(n: number): void;
+  onDone(sent: number, left: number): void;
 }) {
-  const [rows, setRows] = useState<Row[]>([blank()]);
-  const [groupIds, setGroupIds] = useState<string[]>([]);
-  const [failures, setFailures] = useState<Map<number, string>>(new Map());
+  const [rows, setRows] = useState<Person[]>([blank()]);
+  const [groupIds, setGroupIds] = useState<string[] | undefined>();
+  const [failures, setFailures] = useState<Map<number, RowFailure>>(new Map());
   const { busy, error, run } = useAction();
-  const set = (i: number, patch: Partial<Row>) =>
+  const set = (i: number, patch: Partial<Person>) =>
     setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
-  const groupsOrDefault = groupIds.length ? groupIds : props.groups.slice(0, 1).map((g) => g.id);
+  const defaultGroups = props.groups.filter((g) => g.isDefault).map((g) => g.id);
+  const chosen = groupIds ?? defaultGroups;
+
+  const field = (i: number, key: keyof Person, label: string, type = 'text') => {
+    const f = failures.get(i);
+    return (
+      <Field label={label} problem={f?.field === key ? f.reason : undefined}>
+        {(c) => (
+          <input
+            {...c}
+            type={type}
+            value={rows[i]![key]}
+            onInput={(e) => set(i, { [key]: e.currentTarget.value })}
+          />
+        )}
+      </Field>
+    );
+  };
 
   return (
     <form
@@ -32,110 +62,114 @@ export function InviteUsers(props: {
       aria-label="Invite users"
       onSubmit={async (e) => {
         e.preventDefault();
-        const people = rows.filter((r) => r.username.trim() !== '');
-        const result = await run(async () => {
-          const failed = new Map<number, string>();
-          let sent = 0;
-          let offset = 0;
+        const people: CreateRow[] = rows.flatMap((p, i) =>
+          p.username.trim() === ''
+            ? []
+            : [
+                {
+                  row: i,
+                  item: {
+                    username: p.username.trim(),
+                    ...(p.firstName ? { firstName: p.firstName } : {}),
+                    ...(p.lastName ? { lastName: p.lastName } : {}),
+                    securityGroupIds: chosen,
+                  },
+                },
+              ],
+        );
+        const invited = new Set<number>();
+        const failed = new Map<number, RowFailure>();
+        await run(async () => {
           for (const part of chunks(people)) {
-            const r = await call<{
-              successful?: { username?: string }[];
-              failed?: { field?: string; reason?: string; userId?: string }[];
-            }>('BatchCreateUser', {
-              networkId: props.networkId,
-              clientToken: clientToken(),
-              users: part.map((p) => ({
-                username: p.username.trim(),
-                ...(p.firstName ? { firstName: p.firstName } : {}),
-                ...(p.lastName ? { lastName: p.lastName } : {}),
-                securityGroupIds: groupsOrDefault,
-              })),
-            }).catch((err: unknown) => {
-              // Reasons name the item (users.3.username): put them back on their rows.
-              if (err instanceof ApiFailure && err.reasons.length > 0) {
-                for (const reason of err.reasons) {
-                  const m = /^users\.(\d+)\./.exec(reason.field);
-                  if (m) failed.set(offset + Number(m[1]), reason.reason);
-                }
-                if (failed.size > 0) return { successful: [], failed: [] };
-              }
-              throw err;
-            });
-            sent += r.successful?.length ?? 0;
-            for (const [i, p] of part.entries()) {
-              const why = r.failed?.length ? failureOf(p.username.trim(), r) : undefined;
-              if (why) failed.set(offset + i, why);
+            const r = await sendChunk(
+              part,
+              'users',
+              (items) =>
+                call('BatchCreateUser', {
+                  networkId: props.networkId,
+                  clientToken: clientToken(),
+                  users: items.map((p) => p.item),
+                }),
+              rejectionOf,
+            );
+            for (const x of r.rejected) {
+              // One reason about one member reads without the member's name at that field.
+              const own =
+                x.field && x.reason.startsWith(`${x.field}: `) && !x.reason.includes('; ');
+              failed.set(x.row, {
+                ...(x.field ? { field: x.field } : {}),
+                reason: own ? x.reason.slice(x.field!.length + 2) : x.reason,
+              });
             }
-            offset += part.length;
+            if (r.response) {
+              const o = createOutcome(r.sent, r.response);
+              for (const s of o.successes) invited.add(s.row);
+              for (const f of o.failures) {
+                failed.set(f.row, { ...(f.field ? { field: f.field } : {}), reason: f.reason });
+              }
+            }
           }
-          return { sent, failed };
         });
-        if (result) {
-          setFailures(result.failed);
-          if (result.failed.size === 0) setRows([blank()]);
-          props.onDone(result.sent);
-        }
+        // Keep only the people not invited (rows a failed request never reached included).
+        const left = rows
+          .map((p, i) => ({ p, i }))
+          .filter(({ p, i }) => p.username.trim() !== '' && !invited.has(i));
+        setRows(left.length ? left.map((x) => x.p) : [blank()]);
+        setFailures(
+          new Map(
+            left.flatMap(({ i }, k) => (failed.has(i) ? [[k, failed.get(i)!] as const] : [])),
+          ),
+        );
+        if (invited.size > 0 || left.length === 0) props.onDone(invited.size, left.length);
       }}
     >
       <h2>Invite users</h2>
       <p class="hint">Each person gets an e-mail with an invitation code.</p>
-      {rows.map((r, i) => (
-        <fieldset key={i} class="row">
-          <legend>Person {i + 1}</legend>
-          <Field label="Username (e-mail)" name={`users.${i}.username`} error={error}>
-            {(id) => (
-              <input
-                id={id}
-                type="email"
-                value={r.username}
-                onInput={(e) => set(i, { username: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          <Field label="First name" name={`users.${i}.firstName`} error={error}>
-            {(id) => (
-              <input
-                id={id}
-                value={r.firstName}
-                onInput={(e) => set(i, { firstName: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          <Field label="Last name" name={`users.${i}.lastName`} error={error}>
-            {(id) => (
-              <input
-                id={id}
-                value={r.lastName}
-                onInput={(e) => set(i, { lastName: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          {failures.get(i) ? (
-            <small class="field-error" role="alert">
-              {failures.get(i)}
-            </small>
-          ) : null}
-        </fieldset>
-      ))}
+      {rows.map((_, i) => {
+        const f = failures.get(i);
+        return (
+          <fieldset key={i} class="row">
+            <legend>Person {i + 1}</legend>
+            {field(i, 'username', 'Username (e-mail)', 'email')}
+            {field(i, 'firstName', 'First name')}
+            {field(i, 'lastName', 'Last name')}
+            {f && !['username', 'firstName', 'lastName'].includes(f.field ?? '') ? (
+              <small class="field-error row-error">{f.reason}</small>
+            ) : null}
+            {rows.length > 1 ? (
+              <button
+                type="button"
+                class="remove"
+                onClick={() => {
+                  setRows(rows.filter((__, j) => j !== i));
+                  setFailures(new Map());
+                }}
+              >
+                Remove person {i + 1}
+              </button>
+            ) : null}
+          </fieldset>
+        );
+      })}
       <button type="button" onClick={() => setRows([...rows, blank()])}>
         Add another person
       </button>
-      <Field label="Security groups" name="securityGroupIds" error={error}>
-        {(id) => (
-          <select
-            id={id}
-            multiple
-            onChange={(e) => setGroupIds([...e.currentTarget.selectedOptions].map((o) => o.value))}
-          >
-            {props.groups.map((g) => (
-              <option key={g.id} value={g.id} selected={groupsOrDefault.includes(g.id)}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <ErrorNote error={error} fields={['username', 'firstName', 'lastName', 'securityGroupIds']} />
+      <GroupsField
+        label="Security groups"
+        name="users[0].securityGroupIds"
+        error={error}
+        groups={props.groups}
+        value={chosen}
+        onChange={setGroupIds}
+      />
+      {failures.size > 0 ? (
+        <p class="error" role="alert">
+          <strong>Not invited: </strong>
+          {failures.size} {failures.size === 1 ? 'person' : 'people'}, each with the reason at the
+          row.
+        </p>
+      ) : null}
+      <ErrorNote error={error} />
       <button type="submit" class="primary" disabled={busy}>
         Send invitations
       </button>

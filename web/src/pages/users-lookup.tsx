@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { call, chunks } from '../api';
-import { ErrorNote, Field, useAction } from '../ui';
+import { call } from '../api';
+import { chunks } from '../../../src/client/csv/batches';
+import { ErrorNote, Field, TableRegion, useAction } from '../ui';
 
 interface Found {
   uname: string;
@@ -23,10 +24,7 @@ export function LookUpUnames({ networkId }: { networkId: string }) {
         const r = await run(async () => {
           const out: Found[] = [];
           for (const part of chunks(unames)) {
-            const res = await call<{
-              successful?: { uname: string; username: string }[];
-              failed?: { uname: string; reason?: string }[];
-            }>('BatchLookupUserUname', { networkId, unames: part });
+            const res = await call('BatchLookupUserUname', { networkId, unames: part });
             out.push(...(res.successful ?? []), ...(res.failed ?? []));
           }
           return out;
@@ -36,14 +34,8 @@ export function LookUpUnames({ networkId }: { networkId: string }) {
     >
       <h2>Look up unames</h2>
       <Field label="Unames" name="unames" error={error} hint="One per line, or separated by commas">
-        {(id, described) => (
-          <textarea
-            id={id}
-            rows={4}
-            value={text}
-            aria-describedby={described}
-            onInput={(e) => setText(e.currentTarget.value)}
-          />
+        {(c) => (
+          <textarea {...c} rows={4} value={text} onInput={(e) => setText(e.currentTarget.value)} />
         )}
       </Field>
       <ErrorNote error={error} fields={['unames']} />
@@ -54,23 +46,22 @@ export function LookUpUnames({ networkId }: { networkId: string }) {
         found.length === 0 ? (
           <p class="empty">Nothing to look up.</p>
         ) : (
-          <table>
-            <caption>Lookup results</caption>
-            <thead>
-              <tr>
+          <TableRegion
+            caption="Lookup results"
+            head={
+              <>
                 <th scope="col">Uname</th>
                 <th scope="col">Username</th>
+              </>
+            }
+          >
+            {found.map((f) => (
+              <tr key={f.uname}>
+                <td class="mono">{f.uname}</td>
+                <td>{f.username ?? `Not found${f.reason ? `: ${f.reason}` : ''}`}</td>
               </tr>
-            </thead>
-            <tbody>
-              {found.map((f) => (
-                <tr key={f.uname}>
-                  <td class="mono">{f.uname}</td>
-                  <td>{f.username ?? `Not found${f.reason ? `: ${f.reason}` : ''}`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </TableRegion>
         )
       ) : null}
     </form>

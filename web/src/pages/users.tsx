@@ -1,40 +1,47 @@
 /** The team directory: counts, a server-side paged table, invitations, CSV import, bulk actions. */
 import { useEffect, useState } from 'preact/hooks';
-import { call, chunks, clientToken } from '../api';
-import { Confirm, ErrorNote, Field, Notice, SortHeader, useAction, useLoad, usePager } from '../ui';
+import { call, clientToken, listAll, type Output } from '../api';
+import { chunks } from '../../../src/client/csv/batches';
+import { useRefusal } from '../session';
+import {
+  allowedProps,
+  Confirm,
+  ErrorNote,
+  Field,
+  Notice,
+  PolicyNote,
+  SortHeader,
+  useAction,
+  useId,
+  useLoad,
+  usePager,
+} from '../ui';
 import { PagedTable, useSort } from '../components/paged-table';
 import { InviteUsers } from './users-invite';
 import { ImportCsv } from './users-import';
 import { UserDetail } from './users-detail';
 import { LookUpUnames } from './users-lookup';
-
-export interface User {
-  userId: string;
-  username?: string;
-  firstName?: string;
-  lastName?: string;
-  status?: number;
-  suspended?: boolean;
-  securityGroups?: string[];
-  isInviteExpired?: boolean;
-  inviteCode?: string;
-}
-
-export interface Group {
-  id: string;
-  name: string;
-}
-
-const STATUS = (u: User) =>
-  u.suspended
-    ? 'Suspended'
-    : u.status === 2
-      ? 'Active'
-      : u.isInviteExpired
-        ? 'Invitation expired'
-        : 'Pending';
+import { STATUS_FILTERS, statusText, type User } from './user-status';
 
 type BulkAction = 'Reinvite' | 'Suspend' | 'Unsuspend' | 'Reset devices' | 'Delete';
+
+const BULK_OPERATION = {
+  Reinvite: 'BatchReinviteUser',
+  Suspend: 'BatchToggleUserSuspendStatus',
+  Unsuspend: 'BatchToggleUserSuspendStatus',
+  'Reset devices': 'BatchResetDevicesForUser',
+  Delete: 'BatchDeleteUser',
+} as const;
+
+/** A page filtered in the browser looks through at most this many server pages of 100. */
+const SCAN_PAGES = 10;
+
+interface UsersPageData {
+  users: User[];
+  nextToken?: string;
+  /** Users the browser looked through for this page, when it filtered them. */
+  scanned?: number;
+}
 
 export function UsersPage({ networkId }: { networkId: string }) {
   const [status, setStatus] = useState('');
@@ -50,36 +57,47 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [notice, setNotice] = useState('');
   const bulk = useAction();
+  const refusal = useRefusal();
+  const noteId = useId('policy');
 
-  const counts = useLoad(
-    () =>
-      call<{ pending: number; active: number; rejected: number; remaining: number; total: number }>(
-        'GetUsersCount',
-        { networkId },
-      ),
-    [networkId],
-  );
+  const counts = useLoad(() => call('GetUsersCount', { networkId }), [networkId]);
+  const anyDeclined = (counts.data?.rejected ?? 0) > 0;
   const groups = useLoad(
-    () =>
-      call<{ securityGroups: Group[] }>('ListSecurityGroups', { networkId, maxResults: 100 }).then(
-        (r) => r.securityGroups,
-      ),
+    () => listAll('ListSecurityGroups', { networkId }, (p) => p.securityGroups),
     [networkId],
   );
-  const list = useLoad(
-    () =>
-      call<{ users?: User[]; nextToken?: string }>('ListUsers', {
+  const filter = STATUS_FILTERS[status] ?? STATUS_FILTERS['']!;
+  const list = useLoad(async (): Promise<UsersPageData> => {
+    const page = (nextToken: string | undefined) =>
+      call('ListUsers', {
         networkId,
         maxResults: 100,
         sortFields: sort.field,
         sortDirection: sort.direction,
-        ...(status ? { status: Number(status) } : {}),
+        ...filter.server,
         ...(groupId ? { groupId } : {}),
         ...(query ? { username: query } : {}),
-        ...(pager.token ? { nextToken: pager.token } : {}),
-      }),
-    [networkId, filterKey, pager.token],
-  );
+        ...(nextToken ? { nextToken } : {}),
+      });
+    // Until someone declines, every pending user is Pending: the server's filter says it all.
+    const keep = status === 'pending' && !anyDeclined ? undefined : filter.keep;
+    if (!keep) {
+      const r = await page(pager.token);
+      return { users: r.users ?? [], ...(r.nextToken ? { nextToken: r.nextToken } : {}) };
+    }
+    // Filtered in the browser: read on until a page's worth matched, within a bound.
+    const users: User[] = [];
+    let token = pager.token;
+    let scanned = 0;
+    for (let i = 0; i < SCAN_PAGES && users.length < 100; i++) {
+      const r = await page(token);
+      scanned += r.users?.length ?? 0;
+      users.push(...(r.users ?? []).filter((u) => keep(u, anyDeclined)));
+      token = r.nextToken;
+      if (!token) break;
+    }
+    return { users, scanned, ...(token ? { nextToken: token } : {}) };
+  }, [networkId, filterKey, pager.token, anyDeclined]);
   useEffect(() => setSelected(new Set()), [filterKey, pager.token]);
   const users = list.data?.users ?? [];
   const refresh = () => {
@@ -87,31 +105,31 @@ export function UsersPage({ networkId }: { networkId: string }) {
     counts.reload();
   };
   const groupName = (id: string) => groups.data?.find((g) => g.id === id)?.name ?? id;
+  const nameOf = (id: string) => users.find((u) => u.userId === id)?.username ?? `user ${id}`;
 
+  /**
+   * Runs a bulk action over the selection, 50 users a request. Each request's outcome is kept
+   * as it comes: when a later one fails, the summary still says what the earlier ones did, the
+   * list is refreshed, and only the users not done stay selected, so running the action again
+   * does not repeat it for the others (a second invitation e-mail, for Reinvite).
+   */
   async function runBulk(action: BulkAction) {
     const ids = [...selected];
-    const summary = await bulk.run(async () => {
-      let ok = 0;
-      const failed: string[] = [];
-      const tally = (r: {
-        successful?: unknown[];
-        failed?: { userId?: string; reason?: string }[];
-      }) => {
-        ok += r.successful?.length ?? 0;
-        for (const f of r.failed ?? []) failed.push(`${f.userId}: ${f.reason}`);
-      };
+    const done = new Set<string>();
+    const failed: string[] = [];
+    setNotice('');
+    const tally = (r: {
+      successful?: { userId?: string }[];
+      failed?: { userId?: string; reason?: string }[];
+    }) => {
+      for (const s of r.successful ?? []) if (s.userId) done.add(s.userId);
+      for (const f of r.failed ?? []) failed.push(`${nameOf(f.userId ?? '')}: ${f.reason ?? ''}`);
+    };
+    const outcome = await bulk.run(async () => {
       if (action === 'Reset devices') {
         for (const userId of ids) {
-          const d = await call<{ devices: { appId?: string }[] }>('ListDevicesForUser', {
-            networkId,
-            userId,
-            maxResults: 100,
-          });
-          const appIds = d.devices.map((x) => x.appId).filter((x): x is string => !!x);
-          if (appIds.length === 0) {
-            ok += 1;
-            continue;
-          }
+          const d = await call('ListDevicesForUser', { networkId, userId, maxResults: 100 });
+          const appIds = (d.devices ?? []).map((x) => x.appId).filter((x): x is string => !!x);
           for (const part of chunks(appIds)) {
             await call('BatchResetDevicesForUser', {
               networkId,
@@ -120,32 +138,35 @@ export function UsersPage({ networkId }: { networkId: string }) {
               clientToken: clientToken(),
             });
           }
-          ok += 1;
+          done.add(userId);
         }
-      } else {
-        for (const userIds of chunks(ids)) {
-          const common = { networkId, userIds, clientToken: clientToken() };
-          if (action === 'Reinvite') tally(await call('BatchReinviteUser', common));
-          else if (action === 'Delete') tally(await call('BatchDeleteUser', common));
-          else
-            tally(
-              await call('BatchToggleUserSuspendStatus', {
-                ...common,
-                suspend: action === 'Suspend',
-              }),
-            );
-        }
+        return true;
       }
-      return { ok, failed };
+      for (const userIds of chunks(ids)) {
+        const common = { networkId, userIds, clientToken: clientToken() };
+        if (action === 'Reinvite') tally(await call('BatchReinviteUser', common));
+        else if (action === 'Delete') tally(await call('BatchDeleteUser', common));
+        else
+          tally(
+            await call('BatchToggleUserSuspendStatus', {
+              ...common,
+              suspend: action === 'Suspend',
+            }),
+          );
+      }
+      return true;
     });
-    if (summary) {
-      setNotice(
-        `${action}: ${summary.ok} done` +
-          (summary.failed.length ? `; failed: ${summary.failed.join('; ')}` : '.'),
-      );
-      setSelected(new Set());
-      refresh();
-    }
+    const stopped = outcome === undefined;
+    const notSent = ids.length - done.size - failed.length;
+    setNotice(
+      `${action}: ${done.size} done` +
+        (failed.length ? `; failed: ${failed.join('; ')}` : '') +
+        (stopped && notSent > 0
+          ? `; ${notSent} not done, still selected: run ${action} again for them.`
+          : '.'),
+    );
+    setSelected((s) => new Set([...s].filter((id) => !done.has(id))));
+    refresh();
   }
 
   if (list.error?.type === 'ForbiddenError') {
@@ -158,20 +179,47 @@ export function UsersPage({ networkId }: { networkId: string }) {
     );
   }
 
-  const allChecked = users.length > 0 && users.every((u) => selected.has(u.userId));
+  const allChecked = users.length > 0 && users.every((u) => selected.has(u.userId ?? ''));
+  const cannot = {
+    invite: refusal('BatchCreateUser', networkId),
+    lookup: refusal('BatchLookupUserUname', networkId),
+    ...Object.fromEntries(
+      Object.entries(BULK_OPERATION).map(([a, op]) => [a, refusal(op, networkId)]),
+    ),
+  } as Record<'invite' | 'lookup' | BulkAction, string | undefined>;
+  const toggle = (p: 'invite' | 'import' | 'lookup') => {
+    setNotice('');
+    setPanel(panel === p ? undefined : p);
+  };
 
   return (
     <section>
       <h1>Users</h1>
       <Counts data={counts.data} />
+      <PolicyNote id={noteId} refusals={Object.values(cannot)} />
       <div class="toolbar">
-        <button type="button" onClick={() => setPanel(panel === 'invite' ? undefined : 'invite')}>
+        <button
+          type="button"
+          aria-expanded={panel === 'invite'}
+          {...allowedProps(cannot.invite, noteId)}
+          onClick={() => toggle('invite')}
+        >
           Invite users
         </button>
-        <button type="button" onClick={() => setPanel(panel === 'import' ? undefined : 'import')}>
+        <button
+          type="button"
+          aria-expanded={panel === 'import'}
+          {...allowedProps(cannot.invite, noteId)}
+          onClick={() => toggle('import')}
+        >
           Import CSV
         </button>
-        <button type="button" onClick={() => setPanel(panel === 'lookup' ? undefined : 'lookup')}>
+        <button
+          type="button"
+          aria-expanded={panel === 'lookup'}
+          {...allowedProps(cannot.lookup, noteId)}
+          onClick={() => toggle('lookup')}
+        >
           Look up unames
         </button>
       </div>
@@ -179,37 +227,43 @@ export function UsersPage({ networkId }: { networkId: string }) {
         <InviteUsers
           networkId={networkId}
           groups={groups.data ?? []}
-          onDone={(n) => {
-            setNotice(`${n} invitation${n === 1 ? '' : 's'} sent.`);
+          onDone={(n, left) => {
+            setNotice(
+              `${n} invitation${n === 1 ? '' : 's'} sent.` +
+                (left ? ` ${left} not sent: see the rows left in the form.` : ''),
+            );
             refresh();
           }}
         />
       ) : null}
       {panel === 'import' ? (
-        <ImportCsv networkId={networkId} groups={groups.data ?? []} onDone={refresh} />
+        <ImportCsv networkId={networkId} groups={groups.data} onDone={refresh} />
       ) : null}
       {panel === 'lookup' ? <LookUpUnames networkId={networkId} /> : null}
 
       <form
         class="filters"
         role="search"
+        aria-label="Filter users"
         onSubmit={(e) => {
           e.preventDefault();
           setQuery(search.trim());
         }}
       >
         <Field label="Status">
-          {(id) => (
-            <select id={id} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-              <option value="">All</option>
-              <option value="1">Pending</option>
-              <option value="2">Active</option>
+          {(c) => (
+            <select {...c} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+              {Object.entries(STATUS_FILTERS).map(([value, f]) => (
+                <option key={value} value={value}>
+                  {f.label}
+                </option>
+              ))}
             </select>
           )}
         </Field>
         <Field label="Security group">
-          {(id) => (
-            <select id={id} value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
+          {(c) => (
+            <select {...c} value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
               <option value="">All</option>
               {(groups.data ?? []).map((g) => (
                 <option key={g.id} value={g.id}>
@@ -219,12 +273,25 @@ export function UsersPage({ networkId }: { networkId: string }) {
             </select>
           )}
         </Field>
-        <label>
-          Search usernames
-          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-        </label>
+        <Field label="Search usernames">
+          {(c) => (
+            <input
+              {...c}
+              type="search"
+              value={search}
+              onInput={(e) => setSearch(e.currentTarget.value)}
+            />
+          )}
+        </Field>
         <button type="submit">Search</button>
       </form>
+      {list.data?.scanned !== undefined ? (
+        <p class="hint" role="status">
+          {filter.label} users are picked out in the browser (the API filters only pending or active
+          users): this page looked through {list.data.scanned.toLocaleString('en')} users
+          {list.data.nextToken ? '; Next page looks further.' : '.'}
+        </p>
+      ) : null}
 
       <div class="toolbar" role="group" aria-label="Selected users">
         <span>{selected.size} selected</span>
@@ -232,7 +299,7 @@ export function UsersPage({ networkId }: { networkId: string }) {
           <button
             key={a}
             type="button"
-            disabled={selected.size === 0 || bulk.busy}
+            {...allowedProps(cannot[a], noteId, selected.size === 0 || bulk.busy)}
             onClick={() => runBulk(a)}
           >
             {a}
@@ -241,12 +308,13 @@ export function UsersPage({ networkId }: { networkId: string }) {
         <button
           type="button"
           class="danger"
-          disabled={selected.size === 0 || bulk.busy}
+          {...allowedProps(cannot.Delete, noteId, selected.size === 0 || bulk.busy)}
           onClick={() => setConfirmDelete(true)}
         >
           Delete
         </button>
       </div>
+      {bulk.busy ? <p role="status">Working…</p> : null}
       {notice ? <Notice>{notice}</Notice> : null}
       {!confirmDelete ? <ErrorNote error={bulk.error} /> : null}
 
@@ -273,7 +341,7 @@ export function UsersPage({ networkId }: { networkId: string }) {
                 checked={allChecked}
                 onChange={(e) =>
                   setSelected(
-                    e.currentTarget.checked ? new Set(users.map((u) => u.userId)) : new Set(),
+                    e.currentTarget.checked ? new Set(users.map((u) => u.userId ?? '')) : new Set(),
                   )
                 }
               />
@@ -287,38 +355,45 @@ export function UsersPage({ networkId }: { networkId: string }) {
           </>
         }
       >
-        {users.map((u) => (
-          <tr key={u.userId} class={selected.has(u.userId) ? 'selected' : ''}>
-            <td>
-              <input
-                type="checkbox"
-                aria-label={`Select ${u.username}`}
-                checked={selected.has(u.userId)}
-                onChange={(e) => {
-                  const next = new Set(selected);
-                  if (e.currentTarget.checked) next.add(u.userId);
-                  else next.delete(u.userId);
-                  setSelected(next);
-                }}
-              />
-            </td>
-            <td>
-              <button type="button" class="link" onClick={() => setDetail(u.userId)}>
-                {u.username}
-              </button>
-            </td>
-            <td>{u.firstName}</td>
-            <td>{u.lastName}</td>
-            <td>{STATUS(u)}</td>
-            <td>{(u.securityGroups ?? []).map(groupName).join(', ')}</td>
-            <td>{u.userId}</td>
-          </tr>
-        ))}
+        {users.map((u) => {
+          const id = u.userId ?? '';
+          return (
+            <tr key={id} class={selected.has(id) ? 'selected' : ''}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${u.username ?? id}`}
+                  checked={selected.has(id)}
+                  onChange={(e) => {
+                    const next = new Set(selected);
+                    if (e.currentTarget.checked) next.add(id);
+                    else next.delete(id);
+                    setSelected(next);
+                  }}
+                />
+              </td>
+              <td>
+                <button type="button" class="link" onClick={() => setDetail(id)}>
+                  {u.username}
+                </button>
+              </td>
+              <td>{u.firstName}</td>
+              <td>{u.lastName}</td>
+              <td>{statusText(u, anyDeclined)}</td>
+              <td>{(u.securityGroups ?? []).map(groupName).join(', ')}</td>
+              <td>{id}</td>
+            </tr>
+          );
+        })}
       </PagedTable>
       {detail ? (
         <UserDetail
           networkId={networkId}
           userId={detail}
+          status={(() => {
+            const u = users.find((x) => x.userId === detail);
+            return u ? statusText(u, anyDeclined) : undefined;
+          })()}
           groups={groups.data ?? []}
           onClose={() => setDetail(undefined)}
           onChanged={refresh}
@@ -343,11 +418,11 @@ export function UsersPage({ networkId }: { networkId: string }) {
   );
 }
 
-function Counts({
-  data,
-}: {
-  data?: { pending: number; active: number; rejected: number; remaining: number; total: number };
-}) {
+/**
+ * The counters of GetUsersCount, with Total as the sum of the three statuses, so it counts the
+ * rows the list shows with no filter (the API's own total leaves declined invitations out).
+ */
+function Counts({ data }: { data?: Output<'GetUsersCount'> }) {
   if (!data) return <p class="counts">Counting users…</p>;
   return (
     <dl class="counts" aria-label="User counts">
@@ -356,7 +431,7 @@ function Counts({
           ['Active', data.active],
           ['Pending', data.pending],
           ['Declined', data.rejected],
-          ['Total', data.total],
+          ['Total', data.active + data.pending + data.rejected],
           ['Seats left', data.remaining],
         ] as const
       ).map(([k, v]) => (

@@ -1,10 +1,12 @@
 /**
- * Pure row handling of the bulk user commands: which CSV columns mean what, and what each row
- * asks for or why it cannot be sent. No I/O: the commands (./commands.ts) read the file and the
- * network, and pass what they learnt in.
+ * Bulk user administration from CSV, as `wickr-admin users` and the console's CSV import both
+ * do it: which columns mean what, what each row asks for or why it cannot be sent (security
+ * groups named or given by ID), and each row's result from the API's answer. Pure: the callers
+ * read the file and the network and send the requests (./batches.ts), so the CLI and the
+ * console give the same file the same per-row results.
  */
-import type { CsvTable } from '../csv.js';
-import type { Input } from '../../client/index.js';
+import { normaliseHeader as normalise, type CsvTable } from './reader.js';
+import type { Input } from '../types.js';
 
 const MAX_USERNAME_LENGTH = 256;
 
@@ -71,8 +73,6 @@ export interface Group {
   name: string;
   isDefault: boolean;
 }
-
-const normalise = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 export function findColumns(table: CsvTable): Columns {
   const present = new Set(table.header.map(normalise));

@@ -1,0 +1,33 @@
+/**
+ * The signed-in key as the pages see it: which operations its policy allows, by the server's
+ * own rule (src/contract/actions.ts), so an action the server would refuse is disabled with
+ * the refusal's words before anyone clicks it.
+ */
+import { createContext } from 'preact';
+import { useContext, useMemo } from 'preact/hooks';
+import { compileActions, refusalOf, type KeyPolicy } from '../../src/contract/actions';
+import type { OperationName, SessionInfo } from './api';
+
+export const SessionContext = createContext<SessionInfo | null>(null);
+
+/** The session's policy, compiled once per session. */
+function usePolicy(): KeyPolicy | undefined {
+  const s = useContext(SessionContext);
+  return useMemo(
+    () =>
+      s
+        ? {
+            accessKeyId: s.accessKeyId,
+            actionPattern: compileActions(s.actions),
+            networks: s.networks,
+          }
+        : undefined,
+    [s],
+  );
+}
+
+/** Why the key may not run `operation` (on `networkId`), or undefined when it may. */
+export function useRefusal(): (operation: OperationName, networkId?: string) => string | undefined {
+  const policy = usePolicy();
+  return (operation, networkId) => (policy ? refusalOf(policy, operation, networkId) : undefined);
+}
