@@ -259,7 +259,12 @@ describe('wickr-admin serve from an empty directory', () => {
     } finally {
       expect(await server.stop()).toBe(0);
     }
-    expect(readdirSync(path.join(empty, 'data')).sort()).toEqual(['credentials', 'wickr.db']);
+    // The database, its root key, and the lock file that keeps a second server off it.
+    expect(readdirSync(path.join(empty, 'data')).sort()).toEqual([
+      'credentials',
+      'wickr.db',
+      'wickr.db.lock',
+    ]);
   });
 
   it('run with npx --package <tarball>', async () => {

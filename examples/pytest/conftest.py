@@ -51,7 +51,7 @@ def wickr_endpoint():
             if proc.poll() is not None:
                 pytest.fail(f"wickr-admin serve exited with {proc.returncode}")
             try:
-                with urllib.request.urlopen(f"{endpoint}/health", timeout=1) as res:
+                with urllib.request.urlopen(f"{endpoint}/health/ready", timeout=1) as res:
                     if res.status == 200:
                         break
             except OSError:
@@ -68,7 +68,13 @@ def wickr_endpoint():
 def wickr(wickr_endpoint):
     """A boto3 Wickr client of the server, after a reset of its state (networks, users, mail)."""
     urllib.request.urlopen(
-        urllib.request.Request(f"{wickr_endpoint['endpoint']}/_wickr/reset", data=b"{}", method="POST")
+        urllib.request.Request(
+            f"{wickr_endpoint['endpoint']}/_wickr/reset",
+            data=b"{}",
+            method="POST",
+            # The test controls take JSON only (a cross-site form post cannot reset a server).
+            headers={"Content-Type": "application/json"},
+        )
     ).close()
     return boto3.client(
         "wickr",
