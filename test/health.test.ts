@@ -120,6 +120,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The advisory lock Kysely's PostgreSQL adapter holds while it migrates. */
+const MIGRATION_LOCK = '3853314791062309107';
+
 describe('migrating at start', () => {
   // PostgreSQL: its migration waits for the migration lock asynchronously, as behind another
   // replica's migration, so the test can hold it there.
@@ -133,9 +136,9 @@ describe('migrating at start', () => {
       await startEmbedded({ env: {}, databaseUrl: database.url }).then((s) => s.close());
       await admin.query('DROP TABLE health_probe');
       await admin.query(`DELETE FROM kysely_migration WHERE name = '013-health-probe'`);
-      // Another replica's migration holds the lock.
-      await admin.query('BEGIN');
-      await admin.query(`SELECT * FROM kysely_migration_lock FOR UPDATE`);
+      // Another replica's migration holds the lock: Kysely's migrator takes a session-level
+      // advisory lock on PostgreSQL (its number is Kysely's own, fixed in its adapter).
+      await admin.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
 
       const port = await freePort();
       const endpoint = `http://127.0.0.1:${port}`;
@@ -159,7 +162,7 @@ describe('migrating at start', () => {
       expect(api.headers.get('x-amzn-errortype')).toBe('InternalServerError');
       expect(api.headers.get('retry-after')).toBe('1');
 
-      await admin.query('COMMIT');
+      await admin.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
       const server = await starting;
       try {
         expect(server.endpoint).toBe(endpoint);
@@ -169,7 +172,6 @@ describe('migrating at start', () => {
         await server.close();
       }
     } finally {
-      await admin.query('ROLLBACK').catch(() => undefined);
       await admin.end();
       await database.drop();
     }
