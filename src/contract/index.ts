@@ -31,3 +31,4 @@ export const operations: readonly OperationSpec[] = Object.values(contract);
 
 export * from './dsl.js';
 export * from './errors.js';
+export * from './serialized.js';

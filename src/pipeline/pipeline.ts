@@ -10,13 +10,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/policy.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import { ApiError, notFound } from '../contract/errors.js';
-import {
-  VERSION_SCOPED,
-  type Ctx,
-  type HandlerMap,
-  type Principal,
-  type Services,
-} from '../domain/context.js';
+import type { Ctx, HandlerMap, Principal, Services } from '../domain/context.js';
 import { claimedKey, type AuditEntry, type AuditSource } from '../audit/record.js';
 import { hasSensitive, maskSensitive } from '../contract/sensitive.js';
 import type { Database } from '../store/schema.js';
@@ -55,8 +49,6 @@ export interface PipelineHooks {
   };
   audit?: (db: Kysely<Database>, entry: AuditEntry) => Promise<void>;
 }
-
-const READS = /^(Get|List|BatchLookup)/;
 
 /**
  * The protocol's binding of one operation: the request's labels, query, headers and body as
@@ -133,20 +125,20 @@ export class Pipeline {
     const tokenMember = Object.entries(spec.input.properties).find(
       ([, s]) => (s as Record<string, unknown>)['x-idempotency'],
     )?.[0];
-    const readOnly = spec.method === 'GET' || spec.outsideTransaction === true;
+    // No request transaction for a read, nor for an operation that commits its own writes.
+    const outsideTransaction = spec.readonly || spec.remote || spec.commitsRefusals;
     // Tenancy: an operation with a networkId label runs on a network of the caller's account
     // and region (the key's network list was checked by authorize).
     const networkScoped =
       (spec.input.properties as Record<string, Record<string, unknown>>)['networkId']?.[
         'x-location'
       ] === 'uri';
-    const networkOfAccount = VERSION_SCOPED.has(spec.name)
-      ? this.networkVersionOfAccount
-      : this.networkOfAccount;
+    const networkOfAccount =
+      spec.tenancy === 'network-version' ? this.networkVersionOfAccount : this.networkOfAccount;
     const services = this.services;
 
     const audit = this.hooks.audit;
-    const audited = audit && spec.method !== 'GET' && !READS.test(spec.name);
+    const audited = audit && !spec.readonly;
     const sensitive = hasSensitive(spec.input);
     const auditEntry = (
       meta: Meta,
@@ -203,17 +195,14 @@ export class Pipeline {
       outside = false,
     ): Promise<string> => {
       const ctx: Ctx = { db, principal, requestId: meta.requestId, services, network: undefined };
-      // Outside a transaction (the operation waits on a remote party), its one write commits
-      // with the audit record through ctx.commit.
+      // Outside a transaction, the operation's write commits with the audit record
+      // (commitWrite).
       let recorded = false;
       if (outside && audited) {
-        ctx.commit = (write) =>
-          inTransaction(db, async (trx) => {
-            const result = await write(trx);
-            await audit(trx, auditEntry(meta, principal, input));
-            recorded = true;
-            return result;
-          });
+        ctx.record = async (trx) => {
+          await audit(trx, auditEntry(meta, principal, input));
+          recorded = true;
+        };
       }
       if (networkScoped) {
         const networkId = input['networkId'] as string;
@@ -264,7 +253,7 @@ export class Pipeline {
           () => services.now(),
         );
       }
-      if (readOnly) return execute(this.db, principal, input, meta, true);
+      if (outsideTransaction) return execute(this.db, principal, input, meta, true);
       return inTransaction(this.db, (trx) => execute(trx, principal, input, meta));
     };
 
