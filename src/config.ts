@@ -1,4 +1,6 @@
 /** Configuration: flags of `serve` override environment variables, which override defaults. */
+import { trustedProxiesOf } from './pipeline/source-address.js';
+
 export interface Config {
   host: string;
   port: number;
@@ -37,6 +39,11 @@ export interface Config {
   seedFile?: string;
   /** Days audit records are kept; 0 keeps them for ever. */
   auditRetentionDays: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (WICKR_TRUSTED_PROXIES): addresses or
+   * CIDR blocks, separated by commas or blanks. Default: none, and the header is ignored.
+   */
+  trustedProxies?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -91,5 +98,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env['WICKR_METRICS_TOKEN'] ? { metricsToken: env['WICKR_METRICS_TOKEN'] } : {}),
     ...(env['WICKR_SEED'] ? { seedFile: env['WICKR_SEED'] } : {}),
     auditRetentionDays: num('WICKR_AUDIT_RETENTION_DAYS', 90),
+    ...(env['WICKR_TRUSTED_PROXIES'] ? { trustedProxies: trustedProxies(env) } : {}),
   };
+}
+
+/** WICKR_TRUSTED_PROXIES, checked: every entry an address or a CIDR block. */
+function trustedProxies(env: NodeJS.ProcessEnv): string {
+  const text = env['WICKR_TRUSTED_PROXIES']!;
+  try {
+    trustedProxiesOf(text);
+  } catch (e) {
+    throw new Error(`WICKR_TRUSTED_PROXIES: ${(e as Error).message}`);
+  }
+  return text;
 }

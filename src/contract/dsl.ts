@@ -76,6 +76,16 @@ export function list<T extends TSchema>(
   });
 }
 
+/** A value or JSON null (the server's own extensions answer null for an absent value). */
+export function nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+
+/** Any JSON value (an audit record's parameters). */
+export function anyJson() {
+  return Type.Unknown();
+}
+
 export function struct<P extends TProperties>(properties: P) {
   return Type.Object(properties);
 }
@@ -85,7 +95,7 @@ export function optional<T extends TSchema>(schema: T) {
 }
 
 /** Binds a member to a URI label of the same name. */
-export function uri<T extends TSchema>(schema: T, name?: string): T {
+export function uri<T extends TSchema>(schema: T, name?: string): T & { 'x-location': 'uri' } {
   return { ...schema, 'x-location': 'uri', ...(name ? { 'x-name': name } : {}) };
 }
 
@@ -156,10 +166,11 @@ export interface OperationTraits {
    */
   remote?: true;
   /**
-   * A refused attempt commits what it counts (a wrong invite code), so the handler runs its
-   * own transaction; a success writes its audit record in it (commitWrite, ctx.record).
+   * The handler runs its own transactions: a refused attempt commits what it counts (a wrong
+   * invite code), so no request-long transaction may roll it back. A success writes its audit
+   * record in the transaction of its change (ctx.record, commitWrite).
    */
-  commitsRefusals?: true;
+  ownTransaction?: true;
   /** The authentication schemes it accepts (default: SigV4 and the console's session). */
   auth?: readonly AuthScheme[];
   /**
@@ -167,8 +178,11 @@ export interface OperationTraits {
    * default), or every answer that is not a success (endpoints anyone may call).
    */
   auditRefusals?: 'all';
-  /** The IAM action the key's policy must allow (default `wickr:<name>`). */
-  action?: string;
+  /**
+   * The IAM action the key's policy must allow (default `wickr:<name>`); false for none (any
+   * authenticated caller may: ending one's own console session).
+   */
+  action?: string | false;
   /** Rate limits (default: the caller's access key). */
   limits?: readonly LimitRule[];
   /**
@@ -176,6 +190,11 @@ export interface OperationTraits {
    * /console/api/, or the invitee endpoints (their own error messages and pages).
    */
   protocol?: 'console' | 'invitee';
+  /**
+   * The input member naming the access key an unauthenticated request claims to be (a
+   * console sign-in): the audit record of its refusal names that key.
+   */
+  claimsKey?: string;
 }
 
 export interface OperationSpec<
@@ -190,6 +209,11 @@ export interface OperationSpec<
   errors: readonly ErrorName[];
   /** A short summary for docs and logs. */
   summary: string;
+}
+
+/** The authentication schemes an operation accepts (trait `auth`; by default SigV4 and the console's). */
+export function schemesOf(spec: OperationTraits): readonly AuthScheme[] {
+  return spec.auth ?? ['sigv4', 'console'];
 }
 
 export type InputOf<S extends OperationSpec> = Static<S['input']>;

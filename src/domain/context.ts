@@ -2,7 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type {
-  Contract,
+  AnyOperationName,
+  EveryOperation,
   InputOf,
   OperationName,
   OperationSpec,
@@ -26,6 +27,16 @@ export interface Principal {
   actionPattern: RegExp;
   /** Network IDs the key is limited to; undefined means every network of the account. */
   networks?: readonly string[];
+  /** The console session the request came with (the console's authentication). */
+  session?: ConsoleSession;
+}
+
+export interface ConsoleSession {
+  /** The cookie's token (only its hash is stored). */
+  token: string;
+  csrfToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
 }
 
 export interface DomainConfig {
@@ -57,11 +68,13 @@ export interface Ctx {
   principal: Principal;
   requestId: string;
   services: Services;
+  /** The client's address (behind trusted proxies, the one they name). */
+  sourceIp?: string;
   /** The operation's network, checked by the pipeline's tenancy step (see NetworkCtx). */
   network?: NetworkRow | NetworkVersion;
   /**
    * Set for an audited operation that runs outside a request transaction (traits `remote`,
-   * `commitsRefusals`): writes the request's audit record with `db`, the transaction of its
+   * `ownTransaction`): writes the request's audit record with `db`, the transaction of its
    * change. Use it through commitWrite.
    */
   record?: (db: Kysely<Database>) => Promise<void>;
@@ -96,12 +109,22 @@ export interface NetworkCtx extends Ctx {
   network: NetworkRow;
 }
 
+/** The context of an operation anyone may call (`auth: ['none']`): no principal. */
+export interface AnonymousCtx extends Omit<Ctx, 'principal'> {
+  principal?: undefined;
+}
+
+type SpecOf<N extends AnyOperationName> = EveryOperation[N];
+
 /** The context is read from the operation's traits and input, as the pipeline reads them. */
-export type CtxOf<N extends OperationName> = Contract[N] extends { tenancy: 'network-version' }
-  ? VersionCtx
-  : 'networkId' extends keyof InputOf<Contract[N]>
-    ? NetworkCtx
-    : Ctx;
+export type CtxOf<N extends AnyOperationName> =
+  SpecOf<N> extends { auth: readonly ['none'] }
+    ? AnonymousCtx
+    : SpecOf<N> extends { tenancy: 'network-version' }
+      ? VersionCtx
+      : SpecOf<N>['input']['properties'] extends { networkId: { 'x-location': 'uri' } }
+        ? NetworkCtx
+        : Ctx;
 
 /** The output members a handler may hand over as SerializedItems (`preserialized` lists). */
 type PreserializedKeys<S extends OperationSpec> = {
@@ -121,10 +144,13 @@ export type HandlerOutput<S extends OperationSpec> = {
     : OutputOf<S>[K];
 };
 
-export type Handler<N extends OperationName> = (
+export type Handler<N extends AnyOperationName> = (
   ctx: CtxOf<N>,
-  input: InputOf<Contract[N]>,
-) => Promise<HandlerOutput<Contract[N]>>;
+  input: InputOf<SpecOf<N>>,
+) => Promise<HandlerOutput<SpecOf<N>>>;
 
-/** Total: an operation of the contract without a handler does not compile. */
+/** Total over the Wickr API: an operation of the contract without a handler does not compile. */
 export type HandlerMap = { [N in OperationName]: Handler<N> };
+
+/** Total over every operation the server runs, its extensions included (server.ts). */
+export type AllHandlers = { [N in AnyOperationName]: Handler<N> };

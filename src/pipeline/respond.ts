@@ -12,6 +12,7 @@ import type { TSchema } from '@sinclair/typebox';
 import fastJson from 'fast-json-stringify';
 import { ANNOTATIONS, type OperationSpec } from '../contract/dsl.js';
 import { SerializedItems } from '../contract/serialized.js';
+import type { Written } from './entry.js';
 
 export type Serializer = (output: unknown) => string;
 
@@ -46,6 +47,38 @@ export function compileSerializer(op: OperationSpec, strictAjv?: Ajv): Serialize
       );
     }
     return json;
+  };
+}
+
+/**
+ * The operation's answer writer: the body by its serializer, and output members bound to
+ * headers (`header(..., 'Set-Cookie')`: the console's session cookie) as headers.
+ */
+export function compileWriter(op: OperationSpec, strictAjv?: Ajv): (output: unknown) => Written {
+  const props = op.output.properties as Record<string, TSchema>;
+  const located = Object.entries(props)
+    .filter(([, p]) => p['x-location'] === 'header')
+    .map(([member, p]) => ({ member, header: String(p['x-name'] ?? member).toLowerCase() }));
+  if (located.length === 0) {
+    const serialize = compileSerializer(op, strictAjv);
+    return (output) => ({ json: serialize(output), headers: {} });
+  }
+  const names = new Set(located.map((l) => l.member));
+  const body = Object.fromEntries(Object.entries(props).filter(([k]) => !names.has(k)));
+  const required = (op.output.required ?? []).filter((k) => !names.has(k));
+  const serialize = compileSerializer(
+    { ...op, output: { ...op.output, properties: body, required } },
+    strictAjv,
+  );
+  return (output) => {
+    const o = { ...(output as Record<string, unknown>) };
+    const headers: Record<string, string> = {};
+    for (const l of located) {
+      const v = o[l.member];
+      if (typeof v === 'string') headers[l.header] = v;
+      delete o[l.member];
+    }
+    return { json: serialize(o), headers };
   };
 }
 

@@ -1,0 +1,56 @@
+/**
+ * The last steps of every request: its metric sample and its log line (one each), with the
+ * client's address, whatever the entry and however the request ended.
+ */
+import type { Logger } from 'pino';
+import type { OperationSpec } from '../contract/dsl.js';
+import type { ApiError } from '../contract/errors.js';
+import type { Principal } from '../domain/context.js';
+
+/** Told of each request's outcome and duration (metrics); one per operation. */
+export interface OperationObserver {
+  ok(seconds: number): void;
+  failed(status: number, errorName: string, seconds: number): void;
+}
+
+export interface Observed {
+  requestId: string;
+  status: number;
+  error: ApiError | undefined;
+  principal: Principal | undefined;
+  input: Record<string, unknown> | undefined;
+  sourceIp: string | undefined;
+  /** performance.now() when the request reached the pipeline. */
+  started: number;
+}
+
+export function compileObserve(
+  spec: OperationSpec,
+  log: Logger,
+  observer: OperationObserver | undefined,
+): (o: Observed) => void {
+  // The operation's name is written once, in the child's bindings, not on every line.
+  const lines = log.child({ op: spec.name });
+  return (o) => {
+    const seconds = (performance.now() - o.started) / 1000;
+    if (observer) {
+      if (o.error) observer.failed(o.status, o.error.errorName, seconds);
+      else observer.ok(seconds);
+    }
+    if (!lines.isLevelEnabled('info')) return;
+    const networkId = o.input?.['networkId'];
+    lines.info(
+      {
+        reqId: o.requestId,
+        status: o.status,
+        ...(o.error ? { error: o.error.errorName } : {}),
+        ...(o.error?.logDetail ? { detail: o.error.logDetail } : {}),
+        ...(o.principal ? { accessKeyId: o.principal.accessKeyId } : {}),
+        ...(typeof networkId === 'string' ? { networkId } : {}),
+        ...(o.sourceIp ? { ip: o.sourceIp } : {}),
+        ms: Math.round(seconds * 1000),
+      },
+      'request',
+    );
+  };
+}
