@@ -54,6 +54,8 @@ export interface AuditRecord {
   status: number;
   errorName: string | null;
   errorMessage: string | null;
+  /** Refusals folded into this record after it (audit/trail.ts). */
+  repeats: number;
 }
 
 /** Newest first. */
@@ -119,6 +121,7 @@ export async function listAudit(
     status: Number(r.status),
     errorName: r.error_name,
     errorMessage: r.error_message,
+    repeats: Number(r.repeats),
   }));
 }
 

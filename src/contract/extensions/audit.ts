@@ -40,6 +40,8 @@ export const AuditRecord = struct({
   status: int(),
   errorName: nullable(Text),
   errorMessage: nullable(Text),
+  /** Repeats of this refusal from its address within its minute, folded into it. */
+  repeats: int(),
 });
 
 export const LookupAuditRecords = operation({

@@ -13,6 +13,7 @@ import { keyOwners } from './009-key-owners.js';
 import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
 import { outboxNetworkIndex } from './012-outbox-network-index.js';
+import { auditRepeats } from './013-audit-repeats.js';
 
 export type MigrationFactory = (engine: Engine) => Migration;
 
@@ -29,6 +30,7 @@ const all: Record<string, MigrationFactory> = {
   '011-console-sessions': consoleSessions,
   '010-audit': audit,
   '012-outbox-network-index': outboxNetworkIndex,
+  '013-audit-repeats': auditRepeats,
 };
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
