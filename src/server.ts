@@ -1,13 +1,12 @@
 /** Composition root: configuration in, a running server out. */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
 import type { Config } from './config.js';
 import { allOperations } from './contract/index.js';
 import { Register } from './contract/extensions/invitee.js';
-import { sensitivePaths } from './contract/sensitive.js';
 import type { AllHandlers, HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
 import { handlers as apiHandlers } from './domain/handlers.js';
@@ -23,6 +22,7 @@ import { openStore, type Store } from './store/database.js';
 import { AuditTrail } from './audit/trail.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
+import { createLogger } from './log.js';
 import { parseFixture } from './fixtures/format.js';
 import { isLoopbackHost } from './surfaces/bearer.js';
 import { LookupAuditRecords } from './surfaces/audit/operations.js';
@@ -69,14 +69,7 @@ export async function startServer(
   config: Config,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const log =
-    options.logger ??
-    pino({
-      level: config.logLevel,
-      // The request's credentials, and every member the contract marks sensitive wherever a
-      // log line carries an operation's input or output (under any one key).
-      redact: ['req.headers.authorization', ...sensitivePaths(allOperations).map((p) => `*.${p}`)],
-    });
+  const log = options.logger ?? createLogger(config.logLevel);
   if (config.testControls && !config.testControlsToken && !isLoopbackHost(config.host)) {
     throw new Error(
       `The test controls are on and the server listens on ${config.host}, beyond loopback: ` +

@@ -1,10 +1,12 @@
 /**
  * The last steps of every request: its metric sample and its log line (one each), with the
- * client's address, whatever the entry and however the request ended.
+ * client's address, whatever the entry and however the request ended. At `debug` the line
+ * also carries the request's input, with what the contract marks sensitive redacted.
  */
 import type { Logger } from 'pino';
 import type { OperationSpec } from '../contract/dsl.js';
 import type { ApiError } from '../contract/errors.js';
+import { sensitivePaths } from '../contract/sensitive.js';
 import type { Principal } from '../domain/context.js';
 
 /** Told of each request's outcome and duration (metrics); one per operation. */
@@ -31,6 +33,14 @@ export function compileObserve(
 ): (o: Observed) => void {
   // The operation's name is written once, in the child's bindings, not on every line.
   const lines = log.child({ op: spec.name });
+  // At debug the line also carries the input, its sensitive members redacted (made when
+  // first needed: compiling the redaction of every operation would slow the start).
+  let withInput: Logger | undefined;
+  const inputLines = () =>
+    (withInput ??= log.child(
+      { op: spec.name },
+      { redact: sensitivePaths([spec]).map((p) => `input.${p}`) },
+    ));
   return (o) => {
     const seconds = (performance.now() - o.started) / 1000;
     if (observer) {
@@ -39,7 +49,8 @@ export function compileObserve(
     }
     if (!lines.isLevelEnabled('info')) return;
     const networkId = o.input?.['networkId'];
-    lines.info(
+    const debug = lines.isLevelEnabled('debug');
+    (debug ? inputLines() : lines).info(
       {
         reqId: o.requestId,
         status: o.status,
@@ -49,6 +60,7 @@ export function compileObserve(
         ...(typeof networkId === 'string' ? { networkId } : {}),
         ...(o.sourceIp ? { ip: o.sourceIp } : {}),
         ms: Math.round(seconds * 1000),
+        ...(debug && o.input ? { input: o.input } : {}),
       },
       'request',
     );
