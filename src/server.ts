@@ -15,7 +15,7 @@ import { Pager } from './domain/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
 import { trustedProxiesOf } from './pipeline/source-address.js';
-import { HttpAdapter } from './protocol/adapter.js';
+import { HttpAdapter, type Compile } from './protocol/adapter.js';
 import { createHttpApp } from './protocol/http.js';
 import { restJson1 } from './protocol/rest-json.js';
 import { openStore, type Store } from './store/database.js';
@@ -76,7 +76,6 @@ export async function startServer(
         'set WICKR_TEST_CONTROLS_TOKEN (a bearer token the controls then require), or listen on 127.0.0.1.',
     );
   }
-  const trustedProxies = trustedProxiesOf(config.trustedProxies);
   const clock = new Clock(options.now ?? Date.now);
   const now = clock.now;
   const store = await openStore(config.databaseUrl, {
@@ -106,46 +105,13 @@ export async function startServer(
     };
     const limiters = makeLimiters(config, now, metrics);
     const faults = new FaultInjector();
-    const consoleOps = consoleOperations({
-      db: store.db,
-      now,
-      guard: limiters['sign-in'],
-      secure: config.publicUrl?.startsWith('https:') ?? false,
-    });
-    const handlers: AllHandlers = {
-      ...(options.handlers ?? apiHandlers),
-      LookupAuditRecords,
-      ...consoleOps.handlers,
-      ...inviteeHandlers,
-    };
-    // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
-    const authenticator = new Authenticator(store.db, {
-      keyCacheMs: config.keyCacheMs,
-      now: clock.signatureNow,
-    });
-    const pipeline = new Pipeline(store.db, services, handlers, {
-      authenticators: {
-        sigv4: (req) =>
-          authenticator.authenticate({
-            method: req.method,
-            url: req.url,
-            headers: req.headers,
-            body: req.body ?? Buffer.alloc(0),
-          }),
-        console: consoleOps.authenticate,
-      },
+    const pipeline = makePipeline(config, options, {
+      store,
+      services,
+      clock,
+      metrics,
       limiters,
-      observer: (operation) => {
-        const observer = metrics.forOperation(operation);
-        return operation === Register.name ? metrics.countingRegistrations(observer) : observer;
-      },
-      audit: new AuditTrail(store.db),
       faults,
-      ...(trustedProxies ? { trustedProxies } : {}),
-      checkResponses:
-        options.checkResponses ??
-        (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
-      ...(store.changes ? { changes: store.changes } : {}),
     });
 
     const worker = config.smtpUrl
@@ -167,7 +133,7 @@ export async function startServer(
           );
 
     // Every operation, through one adapter: the API's protocol, the console's, the invitee's.
-    const adapter = new HttpAdapter((spec, entry) => pipeline.compile(spec, entry));
+    const adapter = new HttpAdapter(pipeline);
     adapter.add(restJson1(allOperations));
     adapter.add(consoleProtocol(allOperations));
     adapter.add(inviteeProtocol(allOperations));
@@ -240,6 +206,69 @@ export async function startServer(
     await store.close();
     throw e;
   }
+}
+
+/**
+ * Every operation's pipeline: the handlers (the domain's for the API, the surfaces' for the
+ * server's own operations), the authentication schemes, limiters, metrics, audit trail, fault
+ * rules and trusted proxies its steps use. Returns the compiler the adapter's protocols call.
+ */
+function makePipeline(
+  config: Config,
+  options: ServerOptions,
+  parts: {
+    store: Store;
+    services: Services;
+    clock: Clock;
+    metrics: ServerMetrics;
+    limiters: ReturnType<typeof makeLimiters>;
+    faults: FaultInjector;
+  },
+): Compile {
+  const { store, services, clock, metrics, limiters } = parts;
+  const consoleOps = consoleOperations({
+    db: store.db,
+    now: clock.now,
+    guard: limiters['sign-in'],
+    secure: config.publicUrl?.startsWith('https:') ?? false,
+  });
+  const handlers: AllHandlers = {
+    ...(options.handlers ?? apiHandlers),
+    LookupAuditRecords,
+    ...consoleOps.handlers,
+    ...inviteeHandlers,
+  };
+  // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
+  const authenticator = new Authenticator(store.db, {
+    keyCacheMs: config.keyCacheMs,
+    now: clock.signatureNow,
+  });
+  const trustedProxies = trustedProxiesOf(config.trustedProxies);
+  const pipeline = new Pipeline(store.db, services, handlers, {
+    authenticators: {
+      sigv4: (req) =>
+        authenticator.authenticate({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: req.body ?? Buffer.alloc(0),
+        }),
+      console: consoleOps.authenticate,
+    },
+    limiters,
+    observer: (operation) => {
+      const observer = metrics.forOperation(operation);
+      return operation === Register.name ? metrics.countingRegistrations(observer) : observer;
+    },
+    audit: new AuditTrail(store.db),
+    faults: parts.faults,
+    ...(trustedProxies ? { trustedProxies } : {}),
+    checkResponses:
+      options.checkResponses ??
+      (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
+    ...(store.changes ? { changes: store.changes } : {}),
+  });
+  return (spec, entry) => pipeline.compile(spec, entry);
 }
 
 /**
