@@ -37,6 +37,9 @@ const HELP = `Usage: npm run bench -- [options]
   --repeats <n>            measured runs per scenario, medians reported (default 3)
   --connections <n>        override every scenario's connection count (lookup 32, others 8)
   --import-rows <n>        rows in the CSV of the import scenario (default 100000)
+  --log-level <level>      the log level of the servers under test (default: the server's own,
+                           info: one line per request, as users run it); lookup-log measures
+                           info against silent
   --profile                run the server under --cpu-prof and print where its time went
   --server-cli <file>      run the server from another build's cli/main.js (before/after runs;
                            default bin/wickr-admin)
@@ -59,6 +62,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string' },
     'import-rows': { type: 'string', default: '100000' },
     profile: { type: 'boolean', default: false },
+    'log-level': { type: 'string' },
     'server-cli': { type: 'string' },
     'no-report': { type: 'boolean', default: false },
     label: { type: 'string' },
@@ -159,6 +163,7 @@ async function main() {
     scenarios,
     profile: opts.profile,
     ...(opts['server-cli'] ? { serverCli: resolvePath(opts['server-cli']) } : {}),
+    ...(opts['log-level'] ? { logLevel: opts['log-level'] } : {}),
   });
   for (const n of notes) run.note(n);
   const plan = [];
@@ -219,6 +224,7 @@ async function main() {
         : undefined,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     ...(opts['server-cli'] ? { serverCli: opts['server-cli'] } : {}),
+    logLevel: opts['log-level'] ?? 'info (the default)',
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model?.trim() ?? 'unknown CPU',

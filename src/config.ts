@@ -1,4 +1,6 @@
 /** Configuration: flags of `serve` override environment variables, which override defaults. */
+import { trustedProxiesOf } from './pipeline/source-address.js';
+
 export interface Config {
   host: string;
   port: number;
@@ -56,6 +58,11 @@ export interface Config {
   readinessProbeMs: number;
   /** On shutdown: milliseconds of answering "not ready" (still serving) before closing. */
   shutdownDelayMs: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (WICKR_TRUSTED_PROXIES): addresses or
+   * CIDR blocks, separated by commas or blanks. Default: none, and the header is ignored.
+   */
+  trustedProxies?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -133,5 +140,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs,
     readinessProbeMs: num('WICKR_READINESS_PROBE_MS', 5000),
     shutdownDelayMs: num('WICKR_SHUTDOWN_DELAY_MS', 0),
+    ...(env['WICKR_TRUSTED_PROXIES'] ? { trustedProxies: trustedProxies(env) } : {}),
   };
+}
+
+/** WICKR_TRUSTED_PROXIES, checked: every entry an address or a CIDR block. */
+function trustedProxies(env: NodeJS.ProcessEnv): string {
+  const text = env['WICKR_TRUSTED_PROXIES']!;
+  try {
+    trustedProxiesOf(text);
+  } catch (e) {
+    throw new Error(`WICKR_TRUSTED_PROXIES: ${(e as Error).message}`);
+  }
+  return text;
 }

@@ -1,44 +1,52 @@
 /** Composition root: configuration in, a running server out. */
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
 import type { Config } from './config.js';
-import { operations } from './contract/index.js';
-import { sensitivePaths } from './contract/sensitive.js';
-import type { HandlerMap, Services } from './domain/context.js';
+import { allOperations } from './contract/index.js';
+import { Register } from './contract/extensions/invitee.js';
+import type { AllHandlers, HandlerMap, Services } from './domain/context.js';
 import { UnameCache } from './domain/uname-cache.js';
-import { handlers } from './domain/handlers.js';
+import { handlers as apiHandlers } from './domain/handlers.js';
 import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './domain/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
-import { binderFor } from './protocol/binding.js';
-import { createHttpApp, registerOperation } from './protocol/http.js';
+import { trustedProxiesOf } from './pipeline/source-address.js';
+import { HttpAdapter, type Compile } from './protocol/adapter.js';
+import { createHttpApp } from './protocol/http.js';
+import { restJson1 } from './protocol/rest-json.js';
 import { readTls, reloadTls, type TlsFiles } from './protocol/tls.js';
-import type { Server as HttpsServer } from 'node:https';
 import { openStore, type Store } from './store/database.js';
 import { CONNECTION_LOST } from './store/pg-pool.js';
-import { inviteeSurface } from './surfaces/invitee/plugin.js';
-import { onAuditRecorded, recordAudit } from './audit/record.js';
+import { probeWrite } from './store/write-probe.js';
+import { onAuditRecorded } from './audit/record.js';
+import { AuditTrail } from './audit/trail.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
+import { createLogger } from './log.js';
 import { parseFixture } from './fixtures/format.js';
 import { isLoopbackHost } from './surfaces/bearer.js';
+import { LookupAuditRecords } from './surfaces/audit/operations.js';
+import { consolePlugin } from './surfaces/console/plugin.js';
+import { consoleOperations } from './surfaces/console/operations.js';
+import { consoleProtocol } from './surfaces/console/protocol.js';
+import { DEFAULT_GUARD, SignInGuard } from './surfaces/console/sign-in-guard.js';
 import { Controls } from './surfaces/controls/controls.js';
 import { FaultInjector } from './surfaces/controls/faults.js';
 import { controlsPlugin } from './surfaces/controls/index.js';
 import { controlHosts } from './surfaces/controls/guard.js';
-import { metricsPlugin } from './surfaces/metrics/index.js';
-import { ServerMetrics } from './surfaces/metrics/metrics.js';
-import { readFileSync } from 'node:fs';
-import { consolePlugin } from './surfaces/console/plugin.js';
-import { auditReadPlugin } from './surfaces/audit/index.js';
 import { healthPlugin } from './surfaces/health/index.js';
 import { ReadinessCheck } from './surfaces/health/readiness.js';
 import { migrateForServer } from './surfaces/health/starting.js';
 import { applyRequestTimeouts } from './surfaces/timeouts.js';
-import { probeWrite } from './store/write-probe.js';
+import { inviteeHandlers } from './surfaces/invitee/operations.js';
+import { inviteeProtocol } from './surfaces/invitee/protocol.js';
+import { metricsPlugin } from './surfaces/metrics/index.js';
+import { ServerMetrics } from './surfaces/metrics/metrics.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -63,7 +71,7 @@ export interface ServerOptions {
   logger?: Logger;
   /** The time source under the server's clock (default: the real time). */
   now?: () => number;
-  /** Handlers to use instead of the domain's (e.g. the benchmark's no-op floor). */
+  /** Handlers of the API's operations to use instead of the domain's (e.g. the benchmark's floor). */
   handlers?: HandlerMap;
   /** Overrides config.checkResponses and WICKR_CHECK_RESPONSES (see Config). */
   checkResponses?: boolean;
@@ -73,14 +81,7 @@ export async function startServer(
   config: Config,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const log =
-    options.logger ??
-    pino({
-      level: config.logLevel,
-      // The request's credentials, and every member the contract marks sensitive wherever a
-      // log line carries an operation's input or output (under any one key).
-      redact: ['req.headers.authorization', ...sensitivePaths(operations).map((p) => `*.${p}`)],
-    });
+  const log = options.logger ?? createLogger(config.logLevel);
   if (config.testControls && !config.testControlsToken && !isLoopbackHost(config.host)) {
     throw new Error(
       `The test controls are on and the server listens on ${config.host}, beyond loopback: ` +
@@ -108,10 +109,9 @@ export async function startServer(
       pool: () => store.poolStats(),
     });
     onAuditRecorded(store.db, (e) => metrics.auditRecords.labels(e.source, e.outcome).inc());
-    const pager = new Pager(await serverSecret(store.db, 'pagination'));
     const services: Services = {
       now,
-      pager,
+      pager: new Pager(await serverSecret(store.db, 'pagination')),
       log,
       config: {
         publicUrl: config.publicUrl ?? `${scheme}://${config.host}:${config.port}`,
@@ -123,40 +123,16 @@ export async function startServer(
       unameCache: new UnameCache(config.unameCacheEntries),
       onLockout: () => metrics.lockouts.inc(),
     };
-    // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
-    const authenticator = new Authenticator(store.db, {
-      keyCacheMs: config.keyCacheMs,
-      now: clock.signatureNow,
-    });
-    const limiter = new RateLimiter(config.rateLimit, now, () =>
-      metrics.rateLimited.labels('access_key').inc(),
-    );
-    const refusedRegistration = () => metrics.rateLimited.labels('registration').inc();
-    const perAddress = new RateLimiter(config.registrationRateLimit, now, refusedRegistration);
-    const perUser = new RateLimiter(
-      {
-        ratePerSecond: config.registrationRateLimit.ratePerSecond / 2,
-        burst: Math.max(1, Math.ceil(config.registrationRateLimit.burst / 2)),
-      },
-      now,
-      refusedRegistration,
-    );
+    const limiters = makeLimiters(config, now, metrics);
     const faults = new FaultInjector();
-    const pipeline = new Pipeline(
-      store.db,
+    const pipeline = makePipeline(config, options, {
+      store,
       services,
-      authenticator,
-      limiter,
-      options.handlers ?? handlers,
-      {
-        checkResponses:
-          options.checkResponses ??
-          (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
-        faults,
-        audit: recordAudit,
-        ...(store.changes ? { changes: store.changes } : {}),
-      },
-    );
+      clock,
+      metrics,
+      limiters,
+      faults,
+    });
 
     const worker = config.smtpUrl
       ? // Loaded only with SMTP configured: nodemailer is ~90 ms of start-up otherwise.
@@ -178,34 +154,14 @@ export async function startServer(
             'invitation queued in the outbox (no SMTP configured; see wickr-admin outbox list)',
           );
 
-    const app = createHttpApp(log, tls ? { https: tls } : {});
+    // Every operation, through one adapter: the API's protocol, the console's, the invitee's.
+    const adapter = new HttpAdapter(pipeline);
+    adapter.add(restJson1(allOperations));
+    adapter.add(consoleProtocol(allOperations));
+    adapter.add(inviteeProtocol(allOperations));
+    const app = createHttpApp(log, adapter, tls ? { https: tls } : {});
     applyRequestTimeouts(app.server, config);
-    // Registration attempts by outcome, from the answers the endpoint gives (counted before
-    // the answer leaves; a hook sees only the routes added after it).
-    app.addHook('onSend', async (req, reply, payload) => {
-      if (req.routeOptions.url === '/client/v1/networks/:networkId/register') {
-        const s = reply.statusCode;
-        metrics.registrations
-          .labels(s < 300 ? 'success' : s === 429 ? 'limited' : s >= 500 ? 'error' : 'refused')
-          .inc();
-      }
-      return payload;
-    });
-    await app.register(inviteeSurface, { db: store.db, services, perAddress, perUser });
-    const compiled = new Map(
-      operations.map((spec) => [spec.name, pipeline.compile(spec, binderFor(spec))]),
-    );
-    for (const op of compiled.values())
-      registerOperation(app, op, metrics.forOperation(op.spec.name));
-    await app.register(consolePlugin, {
-      db: store.db,
-      log,
-      now,
-      operations: compiled,
-      limiter,
-      publicUrl: config.publicUrl,
-    });
-    await app.register(auditReadPlugin, { db: store.db, authenticator, limiter, now });
+    await app.register(consolePlugin, {});
     await app.register(metricsPlugin, {
       metrics,
       ...(config.metricsToken ? { token: config.metricsToken } : {}),
@@ -216,13 +172,11 @@ export async function startServer(
       faults,
       forget: () => {
         services.unameCache.clear();
-        limiter.clear();
-        perAddress.clear();
-        perUser.clear();
+        for (const l of [limiters['access-key'], limiters.address, limiters.invitee]) l.clear();
       },
       defaults: { accountId: config.accountId, region: 'us-east-1' },
       ...(boot.credentials ? { rootAccessKeyId: boot.credentials.accessKeyId } : {}),
-      operations: new Set(operations.map((o) => o.name)),
+      operations: new Set(allOperations.map((o) => o.name)),
     });
     if (config.testControls) {
       await app.register(controlsPlugin, {
@@ -255,23 +209,7 @@ export async function startServer(
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
     worker?.start();
-    const purge = setInterval(() => {
-      purgeExpiredTokens(store.db, now()).catch((err: unknown) =>
-        log.warn({ err }, 'idempotency purge failed'),
-      );
-    }, 3_600_000);
-    purge.unref();
-    const retentionMs = (config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 86_400_000;
-    const purgeAuditTrail = () => {
-      if (retentionMs <= 0) return;
-      purgeAudit(store.db, now() - retentionMs).catch((err: unknown) =>
-        log.warn({ err }, 'audit purge failed'),
-      );
-    };
-    purgeAuditTrail();
-    clock.onJump(purgeAuditTrail);
-    const auditPurge = setInterval(purgeAuditTrail, 3_600_000);
-    auditPurge.unref();
+    const stopPurges = startPurges(store, config, clock, log);
 
     let closed = false;
     return {
@@ -292,8 +230,7 @@ export async function startServer(
         readiness.drain();
         if (config.shutdownDelayMs > 0)
           await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
-        clearInterval(purge);
-        clearInterval(auditPurge);
+        stopPurges();
         // A connection whose request was in flight when the close began stays open after the
         // answer (keep-alive) and held the close until the client let go: end each once idle.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
@@ -306,6 +243,120 @@ export async function startServer(
     await store.close();
     throw e;
   }
+}
+
+/**
+ * Every operation's pipeline: the handlers (the domain's for the API, the surfaces' for the
+ * server's own operations), the authentication schemes, limiters, metrics, audit trail, fault
+ * rules and trusted proxies its steps use. Returns the compiler the adapter's protocols call.
+ */
+function makePipeline(
+  config: Config,
+  options: ServerOptions,
+  parts: {
+    store: Store;
+    services: Services;
+    clock: Clock;
+    metrics: ServerMetrics;
+    limiters: ReturnType<typeof makeLimiters>;
+    faults: FaultInjector;
+  },
+): Compile {
+  const { store, services, clock, metrics, limiters } = parts;
+  const consoleOps = consoleOperations({
+    db: store.db,
+    now: clock.now,
+    guard: limiters['sign-in'],
+    // Whenever the browser reaches the server over HTTPS: served by it (TLS configured), or by
+    // a proxy in front of it that WICKR_PUBLIC_URL names.
+    secure: Boolean(config.tlsCertFile) || (config.publicUrl?.startsWith('https:') ?? false),
+  });
+  const handlers: AllHandlers = {
+    ...(options.handlers ?? apiHandlers),
+    LookupAuditRecords,
+    ...consoleOps.handlers,
+    ...inviteeHandlers,
+  };
+  // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
+  const authenticator = new Authenticator(store.db, {
+    keyCacheMs: config.keyCacheMs,
+    now: clock.signatureNow,
+  });
+  const trustedProxies = trustedProxiesOf(config.trustedProxies);
+  const pipeline = new Pipeline(store.db, services, handlers, {
+    authenticators: {
+      sigv4: (req) =>
+        authenticator.authenticate({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: req.body ?? Buffer.alloc(0),
+        }),
+      console: consoleOps.authenticate,
+    },
+    limiters,
+    observer: (operation) => {
+      const observer = metrics.forOperation(operation);
+      return operation === Register.name ? metrics.countingRegistrations(observer) : observer;
+    },
+    audit: new AuditTrail(store.db),
+    faults: parts.faults,
+    ...(trustedProxies ? { trustedProxies } : {}),
+    checkResponses:
+      options.checkResponses ??
+      (config.checkResponses || process.env['WICKR_CHECK_RESPONSES'] === '1'),
+    ...(store.changes ? { changes: store.changes } : {}),
+  });
+  return (spec, entry) => pipeline.compile(spec, entry);
+}
+
+/**
+ * The limiters operations count requests against (contract trait `limits`): per access key,
+ * per source address and per invitee (the registration endpoints), and the console's sign-in
+ * lockout.
+ */
+function makeLimiters(config: Config, now: () => number, metrics: ServerMetrics) {
+  const refusedRegistration = () => metrics.rateLimited.labels('registration').inc();
+  return {
+    'access-key': new RateLimiter(config.rateLimit, now, () =>
+      metrics.rateLimited.labels('access_key').inc(),
+    ),
+    address: new RateLimiter(config.registrationRateLimit, now, refusedRegistration),
+    invitee: new RateLimiter(
+      {
+        ratePerSecond: config.registrationRateLimit.ratePerSecond / 2,
+        burst: Math.max(1, Math.ceil(config.registrationRateLimit.burst / 2)),
+      },
+      now,
+      refusedRegistration,
+    ),
+    'sign-in': new SignInGuard(DEFAULT_GUARD, now),
+  };
+}
+
+/** The hourly purges of expired idempotency tokens and of audit records past retention. */
+function startPurges(store: Store, config: Config, clock: Clock, log: Logger): () => void {
+  const purge = setInterval(() => {
+    purgeExpiredTokens(store.db, clock.now()).catch((err: unknown) =>
+      log.warn({ err }, 'idempotency purge failed'),
+    );
+  }, 3_600_000);
+  purge.unref();
+  const retentionMs = (config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 86_400_000;
+  const purgeAuditTrail = () => {
+    if (retentionMs <= 0) return;
+    purgeAudit(store.db, clock.now() - retentionMs).catch((err: unknown) =>
+      log.warn({ err }, 'audit purge failed'),
+    );
+  };
+  purgeAuditTrail();
+  clock.onJump(purgeAuditTrail);
+  const auditPurge = setInterval(purgeAuditTrail, 3_600_000);
+  auditPurge.unref();
+  return () => {
+    clearInterval(purge);
+    clearInterval(auditPurge);
+  };
 }
 
 function tlsFilesOf(config: Config): TlsFiles | undefined {

@@ -130,6 +130,25 @@ describe('console sessions', () => {
     expect(after.status).toBe(401);
     expect(after.body['message']).toMatch(/revoked/);
   });
+
+  it('lets a key whose policy allows little still sign out', async () => {
+    server = await startEmbedded();
+    const key = await createKey(server.server.store.db, {
+      accountId: '000000000000',
+      actions: ['wickr:GetNetwork'],
+    });
+    const s = await signIn(server, key.accessKeyId, key.secretAccessKey);
+    const out = await fetch(`${server.endpoint}/console/api/session`, {
+      method: 'DELETE',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+    });
+    expect(out.status).toBe(200);
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    const session = await fetch(`${server.endpoint}/console/api/session`, {
+      headers: { cookie: s.cookie },
+    });
+    expect(await session.json()).toMatchObject({ signedIn: false });
+  });
 });
 
 describe('console actions run through the Admin API pipeline', () => {

@@ -7,11 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../src/index.js';
-import { RateLimiter } from '../src/pipeline/rate-limit.js';
-import { openStore } from '../src/store/database.js';
 import { consolePlugin } from '../src/surfaces/console/plugin.js';
 import { assertConsoleBuilt, ROOT } from './support/browser.js';
 
@@ -51,18 +48,9 @@ describe('console asset caching', () => {
     writeFileSync(join(root, 'assets', 'index-Dc_fMFsK.js'), 'export {};');
     writeFileSync(join(root, 'assets', 'vendor.js'), 'export {};');
     writeFileSync(join(root, 'assets', 'my-component.js'), 'export {};');
-    const store = await openStore('sqlite::memory:');
     const app = Fastify();
     try {
-      await app.register(consolePlugin, {
-        db: store.db,
-        log: pino({ level: 'silent' }),
-        now: Date.now,
-        operations: new Map(),
-        limiter: new RateLimiter({ ratePerSecond: 1, burst: 1 }),
-        publicUrl: undefined,
-        assetsDir: root,
-      });
+      await app.register(consolePlugin, { assetsDir: root });
       const cache = async (url: string) => {
         const res = await app.inject({ url });
         expect(res.statusCode, url).toBe(200);
@@ -75,7 +63,6 @@ describe('console asset caching', () => {
       expect(await cache('/console/index.html')).toBe('no-cache');
     } finally {
       await app.close();
-      await store.close();
     }
   });
 });

@@ -4,30 +4,36 @@
  */
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contract } from '../src/contract/index.js';
 import { newMember } from '../src/domain/owners/members.js';
-import type { Serialized } from '../src/domain/context.js';
+import { compileSerializer } from '../src/pipeline/respond.js';
 import { UnameCache } from '../src/domain/uname-cache.js';
 import { BatchLookupUserUname } from '../src/domain/user-lookup.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { insertNetworkRow } from './support/network-row.js';
 
+/** A key's answer item as the lookup's item writer writes it. */
+const item = (key: string, username: string) =>
+  `{"uname":"${key}","username":${JSON.stringify(username)}}`;
+const entry = (key: string, username: string): [string, string] => [key, item(key, username)];
+
 describe('UnameCache', () => {
   it('keeps names per network, valid only at the version they were read at', () => {
     const cache = new UnameCache(10);
     expect(cache.at('n1', 5)?.size).toBe(0);
-    cache.keep('n1', 5, [['aa', 'alice']]);
-    expect(cache.at('n1', 5)?.get('aa')).toBe('alice');
+    cache.keep('n1', 5, [entry('aa', 'alice')]);
+    expect(cache.at('n1', 5)?.item('aa')).toBe(item('aa', 'alice'));
     // Another version: the old entries are gone, for every reader.
-    expect(cache.at('n1', 6)?.get('aa')).toBeUndefined();
+    expect(cache.at('n1', 6)?.item('aa')).toBeUndefined();
     expect(cache.size).toBe(0);
-    expect(cache.at('n1', 5)?.get('aa')).toBeUndefined();
+    expect(cache.at('n1', 5)?.item('aa')).toBeUndefined();
   });
 
   it('does not keep rows read for a version the network has moved on from', () => {
     const cache = new UnameCache(10);
     cache.at('n1', 1);
     cache.at('n1', 2); // a newer request saw a newer version meanwhile
-    cache.keep('n1', 1, [['aa', 'stale']]);
+    cache.keep('n1', 1, [entry('aa', 'stale')]);
     expect(cache.at('n1', 2)?.has('aa')).toBe(false);
     expect(cache.size).toBe(0);
   });
@@ -35,20 +41,13 @@ describe('UnameCache', () => {
   it("is bounded across networks, evicting the largest network's oldest entries", () => {
     const cache = new UnameCache(4);
     cache.at('n1', 1);
-    cache.keep('n1', 1, [
-      ['a', '1'],
-      ['b', '2'],
-      ['c', '3'],
-    ]);
+    cache.keep('n1', 1, [entry('a', '1'), entry('b', '2'), entry('c', '3')]);
     cache.at('n2', 1);
-    cache.keep('n2', 1, [
-      ['d', '4'],
-      ['e', '5'],
-    ]);
+    cache.keep('n2', 1, [entry('d', '4'), entry('e', '5')]);
     expect(cache.size).toBe(4);
     expect([...cache.at('n1', 1)!.keys()]).toEqual(['b', 'c']);
     expect([...cache.at('n2', 1)!.keys()]).toEqual(['d', 'e']);
-    cache.keep('n2', 1, [['f', '6']]);
+    cache.keep('n2', 1, [entry('f', '6')]);
     expect(cache.size).toBe(4);
     expect([...cache.at('n1', 1)!.keys()]).toEqual(['c']);
     expect([...cache.at('n2', 1)!.keys()]).toEqual(['d', 'e', 'f']);
@@ -60,20 +59,21 @@ describe('UnameCache', () => {
     // Same length and first 12 characters: the same slot, confirmed by the whole key.
     const [k1, k2] = ['0123456789ab-one', '0123456789ab-two'];
     cache.keep('n1', 1, [
-      [k1, 'first'],
-      [k2, 'second'],
-      ['a', 'x"y'],
-      ['quo"te', 'no'],
-      ['back\\slash', 'no'],
-      ['caf\u00e9', 'no'],
+      entry(k1, 'first'),
+      entry(k2, 'second'),
+      entry('a', 'x"y'),
+      entry('quo"te', 'no'),
+      entry('back\\slash', 'no'),
+      entry('caf\u00e9', 'no'),
     ]);
-    expect(names.get(k1)).toBe('first');
-    expect(names.get(k2)).toBe('second');
-    expect(names.get('0123456789ab-six')).toBeUndefined();
-    expect(names.item(k2)).toBe(`{"uname":"${k2}"second`);
+    expect(names.item(k1)).toBe(item(k1, 'first'));
+    expect(names.item(k2)).toBe(item(k2, 'second'));
+    expect(names.item('0123456789ab-six')).toBeUndefined();
+    // An item that is not the key's is not kept under it.
+    expect(names.add('other', item('another', 'x'))).toBe(false);
     // A lookup key that only starts like a record is not its key.
-    expect(names.get('a"x')).toBeUndefined();
-    expect(names.get('a')).toBe('x"y');
+    expect(names.item('a"x')).toBeUndefined();
+    expect(names.item('a')).toBe(item('a', 'x"y'));
     expect(names.has('quo"te') || names.has('back\\slash') || names.has('caf\u00e9')).toBe(false);
     expect([...names.keys()]).toEqual([k1, k2, 'a']);
     expect(cache.size).toBe(3);
@@ -86,17 +86,17 @@ describe('UnameCache', () => {
     cache.keep(
       'n1',
       1,
-      keys.map((k, i) => [k, `v${i}`]),
+      keys.map((k, i) => entry(k, `v${i}`)),
     );
     expect(names.size).toBe(5_000);
-    expect(keys.every((k, i) => names.get(k) === `v${i}`)).toBe(true);
-    expect(names.get('ffffffff')).toBeUndefined();
+    expect(keys.every((k, i) => names.item(k) === item(k, `v${i}`))).toBe(true);
+    expect(names.item('ffffffff')).toBeUndefined();
     // Full: the next entry drops the oldest hundredth (50 entries) of the largest network.
-    cache.keep('n1', 1, [['new', 'x']]);
+    cache.keep('n1', 1, [entry('new', 'x')]);
     expect(names.size).toBe(4_951);
     expect(names.has(keys[49]!)).toBe(false);
-    expect(names.get(keys[50]!)).toBe('v50');
-    expect(names.get('new')).toBe('x');
+    expect(names.item(keys[50]!)).toBe(item(keys[50]!, 'v50'));
+    expect(names.item('new')).toBe(item('new', 'x'));
     expect([...names.keys()].slice(0, 2)).toEqual([keys[50], keys[51]]);
   });
 
@@ -105,10 +105,7 @@ describe('UnameCache', () => {
     // Same length and first 12 characters: the same hash, told apart by the whole key.
     const [k1, k2] = ['0123456789abcdef01', '0123456789abcdef02'];
     cache.at('n1', 3);
-    cache.keep('n1', 3, [
-      [k1, ',"username":"one"}'],
-      [k2, ',"username":"two"}'],
-    ]);
+    cache.keep('n1', 3, [entry(k1, 'one'), entry(k2, 'two')]);
     const ctx = { network: { lookup_version: 3 }, services: { unameCache: cache } };
     const out = await BatchLookupUserUname(
       ctx as unknown as Parameters<typeof BatchLookupUserUname>[0],
@@ -117,7 +114,8 @@ describe('UnameCache', () => {
         unames: [k1, k2, k1.toUpperCase(), k2],
       },
     );
-    expect(JSON.parse((out as Serialized).json)).toEqual({
+    // Written as the pipeline writes it: the output's serializer joining the items.
+    expect(JSON.parse(compileSerializer(contract.BatchLookupUserUname)(out))).toEqual({
       message: '2 items resolved, 2 failed.',
       successful: [
         { uname: k1, username: 'one' },
@@ -143,7 +141,7 @@ describe('UnameCache', () => {
   it('is disabled with a capacity of 0', () => {
     const cache = new UnameCache(0);
     expect(cache.at('n1', 1)).toBeUndefined();
-    cache.keep('n1', 1, [['a', '1']]);
+    cache.keep('n1', 1, [entry('a', '1')]);
     expect(cache.size).toBe(0);
   });
 });

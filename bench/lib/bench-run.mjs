@@ -47,7 +47,7 @@ export function cpuMicros(pid) {
 export class BenchRun {
   /**
    * @param settings { engines, sizes, pgSizes, duration, warmup, repeats, connections?,
-   *   importRows, profile, serverCli? }
+   *   importRows, profile, serverCli?, logLevel? }
    */
   constructor(settings) {
     this.settings = settings;
@@ -138,6 +138,11 @@ export class BenchRun {
     return Number(rows[0].n);
   }
 
+  /** The log level servers run at: their own default (info) unless --log-level says. */
+  logEnv() {
+    return this.settings.logLevel ? { WICKR_LOG_LEVEL: this.settings.logLevel } : {};
+  }
+
   // ---------- measuring ----------
 
   /** Runs `fn(server)` against a server started on `net` (with `env`, from `script`). */
@@ -146,7 +151,7 @@ export class BenchRun {
     const profileDir = join(TMP, 'profiles');
     const server = await startServer(net.url, {
       nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-      env,
+      env: { ...this.logEnv(), ...env },
       script: script ?? this.serverCli,
     });
     const before = new Set(profile && existsSync(profileDir) ? readdirSync(profileDir) : []);

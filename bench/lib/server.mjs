@@ -97,17 +97,24 @@ export async function startServer(
         WICKR_ROOT_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
         WICKR_ROOT_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
         WICKR_ACCOUNT_ID: ACCOUNT_ID,
-        WICKR_LOG_LEVEL: 'warn',
+        // The server's own default log level (info: a line per request), as users run it,
+        // unless a run asks for another (--log-level, the lookup-log scenario).
         WICKR_RATE_LIMIT_RPS: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
+  // The last ~20 kB of output, for an error message: chunks kept as they came (the request
+  // log at info is megabytes a second, read in the same process as the load generator).
+  const tail = [];
+  let tailBytes = 0;
   const keep = (d) => {
-    output = (output + d.toString()).slice(-20_000);
+    tail.push(d);
+    tailBytes += d.length;
+    while (tailBytes - tail[0].length > 20_000) tailBytes -= tail.shift().length;
   };
+  const output = () => Buffer.concat(tail).toString('utf8').slice(-20_000);
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;
@@ -118,10 +125,10 @@ export async function startServer(
   // Polled every 5 ms: the start-up time is itself a measured figure.
   for (;;) {
     if (exited)
-      throw new Error(`The server exited during start (${JSON.stringify(exited)}):\n${output}`);
+      throw new Error(`The server exited during start (${JSON.stringify(exited)}):\n${output()}`);
     if (performance.now() - started > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`The server did not answer /health within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`The server did not answer /health within ${timeoutMs} ms:\n${output()}`);
     }
     try {
       const res = await fetch(`${endpoint}/health`);
@@ -138,7 +145,7 @@ export async function startServer(
     endpoint,
     port,
     startMs,
-    output: () => output,
+    output,
     memory: () => memoryOf(child.pid),
     async stop() {
       if (exited) return exited;

@@ -8,6 +8,7 @@ import list from './list.mjs';
 import lookup from './lookup.mjs';
 import lookupCold from './lookup-cold.mjs';
 import lookupFloor from './lookup-floor.mjs';
+import lookupLog from './lookup-log.mjs';
 import lookupMinimal from './lookup-minimal.mjs';
 import reinvite from './reinvite.mjs';
 import start from './start.mjs';
@@ -18,6 +19,7 @@ export const SCENARIOS = [
   lookupMinimal,
   lookupCold,
   lookupFloor,
+  lookupLog,
   list,
   reinvite,
   create,
@@ -26,4 +28,13 @@ export const SCENARIOS = [
 ];
 
 /** The order the targets table lists scenarios in (the targets of the original report). */
-export const TARGET_ORDER = ['lookup', 'reinvite', 'create', 'list', 'import', 'start', 'delivery'];
+export const TARGET_ORDER = [
+  'lookup',
+  'lookup-log',
+  'reinvite',
+  'create',
+  'list',
+  'import',
+  'start',
+  'delivery',
+];

@@ -1,15 +1,16 @@
 /** Reading and purging the audit trail (`wickr-admin audit list`, GET /_wickr/audit). */
 import type { Kysely } from 'kysely';
+import { LookupAuditRecords, MAX_AUDIT_PAGE } from '../contract/extensions/audit.js';
 import type { Database } from '../store/schema.js';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
-/** The signed read of a running server's trail (src/surfaces/audit), a server extension. */
-export const AUDIT_READ_PATH = '/_audit/records';
+/** The signed read of a running server's trail (LookupAuditRecords), a server extension. */
+export const AUDIT_READ_PATH = LookupAuditRecords.path;
 /** The action a key needs for it (`*` and `wickr:*` include it; `wickr:List*` does not). */
-export const AUDIT_READ_ACTION = 'LookupAuditRecords';
+export const AUDIT_READ_ACTION = LookupAuditRecords.name;
 /** The most records one page of the signed read holds. */
-export const MAX_PAGE = 1000;
+export const MAX_PAGE = MAX_AUDIT_PAGE;
 
 export interface AuditFilter {
   networkId?: string;
@@ -53,6 +54,8 @@ export interface AuditRecord {
   status: number;
   errorName: string | null;
   errorMessage: string | null;
+  /** Refusals folded into this record after it (audit/trail.ts). */
+  repeats: number;
 }
 
 /** Newest first. */
@@ -118,6 +121,7 @@ export async function listAudit(
     status: Number(r.status),
     errorName: r.error_name,
     errorMessage: r.error_message,
+    repeats: Number(r.repeats),
   }));
 }
 

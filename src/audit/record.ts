@@ -1,7 +1,7 @@
 /**
- * The audit trail's one writer. The pipeline calls it inside the transaction of the change it
- * records (so a change exists only with its record, and a rolled-back change leaves none);
- * other surfaces (console sign-ins, invitee endpoints) call it for their own events.
+ * The audit trail's one writer. The pipeline's audit step calls it (through trail.ts) inside
+ * the transaction of the change it records, so a change exists only with its record and a
+ * rolled-back change leaves none; refusals are recorded on their own.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
@@ -30,9 +30,69 @@ export interface AuditEntry {
   errorMessage?: string;
 }
 
-const MAX_TEXT = 2048;
-const cut = (s: string | undefined) =>
-  s === undefined ? null : s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s;
+/**
+ * Every stored field is capped, so that no request can make a record large: a User-Agent or
+ * a message at 512 and 1,024 bytes, identifiers at 128, each string in the parameters at
+ * 1,024 bytes (lists at 100 items) and the parameters as a whole at 32 KiB.
+ */
+export const CAPS = {
+  userAgent: 512,
+  errorMessage: 1024,
+  identifier: 128,
+  parameterText: 1024,
+  parameterItems: 100,
+  parameters: 32 * 1024,
+} as const;
+
+/** `s` cut to at most `max` bytes of UTF-8 (whole characters), marked with an ellipsis. */
+export function capBytes(s: string, max: number): string {
+  if (s.length * 3 <= max || Buffer.byteLength(s) <= max) return s;
+  let out = Buffer.from(s, 'utf8')
+    .subarray(0, max - 3)
+    .toString('utf8');
+  // A character cut in two decodes as U+FFFD: drop it.
+  if (out.endsWith('\uFFFD')) out = out.slice(0, -1);
+  return `${out}…`;
+}
+
+const cap = (s: string | undefined, max: number) => (s === undefined ? null : capBytes(s, max));
+
+/** The parameters as stored: strings and lists capped, the whole bounded. */
+export function capParameters(value: unknown): string | null {
+  if (value === undefined) return null;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return capBytes(v, CAPS.parameterText);
+    if (!v || typeof v !== 'object') return v;
+    if (depth > 16) return '…';
+    if (Array.isArray(v)) return v.slice(0, CAPS.parameterItems).map((x) => walk(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
+  };
+  const json = JSON.stringify(walk(value, 0));
+  return Buffer.byteLength(json) <= CAPS.parameters
+    ? json
+    : JSON.stringify({ truncated: true, bytes: Buffer.byteLength(json) });
+}
+
+function rowOf(e: AuditEntry) {
+  const id = CAPS.identifier;
+  return {
+    at: e.at,
+    source: e.source,
+    operation: capBytes(e.operation, id),
+    outcome: e.outcome,
+    status: e.status,
+    request_id: cap(e.requestId, id),
+    access_key_id: cap(e.accessKeyId, id),
+    account_id: cap(e.accountId, id),
+    region: cap(e.region, id),
+    source_ip: cap(e.sourceIp, id),
+    user_agent: cap(e.userAgent, CAPS.userAgent),
+    network_id: cap(e.networkId, id),
+    parameters: capParameters(e.parameters),
+    error_name: cap(e.errorName, id),
+    error_message: cap(e.errorMessage, CAPS.errorMessage),
+  };
+}
 
 /** Told of each record written (the audit-record rate of /metrics). */
 export type AuditListener = (entry: AuditEntry) => void;
@@ -48,27 +108,29 @@ export function onAuditRecorded(db: Kysely<Database>, listener: AuditListener): 
 
 /** Writes one record with `db`: pass the transaction of the change it records. */
 export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      at: e.at,
-      source: e.source,
-      operation: e.operation,
-      outcome: e.outcome,
-      status: e.status,
-      request_id: e.requestId ?? null,
-      access_key_id: e.accessKeyId ?? null,
-      account_id: e.accountId ?? null,
-      region: e.region ?? null,
-      source_ip: e.sourceIp ?? null,
-      user_agent: cut(e.userAgent),
-      network_id: e.networkId ?? null,
-      parameters: e.parameters === undefined ? null : JSON.stringify(e.parameters),
-      error_name: e.errorName ?? null,
-      error_message: cut(e.errorMessage),
-    })
-    .execute();
+  await db.insertInto('audit_log').values(rowOf(e)).execute();
   listeners.get(db.getExecutor().adapter)?.(e);
+}
+
+/** Writes one record and returns its ID (a refusal's, which later repeats may fold into). */
+export async function insertAudit(db: Kysely<Database>, e: AuditEntry): Promise<number> {
+  const row = await db
+    .insertInto('audit_log')
+    .values(rowOf(e))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  listeners.get(db.getExecutor().adapter)?.(e);
+  return Number(row.id);
+}
+
+/** Counts one more refusal in record `id`; false when the record is gone (purged, reset). */
+export async function foldInto(db: Kysely<Database>, id: number): Promise<boolean> {
+  const r = await db
+    .updateTable('audit_log')
+    .set((eb) => ({ repeats: eb('repeats', '+', 1) }))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** The access key a refused request claims to be signed with (its signature is not trusted). */

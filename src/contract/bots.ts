@@ -65,6 +65,7 @@ export const GetBot = operation({
   name: 'GetBot',
   summary: 'Describes one bot.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/bots/{botId}',
   input: struct({ networkId: networkIdLabel(), botId: botIdLabel() }),
   output: Bot,
@@ -75,6 +76,7 @@ export const ListBots = operation({
   name: 'ListBots',
   summary: 'Lists the bots of a network, with optional filters.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/bots',
   input: struct({
     networkId: networkIdLabel(),
@@ -119,6 +121,7 @@ export const GetBotsCount = operation({
   name: 'GetBotsCount',
   summary: 'Counts the bots of a network by status.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/bots/count',
   input: struct({ networkId: networkIdLabel() }),
   output: struct({ pending: int(), active: int(), total: int() }),

@@ -28,6 +28,7 @@ export const GetDataRetentionBot = operation({
   name: 'GetDataRetentionBot',
   summary: 'Describes the data-retention bot and service state.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/data-retention-bots',
   input: struct({ networkId: networkIdLabel() }),
   output: struct({

@@ -22,6 +22,7 @@ export const ListDevicesForUser = operation({
   name: 'ListDevicesForUser',
   summary: 'Lists the devices a user has signed in on.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/users/{userId}/devices',
   input: struct({ networkId: networkIdLabel(), userId: uri(UserId), ...paging() }),
   output: struct({ nextToken: optional(GenericString), devices: list(BasicDeviceObject) }),

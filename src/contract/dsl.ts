@@ -19,6 +19,7 @@ export const ANNOTATIONS = [
   'x-kind',
   'x-pattern',
   'x-documented',
+  'x-preserialized',
 ] as const;
 
 export interface StringOptions {
@@ -75,6 +76,16 @@ export function list<T extends TSchema>(
   });
 }
 
+/** A value or JSON null (the server's own extensions answer null for an absent value). */
+export function nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+
+/** Any JSON value (an audit record's parameters). */
+export function anyJson() {
+  return Type.Unknown();
+}
+
 export function struct<P extends TProperties>(properties: P) {
   return Type.Object(properties);
 }
@@ -84,7 +95,7 @@ export function optional<T extends TSchema>(schema: T) {
 }
 
 /** Binds a member to a URI label of the same name. */
-export function uri<T extends TSchema>(schema: T, name?: string): T {
+export function uri<T extends TSchema>(schema: T, name?: string): T & { 'x-location': 'uri' } {
   return { ...schema, 'x-location': 'uri', ...(name ? { 'x-name': name } : {}) };
 }
 
@@ -103,7 +114,93 @@ export function idempotency<T extends TSchema>(schema: T): T {
   return { ...schema, 'x-idempotency': true };
 }
 
-export interface OperationSpec<I extends TObject = TObject, O extends TObject = TObject> {
+/**
+ * How a request proves who sent it (the pipeline's authenticate step): AWS Signature Version 4,
+ * the web console's session (cookie and CSRF token), or nothing (the invitee endpoints). Each
+ * protocol of the HTTP adapter names the scheme it speaks; an operation lists those it accepts.
+ */
+export type AuthScheme = 'sigv4' | 'console' | 'none';
+
+/**
+ * The token buckets the server configures (pipeline/limits.ts): per access key, per source
+ * address, per invitee (a username of a network), and the console's sign-in lockout.
+ */
+export type LimiterName = 'access-key' | 'address' | 'invitee' | 'sign-in';
+
+/** One rate limit an operation's requests are counted against. */
+export interface LimitRule {
+  limiter: LimiterName;
+  /**
+   * What a request is counted by: its access key, its source address, or an input member
+   * (with the network it names, lower-cased). Address and key limits run before the input is
+   * validated (a malformed request counts too), member limits after.
+   */
+  per: 'access-key' | 'address' | { member: string };
+  /** Separates buckets of one limiter (keys are `<bucket>:<what the request is counted by>`). */
+  bucket: string;
+  /** The message's subject: "Rate exceeded for <what>...". */
+  what: string;
+}
+
+/**
+ * What the pipeline needs to know of an operation beyond its shapes, declared beside them
+ * (Smithy's traits): each step is chosen from these when the operation is compiled, never
+ * from its name.
+ */
+export interface OperationTraits {
+  /**
+   * Changes nothing when it succeeds (Smithy's @readonly): no request transaction, and a
+   * success is not audited.
+   */
+  readonly?: true;
+  /**
+   * The tenancy read: an operation with a `networkId` label runs on a network of the
+   * caller's account and region. `network-version` reads only the network's ID and lookup
+   * version (BatchLookupUserUname's hot path); the default reads its row.
+   */
+  tenancy?: 'network-version';
+  /**
+   * Waits on a remote party, so it runs outside a request-long transaction (on SQLite a
+   * transaction holds the only connection) and writes once, atomically, with its audit record
+   * (commitWrite).
+   */
+  remote?: true;
+  /**
+   * The handler runs its own transactions: a refused attempt commits what it counts (a wrong
+   * invite code), so no request-long transaction may roll it back. A success writes its audit
+   * record in the transaction of its change (ctx.record, commitWrite).
+   */
+  ownTransaction?: true;
+  /** The authentication schemes it accepts (default: SigV4 and the console's session). */
+  auth?: readonly AuthScheme[];
+  /**
+   * Which refusals are audited: those of authentication and authorization (401, 403; the
+   * default), or every answer that is not a success (endpoints anyone may call).
+   */
+  auditRefusals?: 'all';
+  /**
+   * The IAM action the key's policy must allow (default `wickr:<name>`); false for none (any
+   * authenticated caller may: ending one's own console session).
+   */
+  action?: string | false;
+  /** Rate limits (default: the caller's access key). */
+  limits?: readonly LimitRule[];
+  /**
+   * The protocol that serves its path (default AWS restJson1): the console's JSON API under
+   * /console/api/, or the invitee endpoints (their own error messages and pages).
+   */
+  protocol?: 'console' | 'invitee';
+  /**
+   * The input member naming the access key an unauthenticated request claims to be (a
+   * console sign-in): the audit record of its refusal names that key.
+   */
+  claimsKey?: string;
+}
+
+export interface OperationSpec<
+  I extends TObject = TObject,
+  O extends TObject = TObject,
+> extends OperationTraits {
   name: string;
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
@@ -112,21 +209,18 @@ export interface OperationSpec<I extends TObject = TObject, O extends TObject = 
   errors: readonly ErrorName[];
   /** A short summary for docs and logs. */
   summary: string;
-  /**
-   * A non-GET operation whose handler manages its own writes, so it runs without a
-   * request-long transaction (unless a client token is given): one that writes nothing, or
-   * one that waits on a remote party and then writes once, atomically. On SQLite a
-   * transaction holds the only connection, so a slow remote must not be awaited inside one.
-   */
-  outsideTransaction?: true;
+}
+
+/** The authentication schemes an operation accepts (trait `auth`; by default SigV4 and the console's). */
+export function schemesOf(spec: OperationTraits): readonly AuthScheme[] {
+  return spec.auth ?? ['sigv4', 'console'];
 }
 
 export type InputOf<S extends OperationSpec> = Static<S['input']>;
 export type OutputOf<S extends OperationSpec> = Static<S['output']>;
 
-export function operation<I extends TObject, O extends TObject>(
-  spec: OperationSpec<I, O>,
-): OperationSpec<I, O> {
+/** An operation; its traits keep their literal types (handler contexts are typed by them). */
+export function operation<const S extends OperationSpec<TObject, TObject>>(spec: S): S {
   return spec;
 }
 

@@ -20,6 +20,8 @@ export interface Reason {
 
 export class ApiError extends Error {
   readonly status: number;
+  /** More about the refusal for the request's log line, never for the answer. */
+  logDetail?: string;
   constructor(
     readonly errorName: ErrorName,
     message: string,

@@ -19,6 +19,7 @@ export const ListGuestUsers = operation({
   name: 'ListGuestUsers',
   summary: 'Lists the guest users that accessed a network, by billing period.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/guest-users',
   input: struct({
     networkId: networkIdLabel(),
@@ -34,6 +35,7 @@ export const GetGuestUserHistoryCount = operation({
   name: 'GetGuestUserHistoryCount',
   summary: 'Counts guest users per month.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/guest-users/count',
   input: struct({ networkId: networkIdLabel() }),
   output: struct({
@@ -60,6 +62,7 @@ export const ListBlockedGuestUsers = operation({
   name: 'ListBlockedGuestUsers',
   summary: 'Lists the blocked guest users of a network.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/guest-users/blocklist',
   input: struct({
     networkId: networkIdLabel(),

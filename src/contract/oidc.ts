@@ -44,7 +44,7 @@ export const RegisterOidcConfig = operation({
   name: 'RegisterOidcConfig',
   summary: 'Saves the OIDC identity-provider configuration of a network.',
   method: 'POST',
-  outsideTransaction: true,
+  remote: true,
   path: '/networks/{networkId}/oidc/save',
   input: struct({
     networkId: networkIdLabel(),
@@ -65,7 +65,7 @@ export const RegisterOidcConfigTest = operation({
   name: 'RegisterOidcConfigTest',
   summary: 'Tests an OIDC issuer by fetching its discovery document.',
   method: 'POST',
-  outsideTransaction: true,
+  remote: true,
   path: '/networks/{networkId}/oidc/test',
   input: struct({
     networkId: networkIdLabel(),
@@ -95,6 +95,7 @@ export const GetOidcInfo = operation({
   name: 'GetOidcInfo',
   summary: 'Returns the OIDC configuration, optionally exchanging an authorization code.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/oidc',
   input: struct({
     networkId: networkIdLabel(),

@@ -14,7 +14,7 @@ export const RegisterOpentdfConfig = operation({
   summary: 'Saves (or with dryRun, only tests) the OpenTDF provider configuration.',
   method: 'POST',
   // A dry run waits on the OpenTDF platform; saving is one atomic upsert.
-  outsideTransaction: true,
+  remote: true,
   path: '/networks/{networkId}/tdf',
   input: struct({
     networkId: networkIdLabel(),
@@ -32,6 +32,7 @@ export const GetOpentdfConfig = operation({
   name: 'GetOpentdfConfig',
   summary: 'Returns the OpenTDF provider configuration.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/tdf',
   input: struct({ networkId: networkIdLabel() }),
   output: OpentdfConfig,

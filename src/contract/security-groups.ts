@@ -116,6 +116,7 @@ export const GetSecurityGroup = operation({
   name: 'GetSecurityGroup',
   summary: 'Describes one security group.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/security-groups/{groupId}',
   input: struct({ networkId: networkIdLabel(), groupId: groupIdLabel() }),
   output: struct({ securityGroup: SecurityGroup }),
@@ -126,6 +127,7 @@ export const ListSecurityGroups = operation({
   name: 'ListSecurityGroups',
   summary: 'Lists the security groups of a network.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/security-groups',
   input: struct({ networkId: networkIdLabel(), ...paging() }),
   output: struct({
@@ -168,6 +170,7 @@ export const ListSecurityGroupUsers = operation({
   name: 'ListSecurityGroupUsers',
   summary: 'Lists the users that belong to a security group.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/security-groups/{groupId}/users',
   input: struct({ networkId: networkIdLabel(), groupId: groupIdLabel(), ...paging() }),
   output: struct({ users: list(User), nextToken: optional(GenericString) }),

@@ -23,6 +23,7 @@ import {
   networkIdLabel,
   paging,
 } from './scalars.js';
+import { preserialized } from './serialized.js';
 
 /** A user's username hash. The model gives it no constraints at all. */
 const Uname = str();
@@ -113,7 +114,9 @@ export const BatchLookupUserUname = operation({
   name: 'BatchLookupUserUname',
   summary: 'Resolves up to 50 username hashes (unames) to usernames.',
   method: 'POST',
-  outsideTransaction: true,
+  readonly: true,
+  // The hot path: the tenancy step reads only the network's ID and lookup version.
+  tenancy: 'network-version',
   path: '/networks/{networkId}/users/uname-lookup',
   input: struct({
     networkId: networkIdLabel(),
@@ -122,14 +125,17 @@ export const BatchLookupUserUname = operation({
   }),
   output: struct({
     message: optional(GenericString),
-    successful: optional(list(struct({ uname: Uname, username: GenericString }))),
+    // Cached answer items are kept as JSON, written by the writer of this item shape.
+    successful: optional(preserialized(list(struct({ uname: Uname, username: GenericString })))),
     failed: optional(
-      list(
-        struct({
-          field: optional(GenericString),
-          reason: optional(GenericString),
-          uname: Uname,
-        }),
+      preserialized(
+        list(
+          struct({
+            field: optional(GenericString),
+            reason: optional(GenericString),
+            uname: Uname,
+          }),
+        ),
       ),
     ),
   }),
@@ -169,6 +175,7 @@ export const GetUser = operation({
   name: 'GetUser',
   summary: 'Describes one user, optionally within an activity time window.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/users/{userId}',
   input: struct({
     networkId: networkIdLabel(),
@@ -195,6 +202,7 @@ export const GetUsersCount = operation({
   name: 'GetUsersCount',
   summary: 'Counts the users of a network by status.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/users/count',
   input: struct({ networkId: networkIdLabel() }),
   output: struct({
@@ -211,6 +219,7 @@ export const ListUsers = operation({
   name: 'ListUsers',
   summary: 'Lists the users of a network, with optional filters.',
   method: 'GET',
+  readonly: true,
   path: '/networks/{networkId}/users',
   input: struct({
     networkId: networkIdLabel(),

@@ -1,9 +1,18 @@
 /** What every handler receives: the caller, a database handle (a transaction for writes), services. */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Contract, InputOf, OperationName, OutputOf } from '../contract/index.js';
+import type {
+  AnyOperationName,
+  EveryOperation,
+  InputOf,
+  OperationName,
+  OperationSpec,
+  OutputOf,
+  SerializedItems,
+} from '../contract/index.js';
 import type { Pager } from './pagination.js';
 import type { Database, NetworkRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
 import type { UnameCache } from './uname-cache.js';
 
 /** The caller: an access key of an account, signing for a region. */
@@ -18,6 +27,16 @@ export interface Principal {
   actionPattern: RegExp;
   /** Network IDs the key is limited to; undefined means every network of the account. */
   networks?: readonly string[];
+  /** The console session the request came with (the console's authentication). */
+  session?: ConsoleSession;
+}
+
+export interface ConsoleSession {
+  /** The cookie's token (only its hash is stored). */
+  token: string;
+  csrfToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
 }
 
 export interface DomainConfig {
@@ -52,29 +71,34 @@ export interface Ctx {
   principal: Principal;
   requestId: string;
   services: Services;
+  /** The client's address (behind trusted proxies, the one they name). */
+  sourceIp?: string;
   /** The operation's network, checked by the pipeline's tenancy step (see NetworkCtx). */
   network?: NetworkRow | NetworkVersion;
   /**
-   * Set for an audited operation that runs outside a transaction (it waits on a remote party):
-   * runs its one write in a transaction with the audit record. Use it through commitWrite.
+   * Set for an audited operation that runs outside a request transaction (traits `remote`,
+   * `ownTransaction`): writes the request's audit record with `db`, the transaction of its
+   * change. Use it through commitWrite.
    */
-  commit?<T>(write: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  record?: (db: Kysely<Database>) => Promise<void>;
 }
-
-/** The write of an operation outside a transaction, committed together with its audit record. */
-export function commitWrite<T>(ctx: Ctx, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  return ctx.commit ? ctx.commit(write) : write(ctx.db);
-}
-
-/** A network's ID and lookup version: all the tenancy step reads for a VERSION_SCOPED operation. */
-export type NetworkVersion = Pick<NetworkRow, 'network_id' | 'lookup_version'>;
 
 /**
- * Operations whose tenancy step reads only the network's ID and lookup version, not its whole
- * row: the hot path (a narrower row is a cheaper statement, run on every lookup).
+ * The one write of an operation outside a request transaction, committed together with its
+ * audit record (or, when nothing is to be recorded, as it is).
  */
-export type VersionScoped = 'BatchLookupUserUname';
-export const VERSION_SCOPED: ReadonlySet<string> = new Set<VersionScoped>(['BatchLookupUserUname']);
+export function commitWrite<T>(ctx: Ctx, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const record = ctx.record;
+  if (!record) return write(ctx.db);
+  return inTransaction(ctx.db, async (trx) => {
+    const result = await write(trx);
+    await record(trx);
+    return result;
+  });
+}
+
+/** A network's ID and lookup version: all the tenancy step reads for `tenancy: 'network-version'`. */
+export type NetworkVersion = Pick<NetworkRow, 'network_id' | 'lookup_version'>;
 
 export interface VersionCtx extends Ctx {
   network: NetworkVersion;
@@ -88,34 +112,48 @@ export interface NetworkCtx extends Ctx {
   network: NetworkRow;
 }
 
-/** Whether an operation is network-scoped is read from its input, as the pipeline does. */
-export type CtxOf<N extends OperationName> = N extends VersionScoped
-  ? VersionCtx
-  : 'networkId' extends keyof InputOf<Contract[N]>
-    ? NetworkCtx
-    : Ctx;
-
-export type Handler<N extends OperationName> = (
-  ctx: CtxOf<N>,
-  input: InputOf<Contract[N]>,
-) => Promise<
-  N extends PreSerialized
-    ? OutputOf<Contract[N]> | Serialized<OutputOf<Contract[N]>>
-    : OutputOf<Contract[N]>
->;
-
-/** Operations whose handler may answer with its output already written as JSON (Serialized). */
-export type PreSerialized = 'BatchLookupUserUname';
-
-/**
- * An output its handler wrote as JSON itself (the hot path's pre-serialized answers); the
- * pipeline sends it as it is, and in the test suites checks it against the output shape and
- * the bytes the output's serializer would write.
- */
-export class Serialized<T = unknown> {
-  declare readonly output?: T;
-  constructor(readonly json: string) {}
+/** The context of an operation anyone may call (`auth: ['none']`): no principal. */
+export interface AnonymousCtx extends Omit<Ctx, 'principal'> {
+  principal?: undefined;
 }
 
-/** Total: an operation of the contract without a handler does not compile. */
+type SpecOf<N extends AnyOperationName> = EveryOperation[N];
+
+/** The context is read from the operation's traits and input, as the pipeline reads them. */
+export type CtxOf<N extends AnyOperationName> =
+  SpecOf<N> extends { auth: readonly ['none'] }
+    ? AnonymousCtx
+    : SpecOf<N> extends { tenancy: 'network-version' }
+      ? VersionCtx
+      : SpecOf<N>['input']['properties'] extends { networkId: { 'x-location': 'uri' } }
+        ? NetworkCtx
+        : Ctx;
+
+/** The output members a handler may hand over as SerializedItems (`preserialized` lists). */
+type PreserializedKeys<S extends OperationSpec> = {
+  [K in keyof S['output']['properties']]: S['output']['properties'][K] extends {
+    'x-preserialized': true;
+  }
+    ? K
+    : never;
+}[keyof S['output']['properties']];
+
+type ItemOf<L> = NonNullable<L> extends readonly (infer T)[] ? T : never;
+
+/** What a handler answers: the output, with preserialized lists possibly already written. */
+export type HandlerOutput<S extends OperationSpec> = {
+  [K in keyof OutputOf<S>]: K extends PreserializedKeys<S>
+    ? OutputOf<S>[K] | SerializedItems<ItemOf<OutputOf<S>[K]>>
+    : OutputOf<S>[K];
+};
+
+export type Handler<N extends AnyOperationName> = (
+  ctx: CtxOf<N>,
+  input: InputOf<SpecOf<N>>,
+) => Promise<HandlerOutput<SpecOf<N>>>;
+
+/** Total over the Wickr API: an operation of the contract without a handler does not compile. */
 export type HandlerMap = { [N in OperationName]: Handler<N> };
+
+/** Total over every operation the server runs, its extensions included (server.ts). */
+export type AllHandlers = { [N in AnyOperationName]: Handler<N> };

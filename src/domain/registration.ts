@@ -51,6 +51,7 @@ export class RegistrationRefused extends ApiError {
     error: ApiError,
   ) {
     super(error.errorName, error.message);
+    this.logDetail = refusal;
   }
 }
 
@@ -70,6 +71,9 @@ const ANSWER: Record<Refusal, () => ApiError> = {
   suspended: () => forbidden(SUSPENDED),
   declined: () => badRequest(DECLINED),
 };
+
+/** The answer to a refusal, as the redemption gives it (the invitation pages show the same). */
+export const refusalAnswer = (refusal: Refusal): ApiError => ANSWER[refusal]();
 
 /** Constant-time comparison of two codes of any length. */
 function sameCode(stored: string | null, given: string): boolean {

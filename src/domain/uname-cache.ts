@@ -1,7 +1,8 @@
 /**
  * An in-process cache of uname → username per network, for BatchLookupUserUname: the API's
  * hot path, and one whose answers change only when a member is added, removed or renamed.
- * The lookup keeps each uname's answer item already written as JSON (user-lookup.ts).
+ * The lookup keeps each uname's answer item as the writer compiled from the contract's item
+ * shape wrote it (user-lookup.ts), and answers a hit with that string as it is.
  *
  * Entries are trusted only together with the network's `lookup_version` (migration 006),
  * which database triggers move on every such change, whoever makes it: each lookup reads the
@@ -15,8 +16,9 @@
  */
 /**
  * One network's entries. Each is kept as one string, the lookup's whole answer item for the
- * key: `{"uname":"<key>"` then the value (the rest of the item, see user-lookup.ts), so a hit is
- * answered with the string itself. Items are found through an open-addressing table in two
+ * key as the item writer wrote it: `{"uname":"<key>"` then the rest of the item (user-lookup.ts
+ * checks at start that its writer puts the uname first), so a hit is answered with the string
+ * itself. Items are found through an open-addressing table in two
  * typed arrays (per position: the key's hash + 1, 0 when empty, and the item's index),
  * confirmed by comparing the whole key. Why not a Map: on a 100k-entry cache each read is a
  * likely cache and TLB miss; the table's probe reads 8 bytes of a dense array, and then only
@@ -50,11 +52,6 @@ export class Names {
     }
   }
 
-  /** The value kept for `key`: its item after the key. */
-  get(key: string): string | undefined {
-    return this.item(key)?.slice(ITEM_HEAD.length + key.length + 1);
-  }
-
   has(key: string): boolean {
     return this.item(key) !== undefined;
   }
@@ -64,13 +61,16 @@ export class Names {
     for (const item of this.items) yield keyOf(item);
   }
 
-  /** Adds an entry; false when the key may not be kept or is there already. */
-  add(key: string, value: string): boolean {
-    if (!PLAIN.test(key) || this.has(key)) return false;
+  /**
+   * Adds the key's answer item; false when the key may not be kept, is there already, or the
+   * item is not the key's (one that does not start with the key's head).
+   */
+  add(key: string, item: string): boolean {
+    if (!PLAIN.test(key) || !isItemOf(item, key) || this.has(key)) return false;
     // At most half full, so that a miss meets an empty position soon.
     if ((this.items.length + 1) * 2 > this.hashes.length) this.rebuild(this.hashes.length * 2);
     this.place(keyHash(key), this.items.length);
-    this.items.push(`${ITEM_HEAD}${key}"${value}`);
+    this.items.push(item);
     return true;
   }
 
@@ -100,7 +100,7 @@ export class Names {
 }
 
 /** What every answer item starts with; the key follows. */
-const ITEM_HEAD = '{"uname":"';
+export const ITEM_HEAD = '{"uname":"';
 const MIN_TABLE = 16;
 
 /** Keys that need no JSON escaping and hold no `"`: the keys entries are kept for. */
@@ -152,16 +152,17 @@ export class UnameCache {
   }
 
   /**
-   * Keeps names read from the database after `version` was read. Skipped when the network
-   * has moved on meanwhile (another request saw a newer version): the rows may predate it.
+   * Keeps answer items (by uname) read from the database after `version` was read. Skipped
+   * when the network has moved on meanwhile (another request saw a newer version): the rows
+   * may predate it.
    */
   keep(networkId: string, version: number, found: Iterable<[string, string]>): void {
     const net = this.networks.get(networkId);
     if (!net || net.version !== version) return;
-    for (const [uname, value] of found) {
+    for (const [uname, item] of found) {
       if (net.names.has(uname)) continue;
       if (this.entries >= this.capacity) this.shrink();
-      if (net.names.add(uname, value)) this.entries++;
+      if (net.names.add(uname, item)) this.entries++;
     }
   }
 

@@ -1,20 +1,28 @@
 /**
  * BatchLookupUserUname, the API's hot path: unames to usernames, from the in-process uname
- * cache when it can (see uname-cache.ts), else from the database. The answer is written here as
- * JSON: the cache keeps each uname's answer item already serialized, so a cached answer is
- * joined, not built and stringified (the pipeline checks it against the output
- * shape and the serializer's bytes in the test suites).
+ * cache when it can (see uname-cache.ts), else from the database. Answer items are written by
+ * the writers compiled from the contract's item shapes (contract/serialized.ts) and handed to
+ * the pipeline as SerializedItems: the cache keeps each found uname's item as its writer wrote
+ * it, so a cached answer is joined, not built and stringified again.
  */
+import { contract, itemWriter, SerializedItems, type ItemJson } from '../contract/index.js';
 import { usernamesByUname } from '../store/uname-lookup.js';
 import { batchMessage, repeatReason } from './common.js';
-import { Serialized, type Handler } from './context.js';
-import { keyHash } from './uname-cache.js';
+import type { Handler } from './context.js';
+import { ITEM_HEAD, keyHash } from './uname-cache.js';
 
-/** What follows the uname in its answer item, as JSON: what the cache keeps for it. */
-const itemRest = (username: string) => `,"username":${JSON.stringify(username)}}`;
+const shape = contract.BatchLookupUserUname.output.properties;
+const writeFound = itemWriter(shape.successful);
+const writeFailed = itemWriter(shape.failed);
+type Found = typeof writeFound extends (item: never) => ItemJson<infer T> ? T : never;
 
-/** The answer item's head, before the uname as sent. */
-const HEAD_LENGTH = '{"uname":"'.length;
+// The cache finds an item by its head (uname-cache.ts): the writer must put the uname first.
+if (!writeFound({ uname: 'ab', username: 'x' }).startsWith(`${ITEM_HEAD}ab"`)) {
+  throw new Error('The lookup item writer no longer puts the uname first (see uname-cache.ts).');
+}
+
+/** The username in a found item (for a uname sent in another case than the cached one). */
+const usernameOf = (item: string) => (JSON.parse(item) as Found).username;
 
 /**
  * Repeats within a request are found by the keys' hashes (which the cache's lookup needs
@@ -36,7 +44,7 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
   // Unames are hex, so any case finds the lower-case one the database holds, and a uname
   // sent again in another case repeats the earlier item.
   const keys: string[] = new Array<string>(n);
-  const items: (string | undefined)[] = new Array<string | undefined>(n);
+  const items: (ItemJson<Found> | undefined)[] = new Array<ItemJson<Found> | undefined>(n);
   if (seenHashes.length < 2 * n) {
     seenHashes = new Int32Array(2 ** Math.ceil(Math.log2(2 * n)));
     seenAt = new Int32Array(seenHashes.length);
@@ -67,13 +75,9 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
       continue;
     }
     // The cached item holds the uname in lower case: sent so, it is the answer's item.
-    const item = cached?.item(key, hash);
+    const item = cached?.item(key, hash) as ItemJson<Found> | undefined;
     if (item === undefined) (missing ??= new Set()).add(key);
-    else
-      items[i] =
-        sent === key
-          ? item
-          : `{"uname":${JSON.stringify(sent)}${item.slice(HEAD_LENGTH + key.length + 1)}`;
+    else items[i] = sent === key ? item : writeFound({ uname: sent, username: usernameOf(item) });
   }
   const first = n - (repeats?.size ?? 0);
   const misses = missing?.size ?? 0;
@@ -81,22 +85,25 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
   cache.misses += misses;
   if (missing) {
     const rows = await usernamesByUname(ctx.db, input.networkId, missing);
-    const found = new Map(rows.map((r) => [r.uname, itemRest(r.username)]));
+    // Items of the unames as the database holds them (lower case): what the cache keeps.
+    const found = new Map(
+      rows.map((r) => [r.uname, writeFound({ uname: r.uname, username: r.username })]),
+    );
     cache.keep(input.networkId, version, found);
     for (let i = 0; i < n; i++) {
-      const rest = items[i] === undefined && !repeats?.has(i) ? found.get(keys[i]!) : undefined;
-      if (rest !== undefined) items[i] = `{"uname":${JSON.stringify(unames[i])}${rest}`;
+      if (items[i] !== undefined || repeats?.has(i)) continue;
+      const item = found.get(keys[i]!);
+      if (item === undefined) continue;
+      const sent = unames[i]!;
+      items[i] = sent === keys[i] ? item : writeFound({ uname: sent, username: usernameOf(item) });
     }
   }
-  let successful = '';
-  let failed = '';
-  let ok = 0;
-  let refused = 0;
+  const successful: ItemJson<Found>[] = [];
+  const failed = [];
   for (let i = 0; i < n; i++) {
-    const uname = unames[i]!;
     const item = items[i];
     if (item !== undefined) {
-      successful += `${ok++ === 0 ? '' : ','}${item}`;
+      successful.push(item);
       continue;
     }
     const earlier = repeats?.get(i);
@@ -104,10 +111,11 @@ export const BatchLookupUserUname: Handler<'BatchLookupUserUname'> = async (ctx,
       earlier !== undefined
         ? repeatReason('unames', i, earlier, 'the same uname, case-insensitively')
         : `No user or bot in network ${input.networkId} has this uname.`;
-    // The serializer's member order: required members first.
-    failed += `${refused++ === 0 ? '' : ','}${JSON.stringify({ uname, field: 'uname', reason })}`;
+    failed.push(writeFailed({ uname: unames[i]!, field: 'uname', reason }));
   }
-  return new Serialized(
-    `{"message":${JSON.stringify(batchMessage('resolved', ok, refused))},"successful":[${successful}],"failed":[${failed}]}`,
-  );
+  return {
+    message: batchMessage('resolved', successful.length, failed.length),
+    successful: new SerializedItems(successful),
+    failed: new SerializedItems(failed),
+  };
 };

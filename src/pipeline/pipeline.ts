@@ -1,313 +1,255 @@
 /**
- * The request pipeline, generic over the contract:
- * authenticate → rate-limit → bind + validate → authorize → faults → (transaction,
- * idempotency) → tenancy → handler → audit record → response shape. Refusals (401, 403) are
- * audited too.
+ * The request pipeline, one compiled per operation and entry (a protocol's framing of it), its
+ * steps chosen from the operation's traits (contract/dsl.ts), never from its name:
+ *
+ *   source address → admit (the protocol's framing rule) → authenticate (the entry's scheme)
+ *   → bind → rate limits (key, address) → validate → rate limits (input members) → authorize
+ *   → faults → transaction or idempotency record → tenancy → handler → serialize
+ *   → audit record → metric → log line
+ *
+ * Every request ends with one answer (a refusal in the protocol's own format), one metric
+ * sample and one log line; refusals are audited as the operation's traits say.
  */
 import type { Ajv } from 'ajv';
 import type { Kysely } from 'kysely';
-import type { Authenticator } from '../auth/authenticator.js';
-import { authorize } from '../auth/policy.js';
-import type { OperationSpec } from '../contract/dsl.js';
+import { schemesOf, type AuthScheme, type OperationSpec } from '../contract/dsl.js';
 import { ApiError, notFound } from '../contract/errors.js';
-import {
-  VERSION_SCOPED,
-  type Ctx,
-  type HandlerMap,
-  type Principal,
-  type Services,
-} from '../domain/context.js';
-import { claimedKey, type AuditEntry, type AuditSource } from '../audit/record.js';
-import { hasSensitive, maskSensitive } from '../contract/sensitive.js';
-import type { Database } from '../store/schema.js';
+import { authorize } from '../auth/policy.js';
+import type { Ctx, Principal, Services } from '../domain/context.js';
 import type { ChangeProbe } from '../store/change-probe.js';
-import {
-  prepareNetworkOfAccount,
-  prepareNetworkVersionOfAccount,
-  type NetworkOfAccount,
-  type NetworkVersionOfAccount,
-} from '../store/tenancy.js';
+import type { Database } from '../store/schema.js';
+import { prepareNetworkOfAccount, prepareNetworkVersionOfAccount } from '../store/tenancy.js';
 import { inTransaction } from '../store/transaction.js';
+import { compileAudit, type Audited, type AuditSink } from './audit-step.js';
+import type { Answer, CompiledOperation, Entry, PipelineRequest, Written } from './entry.js';
 import { fingerprint, runIdempotent } from './idempotency.js';
-import type { RateLimiter } from './rate-limit.js';
-import { compileSerializer, responseAjv } from './respond.js';
+import { compileLimits, limitsOf, type Limiters } from './limits.js';
+import { compileObserve, type OperationObserver } from './observe.js';
+import { compileWriter, responseAjv } from './respond.js';
+import { sourceAddress, type TrustedProxies } from './source-address.js';
 import { compileValidator, inputAjv } from './validate.js';
 
-/** A request as the protocol layer hands it over: raw, not yet authenticated or bound. */
-export interface PipelineRequest {
-  method: string;
-  url: string;
-  requestId: string;
-  /** URI labels by wire name. */
-  params: Record<string, string>;
-  /** The raw query string, without '?'. */
-  query: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer | undefined;
-  sourceIp?: string;
-}
+export type { CompiledOperation, Entry, PipelineRequest } from './entry.js';
 
-/** Optional steps the server plugs in. */
-export interface PipelineHooks {
+/** An authentication scheme: the principal a request proves, or UnauthorizedError. */
+export type Authenticate = (req: PipelineRequest) => Promise<Principal>;
+
+export interface PipelineOptions {
+  /** The schemes the entries speak ('none' needs none). */
+  authenticators: Partial<Record<AuthScheme, Authenticate>>;
+  limiters: Limiters;
+  /** The metrics of each operation. */
+  observer?: (operation: string) => OperationObserver | undefined;
+  audit?: AuditSink;
   faults?: {
     readonly active: boolean;
     apply(operation: string, accessKeyId: string, networkId: string | undefined): Promise<void>;
   };
-  audit?: (db: Kysely<Database>, entry: AuditEntry) => Promise<void>;
-}
-
-const READS = /^(Get|List|BatchLookup)/;
-
-/**
- * The protocol's binding of one operation: the request's labels, query, headers and body as
- * one input object. Supplied by the protocol layer; run only after authentication, so an
- * unsigned request never learns how its body was parsed.
- */
-export type Binder = (req: PipelineRequest) => Record<string, unknown>;
-
-export interface PipelineResult {
-  json: string;
-  principal: Principal;
-}
-
-type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>;
-
-export interface CompiledOperation {
-  spec: OperationSpec;
-  run(req: PipelineRequest): Promise<PipelineResult>;
-  /**
-   * The same pipeline after authentication and binding, for a surface that authenticated the
-   * principal itself (the console's session) and holds the input as a bound object:
-   * rate-limit → validate → authorize → idempotency → handler. `origin` names that surface's
-   * request in the audit record.
-   */
-  runAs(
-    principal: Principal,
-    input: Record<string, unknown>,
-    requestId: string,
-    origin?: CallOrigin,
-  ): Promise<string>;
-}
-
-/** Where a call made through runAs came from, for its audit record. */
-export interface CallOrigin {
-  source?: AuditSource;
-  sourceIp?: string;
-  userAgent?: string;
-}
-
-export interface PipelineOptions extends PipelineHooks {
+  /** WICKR_TRUSTED_PROXIES: whose X-Forwarded-For is believed. */
+  trustedProxies?: TrustedProxies;
   /** Validate every response against its output shape, closed (tests: WICKR_CHECK_RESPONSES). */
   checkResponses?: boolean;
   /** The store's change probe (a SQLite file): lets the lookup's tenancy read skip its query. */
   changes?: ChangeProbe;
 }
 
+type AnyHandler = (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>;
+
+/** What one run knows so far (the audit record and the log line read it). */
+interface Run extends Audited {
+  output: unknown;
+}
+
 export class Pipeline {
   private readonly ajv = inputAjv();
   private readonly strictAjv: Ajv | undefined;
-  private readonly networkOfAccount: NetworkOfAccount;
-  private readonly networkVersionOfAccount: NetworkVersionOfAccount;
-  private readonly hooks: PipelineHooks;
+  private readonly networkOfAccount;
+  private readonly networkVersionOfAccount;
+  private readonly compiled = new Map<
+    OperationSpec,
+    { validate: (input: Record<string, unknown>) => void; write: (output: unknown) => Written }
+  >();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly services: Services,
-    private readonly authenticator: Authenticator,
-    private readonly limiter: RateLimiter,
-    private readonly handlers: HandlerMap,
-    options: PipelineOptions = {},
+    private readonly handlers: Readonly<Record<string, unknown>>,
+    private readonly options: PipelineOptions,
   ) {
     this.strictAjv = options.checkResponses ? responseAjv() : undefined;
     this.networkOfAccount = prepareNetworkOfAccount(db);
     this.networkVersionOfAccount = prepareNetworkVersionOfAccount(db, options.changes);
-    this.hooks = options;
   }
 
-  compile(spec: OperationSpec, bind: Binder): CompiledOperation {
-    const validate = compileValidator(spec, this.ajv);
-    const serialize = compileSerializer(spec, this.strictAjv);
-    const handler = this.handlers[spec.name as keyof HandlerMap] as AnyHandler | undefined;
-    // The map is total for the contract's operations; a spec from elsewhere is a wiring bug.
+  /** The validator and writer of an operation's shapes, compiled once for all its entries. */
+  private shapes(spec: OperationSpec) {
+    let s = this.compiled.get(spec);
+    if (!s) {
+      s = {
+        validate: compileValidator(spec, this.ajv),
+        write: compileWriter(spec, this.strictAjv),
+      };
+      this.compiled.set(spec, s);
+    }
+    return s;
+  }
+
+  compile(spec: OperationSpec, entry: Entry): CompiledOperation {
+    const handler = this.handlers[spec.name] as AnyHandler | undefined;
+    // The map is total over every operation; a spec from elsewhere is a wiring bug.
     if (!handler) throw new Error(`No handler for operation ${spec.name}`);
+    if (!schemesOf(spec).includes(entry.scheme)) {
+      throw new Error(`${spec.name} does not accept the authentication ${entry.scheme}`);
+    }
+    const authenticate =
+      entry.scheme === 'none' ? undefined : this.options.authenticators[entry.scheme];
+    if (entry.scheme !== 'none' && !authenticate) {
+      throw new Error(`No authenticator for the scheme ${entry.scheme}`);
+    }
+    const { db, services, options } = this;
+    const { validate, write } = this.shapes(spec);
+    const limits = compileLimits(limitsOf(spec), options.limiters);
+    const audit = compileAudit(spec, entry.source, options.audit, () => services.now(), validate);
+    const observe = compileObserve(spec, services.log, options.observer?.(spec.name));
+    const action = spec.action ?? spec.name;
     const tokenMember = Object.entries(spec.input.properties).find(
       ([, s]) => (s as Record<string, unknown>)['x-idempotency'],
     )?.[0];
-    const readOnly = spec.method === 'GET' || spec.outsideTransaction === true;
-    // Tenancy: an operation with a networkId label runs on a network of the caller's account
-    // and region (the key's network list was checked by authorize).
-    const networkScoped =
+    // No request transaction for a read, nor for an operation that commits its own writes.
+    const outsideTransaction = spec.readonly || spec.remote || spec.ownTransaction;
+    // Tenancy: an operation with a networkId label, called by a principal, runs on a network
+    // of the caller's account and region (the key's network list was checked by authorize).
+    const networkLabel =
       (spec.input.properties as Record<string, Record<string, unknown>>)['networkId']?.[
         'x-location'
       ] === 'uri';
-    const networkOfAccount = VERSION_SCOPED.has(spec.name)
-      ? this.networkVersionOfAccount
-      : this.networkOfAccount;
-    const services = this.services;
-
-    const audit = this.hooks.audit;
-    const audited = audit && spec.method !== 'GET' && !READS.test(spec.name);
-    const sensitive = hasSensitive(spec.input);
-    const auditEntry = (
-      meta: Meta,
-      principal: Principal | undefined,
-      input: Record<string, unknown> | undefined,
-      error?: ApiError,
-      output?: unknown,
-    ): AuditEntry => {
-      const networkId = input?.['networkId'] ?? (output as { networkId?: unknown })?.networkId;
-      return {
-        at: services.now(),
-        source: meta.source ?? 'admin-api',
-        operation: spec.name,
-        outcome: error
-          ? error.status === 401 || error.status === 403
-            ? 'refused'
-            : 'error'
-          : 'success',
-        status: error ? error.status : 200,
-        requestId: meta.requestId,
-        ...(principal
-          ? {
-              accessKeyId: principal.accessKeyId,
-              accountId: principal.accountId,
-              region: principal.region,
-            }
-          : claimedKey(meta.authorization)),
-        ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}),
-        ...(typeof meta.userAgent === 'string' ? { userAgent: meta.userAgent } : {}),
-        ...(typeof networkId === 'string' ? { networkId } : {}),
-        ...(input ? { parameters: sensitive ? maskSensitive(spec.input, input) : input } : {}),
-        ...(error ? { errorName: error.errorName, errorMessage: error.message } : {}),
-      };
-    };
-    const refused = async (
-      meta: Meta,
-      principal?: Principal,
-      input?: Record<string, unknown>,
-      e?: unknown,
-    ) => {
-      if (audit && e instanceof ApiError && (e.status === 401 || e.status === 403))
-        await audit(this.db, auditEntry(meta, principal, input, e));
-    };
+    const networkOf =
+      !networkLabel || entry.scheme === 'none'
+        ? undefined
+        : spec.tenancy === 'network-version'
+          ? this.networkVersionOfAccount
+          : this.networkOfAccount;
+    const proxies = options.trustedProxies;
 
     /**
-     * Tenancy, the handler, the audit record and the response's shape, on `db` (a transaction
-     * for writes: the change and its audit record commit together, or neither does).
+     * Tenancy, the handler, the success's audit record and the output written, on `on` (a
+     * transaction for writes: the change and its record commit together, or neither does).
      */
-    const execute = async (
-      db: Kysely<Database>,
-      principal: Principal,
-      input: Record<string, unknown>,
-      meta: Meta,
-      outside = false,
-    ): Promise<string> => {
-      const ctx: Ctx = { db, principal, requestId: meta.requestId, services, network: undefined };
-      // Outside a transaction (the operation waits on a remote party), its one write commits
-      // with the audit record through ctx.commit.
+    const execute = async (on: Kysely<Database>, run: Run, outside: boolean): Promise<Written> => {
+      const input = run.input!;
+      const ctx: Ctx = {
+        db: on,
+        principal: run.principal!,
+        requestId: run.req.requestId,
+        services,
+        network: undefined,
+        ...(run.sourceIp ? { sourceIp: run.sourceIp } : {}),
+      };
+      // Outside a transaction, the operation's own write commits with its record (commitWrite).
       let recorded = false;
-      if (outside && audited) {
-        ctx.commit = (write) =>
-          inTransaction(db, async (trx) => {
-            const result = await write(trx);
-            await audit(trx, auditEntry(meta, principal, input));
-            recorded = true;
-            return result;
-          });
+      if (outside && audit.changes) {
+        ctx.record = async (trx) => {
+          await audit.success(trx, run);
+          recorded = true;
+        };
       }
-      if (networkScoped) {
+      if (networkOf) {
         const networkId = input['networkId'] as string;
-        const [network] = await networkOfAccount(
-          db,
-          networkId,
-          principal.accountId,
-          principal.region,
-        );
+        const p = run.principal!;
+        const [network] = await networkOf(on, networkId, p.accountId, p.region);
         if (!network) throw notFound(`Network ${networkId} was not found.`);
         ctx.network = network;
       }
-      const out = await handler(ctx, input);
-      if (audited && !recorded) await audit(db, auditEntry(meta, principal, input, undefined, out));
-      return serialize(out);
+      const output = await handler(ctx, input);
+      if (audit.changes && !recorded) await audit.success(on, run, output);
+      run.output = output;
+      return write(output);
     };
 
-    const afterLimit = async (
-      principal: Principal,
-      input: Record<string, unknown>,
-      meta: Meta,
-    ): Promise<string> => {
-      try {
-        validate(input);
-        authorize(principal, spec.name, input['networkId'] as string | undefined);
-      } catch (e) {
-        await refused(meta, principal, input, e);
-        throw e;
-      }
-      const faults = this.hooks.faults;
-      if (faults?.active)
-        await faults.apply(
-          spec.name,
-          principal.accessKeyId,
-          input['networkId'] as string | undefined,
-        );
-      const token = tokenMember ? (input[tokenMember] as string | undefined) : undefined;
+    const steps = async (run: Run): Promise<Written> => {
+      const req = run.req;
+      entry.admit?.(req);
+      if (authenticate) run.principal = await authenticate(req);
+      const input = entry.bind(req);
+      run.input = input;
+      limits.before(run.principal, run.sourceIp);
+      validate(input);
+      run.validated = true;
+      limits.after(input);
+      const p = run.principal;
+      const networkId = input['networkId'] as string | undefined;
+      if (p && action !== false) authorize(p, action, networkId);
+      const faults = options.faults;
+      if (faults?.active) await faults.apply(spec.name, p?.accessKeyId ?? '', networkId);
+      const token = tokenMember && p ? (input[tokenMember] as string | undefined) : undefined;
       if (token !== undefined) {
-        return runIdempotent(
-          this.db,
+        const json = await runIdempotent(
+          db,
           {
-            accountId: principal.accountId,
+            accountId: p!.accountId,
             token,
             operation: spec.name,
             fingerprint: fingerprint(spec.name, input),
           },
-          (trx) => execute(trx, principal, input, meta),
+          async (trx) => (await execute(trx, run, false)).json,
           () => services.now(),
         );
+        return { json, headers: {} };
       }
-      if (readOnly) return execute(this.db, principal, input, meta, true);
-      return inTransaction(this.db, (trx) => execute(trx, principal, input, meta));
+      if (outsideTransaction) return execute(db, run, true);
+      return inTransaction(db, (trx) => execute(trx, run, false));
     };
 
-    const runAs = (
-      principal: Principal,
-      input: Record<string, unknown>,
-      requestId: string,
-      origin: CallOrigin = {},
-    ) => {
-      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      return afterLimit(principal, input, { requestId, ...origin });
-    };
-
-    const run = async (req: PipelineRequest): Promise<PipelineResult> => {
-      const ua = req.headers['user-agent'];
-      const auth = req.headers['authorization'];
-      const meta: Meta = {
-        requestId: req.requestId,
-        ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
-        ...(typeof ua === 'string' ? { userAgent: ua } : {}),
-        ...(typeof auth === 'string' ? { authorization: auth } : {}),
+    const run = async (req: PipelineRequest): Promise<Answer> => {
+      const started = performance.now();
+      const r: Run = {
+        req,
+        sourceIp: sourceAddress(req.peer, req.headers['x-forwarded-for'], proxies),
+        principal: undefined,
+        input: undefined,
+        validated: false,
+        output: undefined,
       };
-      let principal: Principal;
+      let answer: Answer;
+      let error: ApiError | undefined;
       try {
-        principal = await this.authenticator.authenticate({
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          body: req.body ?? Buffer.alloc(0),
-        });
+        const written = await steps(r);
+        answer = entry.respond(r.output, () => written, req, r.input);
       } catch (e) {
-        await refused(meta, undefined, undefined, e);
-        throw e;
+        // A fault rule's dropped connection: no answer at all.
+        if ((e as { dropConnection?: boolean }).dropConnection) throw e;
+        error = asApiError(e, services.log, req.requestId);
+        if (entry.translate) error = entry.translate(error);
+        try {
+          await audit.refusal(r, error);
+        } catch (err) {
+          // The refusal stands; its record is lost, and said so.
+          services.log.error({ reqId: req.requestId, err }, 'audit record of a refusal failed');
+        }
+        answer = entry.refuse(error, req);
       }
-      this.limiter.enforce(principal.accessKeyId, `access key ${principal.accessKeyId}`);
-      const input = bind(req);
-      return { json: await afterLimit(principal, input, meta), principal };
+      observe({
+        requestId: req.requestId,
+        status: answer.status,
+        error,
+        principal: r.principal,
+        input: r.input,
+        sourceIp: r.sourceIp,
+        started,
+      });
+      return answer;
     };
-    return { spec, run, runAs };
+    return { spec, run };
   }
 }
 
-interface Meta extends CallOrigin {
-  requestId: string;
-  authorization?: string;
+/** What an error thrown while answering becomes on the wire (logged when it is ours). */
+export function asApiError(
+  error: unknown,
+  log: { error(obj: object, msg: string): void },
+  requestId: string,
+): ApiError {
+  if (error instanceof ApiError) return error;
+  log.error({ reqId: requestId, err: error }, 'internal error');
+  return new ApiError('InternalServerError', `An internal error occurred (request ${requestId}).`);
 }

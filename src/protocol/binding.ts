@@ -6,18 +6,28 @@
 import { planBinding, type BindingPlan, type Kind } from '../contract/binding-plan.js';
 import type { OperationSpec } from '../contract/dsl.js';
 import { badRequest } from '../contract/errors.js';
-import type { Binder, PipelineRequest } from '../pipeline/pipeline.js';
+import type { Binder, PipelineRequest } from '../pipeline/entry.js';
 
 export type RawRequest = Pick<PipelineRequest, 'params' | 'query' | 'headers' | 'body'>;
 
-/** The operation's binder for the pipeline (its plan is made once). */
-export function binderFor(op: OperationSpec): Binder {
+/**
+ * The operation's binder for the pipeline (its plan is made once); `body` reads the body
+ * members (by default a JSON object).
+ */
+export function binderFor(
+  op: OperationSpec,
+  body: (raw: Buffer | undefined, req: RawRequest) => Record<string, unknown> = parseBody,
+): Binder {
   const plan = planBinding(op);
-  return (req) => bindInput(plan, req);
+  return (req) => bindInput(plan, req, plan.hasBody ? body(req.body, req) : {});
 }
 
-export function bindInput(plan: BindingPlan, raw: RawRequest): Record<string, unknown> {
-  const input: Record<string, unknown> = plan.hasBody ? parseBody(raw.body) : {};
+export function bindInput(
+  plan: BindingPlan,
+  raw: RawRequest,
+  body: Record<string, unknown> = plan.hasBody ? parseBody(raw.body) : {},
+): Record<string, unknown> {
+  const input: Record<string, unknown> = body;
   for (const name of plan.locatedNames) delete input[name];
   let query: Map<string, string> | undefined;
   for (const l of plan.located) {
@@ -73,7 +83,8 @@ function decode(s: string): string {
   }
 }
 
-function parseBody(body: Buffer | undefined): Record<string, unknown> {
+/** A JSON object body as input (null members absent); an empty body is no members. */
+export function parseBody(body: Buffer | undefined): Record<string, unknown> {
   if (!body || body.length === 0) return {};
   let parsed: unknown;
   try {

@@ -261,6 +261,8 @@ export interface AuditLogTable {
   status: number;
   error_name: string | null;
   error_message: string | null;
+  /** Refusals folded into this record after it (same address, operation, answer, minute). */
+  repeats: Generated<number>;
 }
 
 export interface Database {

@@ -49,6 +49,7 @@ import { consoleSessions } from './011-console-sessions.js';
 import { audit } from './010-audit.js';
 import { outboxNetworkIndex } from './012-outbox-network-index.js';
 import { healthProbe } from './013-health-probe.js';
+import { auditRepeats } from './014-audit-repeats.js';
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
@@ -64,6 +65,7 @@ const all: Record<string, MigrationFactory> = {
   '010-audit': audit,
   '012-outbox-network-index': outboxNetworkIndex,
   '013-health-probe': healthProbe,
+  '014-audit-repeats': auditRepeats,
 };
 
 /** The migrations this version knows, in the order they apply. */

@@ -4,48 +4,18 @@
  * no such operation. Message bodies are left out: they carry invite codes.
  */
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../domain/context.js';
-import { notFound, validationError } from '../../contract/errors.js';
-import type { Database, OutboxRow } from '../../store/schema.js';
-import { OUTBOX_STATUS, OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
+import type { InputOf } from '../../contract/index.js';
+import type { ListOutboxMessages } from '../../contract/extensions/console.js';
+import type { Database } from '../../store/schema.js';
+import { OUTBOX_STATUS } from '../../domain/owners/outbox.js';
 
-export interface OutboxQuery {
-  status?: string;
-  nextToken?: string;
-  maxResults?: string;
-}
-
+/** One page; the network was checked by the pipeline's tenancy step, the query by validation. */
 export async function networkOutbox(
   db: Kysely<Database>,
-  principal: Principal,
-  networkId: string,
-  query: OutboxQuery,
+  query: InputOf<typeof ListOutboxMessages>,
 ) {
-  const reasons = [];
-  if (
-    query.status !== undefined &&
-    !(OUTBOX_STATUSES as readonly string[]).includes(query.status)
-  ) {
-    reasons.push({ field: 'status', reason: `must be one of ${OUTBOX_STATUSES.join(', ')}` });
-  }
-  if (query.nextToken !== undefined && !/^\d{1,15}$/.test(query.nextToken)) {
-    reasons.push({ field: 'nextToken', reason: 'is not a token this endpoint returned' });
-  }
-  const max = query.maxResults === undefined ? 100 : Number(query.maxResults);
-  if (!Number.isInteger(max) || max < 1 || max > 100) {
-    reasons.push({ field: 'maxResults', reason: 'must be an integer from 1 to 100' });
-  }
-  if (reasons.length > 0) throw validationError(reasons);
-
-  const network = await db
-    .selectFrom('networks')
-    .select('network_id')
-    .where('network_id', '=', networkId)
-    .where('account_id', '=', principal.accountId)
-    .where('region', '=', principal.region)
-    .executeTakeFirst();
-  if (!network) throw notFound(`Network ${networkId} was not found.`);
-
+  const max = query.maxResults ?? 100;
+  const networkId = query.networkId;
   let q = db
     .selectFrom('outbox')
     .select([
@@ -64,7 +34,7 @@ export async function networkOutbox(
     .where('network_id', '=', networkId)
     .orderBy('id', 'desc')
     .limit(max + 1);
-  if (query.status) q = q.where('status', '=', query.status as OutboxRow['status']);
+  if (query.status) q = q.where('status', '=', query.status);
   if (query.nextToken) q = q.where('id', '<', Number(query.nextToken));
   const rows = await q.execute();
   const page = rows.slice(0, max);

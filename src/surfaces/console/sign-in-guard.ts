@@ -1,8 +1,13 @@
 /**
  * Slows down guessing: after a few wrong sign-ins from one address, that address is locked
  * out for a while, doubling with each further failure (capped). In memory, per replica: it
- * protects each process; a correct sign-in from the address clears its record.
+ * protects each process; a correct sign-in from the address clears its record. The pipeline's
+ * rate-limit step consults it (SignIn's limit `sign-in`) before the handler, which reports
+ * each outcome; keys are what the step counts by (the address).
  */
+import { ApiError } from '../../contract/errors.js';
+import type { Limiter } from '../../pipeline/limits.js';
+
 export interface GuardOptions {
   /** Failures allowed before the lockout starts. */
   freeFailures: number;
@@ -26,13 +31,26 @@ interface Record {
   lastAt: number;
 }
 
-export class SignInGuard {
+export class SignInGuard implements Limiter {
   private readonly records = new Map<string, Record>();
 
   constructor(
     private readonly options: GuardOptions,
     private readonly now: () => number,
   ) {}
+
+  /** Throws RateLimitError while the address is locked out. */
+  enforce(address: string): void {
+    const wait = this.waitSeconds(address);
+    if (wait > 0) {
+      throw new ApiError(
+        'RateLimitError',
+        `Too many failed sign-ins from this address; try again in ${wait} second${wait === 1 ? '' : 's'}.`,
+        undefined,
+        { 'Retry-After': String(wait) },
+      );
+    }
+  }
 
   /** Seconds the address must wait before trying again (0: it may try now). */
   waitSeconds(address: string): number {

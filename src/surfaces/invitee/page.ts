@@ -1,23 +1,18 @@
 /**
- * The invitation page: what a person sees when they open the link from their invitation
- * e-mail in a browser. Server-rendered HTML with one tiny inline script (it fills in the
- * platform); the form posts back to the same URL, so it works without the script, offline,
- * and with nothing to build. A wrong code (or unknown username) gets a page that names
- * nothing; the holder of the right code sees their invitation and its state.
+ * The invitation pages: what a person sees when they open the link from their invitation
+ * e-mail in a browser, and what its form answers. Server-rendered HTML with one tiny inline
+ * script (it fills in the platform); the form posts back to the same URL, so it works without
+ * the script, offline, and with nothing to build. A wrong code (or unknown username) gets a
+ * page that names nothing; the holder of the right code sees their invitation and its state.
+ * The pages render the answers of the invitee operations (ViewInvitation, Register, Decline);
+ * the invitee protocol (./protocol.ts) chooses them for a browser.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  decline,
-  register,
-  RegistrationRefused,
-  viewInvitation,
-  type InvitationView,
-  type SystemCtx,
-} from '../../domain/registration.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { InvitationView } from '../../domain/registration.js';
 import { escapeHtml as esc } from '../../delivery/html.js';
 import type { ApiError } from '../../contract/errors.js';
-import type { InvitationForm, InvitationQuery } from './schemas.js';
+import type { Answer } from '../../pipeline/entry.js';
 
 /** Quality of a media type in an Accept header (0 when not listed by name). */
 function quality(accept: string, type: string): number {
@@ -31,24 +26,10 @@ function quality(accept: string, type: string): number {
 }
 
 /** A browser names text/html; an app asks for JSON or for anything (*\/*) and gets JSON. */
-export function wantsHtml(req: FastifyRequest): boolean {
-  const accept = req.headers.accept ?? '';
+export function wantsHtml(headers: IncomingHttpHeaders): boolean {
+  const accept = headers.accept ?? '';
   const html = quality(accept, 'text/html');
   return html > 0 && html >= quality(accept, 'application/json');
-}
-
-/** The link described for apps (the answer before there was a page). */
-export function invitationJson(networkId: string, q: InvitationQuery) {
-  return {
-    networkId,
-    username: q.username ?? null,
-    inviteCode: q.inviteCode ?? null,
-    register: {
-      method: 'POST',
-      path: `/client/v1/networks/${networkId}/register`,
-      body: { username: '...', inviteCode: '...', deviceName: '...', platform: '...' },
-    },
-  };
 }
 
 const STYLE = `
@@ -73,7 +54,8 @@ var p=document.getElementById('platform');
 if(p&&!p.value){var d=navigator.userAgentData;p.value=(d&&d.platform)||navigator.platform||'Web';}
 `;
 
-function send(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
+/** A page as an answer. */
+function page(statusCode: number, title: string, body: string): Answer {
   const nonce = randomBytes(16).toString('base64');
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
@@ -82,17 +64,17 @@ function send(reply: FastifyReply, status: number, title: string, body: string):
     `<link rel="icon" href="data:,"><title>${esc(title)}</title>` +
     `<style nonce="${nonce}">${STYLE}</style></head><body><main>${body}</main>` +
     `<script nonce="${nonce}">${SCRIPT}</script></body></html>`;
-  return reply
-    .code(status)
-    .header(
-      'Content-Security-Policy',
-      `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-    )
-    .header('Referrer-Policy', 'no-referrer') // the URL carries the invite code
-    .header('Cache-Control', 'no-store')
-    .header('X-Content-Type-Options', 'nosniff')
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return {
+    status: statusCode,
+    headers: {
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+      'referrer-policy': 'no-referrer', // the URL carries the invite code
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-type': 'text/html; charset=utf-8',
+    },
+    body: html,
+  };
 }
 
 const status = (kind: 'ok' | 'bad' | 'info', text: string) =>
@@ -121,14 +103,19 @@ const INVALID_PAGE =
   `<p>Open the whole link from your invitation e-mail. If it still does not work, ask your ` +
   `Wickr administrator to invite you again.</p>`;
 
-function form(v: InvitationView, code: string, message?: string): string {
+function form(v: InvitationView, code: string): string {
   return (
     `<h1>Join ${esc(v.networkName ?? '')} on Wickr</h1>` +
     status('ok', 'Your invitation is valid.') +
-    (message ? status('bad', esc(message)) : '') +
     details(v) +
+    formFields(v.username ?? '', code)
+  );
+}
+
+function formFields(username: string, code: string): string {
+  return (
     `<form method="post">` +
-    `<input type="hidden" name="username" value="${esc(v.username ?? '')}">` +
+    `<input type="hidden" name="username" value="${esc(username)}">` +
     `<input type="hidden" name="inviteCode" value="${esc(code)}">` +
     `<label for="deviceName">Device name</label>` +
     `<input type="text" id="deviceName" name="deviceName" required maxlength="256" autocomplete="off" placeholder="e.g. Work laptop">` +
@@ -184,112 +171,62 @@ function statePage(v: InvitationView): [number, string, string] {
   }
 }
 
-async function view(
-  ctx: SystemCtx,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  networkId: string,
-  q: InvitationQuery,
-): Promise<FastifyReply> {
-  if (!q.username || !q.inviteCode) {
-    req.inviteeOutcome = 'page: incomplete link';
-    return send(reply, 400, 'Invitation not valid', INVALID_PAGE);
-  }
-  const v = await viewInvitation(ctx, networkId, {
-    username: q.username,
-    inviteCode: q.inviteCode,
-  });
-  req.inviteeOutcome = `page: ${v.reason ?? v.state}`;
-  if (v.state === 'valid') return send(reply, 200, 'Your Wickr invitation', form(v, q.inviteCode));
-  const [code, title, body] = statePage(v);
-  return send(reply, code, title, body);
+/** A fresh, valid invitation: its form; the state's page otherwise. */
+export function invitationPage(v: InvitationView, code: string): Answer {
+  if (v.state === 'valid') return page(200, 'Your Wickr invitation', form(v, code));
+  return page(...statePage(v));
 }
 
-/** Register or Decline from the page's form, answered with a page. */
-export async function invitationFormPost(
-  ctx: SystemCtx,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  networkId: string,
-  f: InvitationForm,
-): Promise<FastifyReply> {
-  const who = { username: f.username, inviteCode: f.inviteCode };
-  try {
-    if (f.action === 'decline') {
-      const r = await decline(ctx, networkId, who);
-      req.inviteeOutcome = `page: declined by user ${r.userId}`;
-      return send(
-        reply,
-        200,
-        'Invitation declined',
-        `<h1>You declined the invitation</h1>` +
-          status('info', 'Your invite code no longer works.') +
-          `<p>Your administrator sees that you declined. If this was a mistake, ask them to invite you again.</p>`,
-      );
-    }
-    const deviceName = f.deviceName?.trim();
-    if (!deviceName) {
-      const v = await viewInvitation(ctx, networkId, who);
-      req.inviteeOutcome = 'page: no device name';
-      if (v.state !== 'valid') return send(reply, ...statePage(v));
-      return send(
-        reply,
-        400,
-        'Your Wickr invitation',
-        form(v, f.inviteCode, 'Enter a name for this device.'),
-      );
-    }
-    const platform = f.platform?.trim() || 'Web';
-    const r = await register(ctx, networkId, { ...who, deviceName, platform });
-    req.inviteeOutcome = `page: registered user ${r.userId}`;
-    return send(
-      reply,
-      200,
-      'You are registered',
-      `<h1>You are registered</h1>` +
-        status('ok', `Welcome, ${esc(f.username)}. Your account is now active.`) +
-        `<dl><dt>Username</dt><dd>${esc(f.username)}</dd><dt>Device</dt><dd>${esc(deviceName)} (${esc(platform)})</dd></dl>` +
-        `<p>What happens next:</p><ol>` +
-        `<li>Install the Wickr app on your device, if it is not installed yet.</li>` +
-        `<li>Sign in with your username, <strong>${esc(f.username)}</strong>.</li>` +
-        `<li>Your administrator now sees you as active; your invite code cannot be used again.</li>` +
-        `</ol>`,
-    );
-  } catch (e) {
-    if (!(e instanceof RegistrationRefused)) throw e;
-    req.inviteeOutcome = `page: refused: ${e.refusal}`;
-    // The same page the link shows in that state (a refused code shows nothing of the user).
-    const v = await viewAfterRefusal(ctx, networkId, who, e);
-    return send(reply, ...statePage(v));
-  }
+/** The page of a refused link or form: the invitation's state when the refusal shows it. */
+export function refusalPage(e: ApiError, view: InvitationView | undefined): Answer {
+  if (view) return page(...statePage(view));
+  const body =
+    e.errorName === 'RateLimitError'
+      ? `<h1>Too many attempts</h1>${status('bad', esc(e.message))}<p>Wait a moment, then open the link again.</p>`
+      : e.status >= 500
+        ? `<h1>Something went wrong</h1>${status('bad', esc(e.message))}`
+        : `<h1>This invitation link is not valid</h1>${status('bad', esc(e.message))}` +
+          `<p>Open the whole link from your invitation e-mail.</p>`;
+  const answer = page(e.status, 'Invitation', body);
+  for (const [k, v] of Object.entries(e.headers ?? {})) answer.headers[k.toLowerCase()] = v;
+  return answer;
 }
 
-/**
- * The state page after a refused form. Only a refusal that the right code earns (expired,
- * used, ...) shows the invitation, read again without counting another failure.
- */
-async function viewAfterRefusal(
-  ctx: SystemCtx,
-  networkId: string,
-  who: { username: string; inviteCode: string },
-  e: RegistrationRefused,
-): Promise<InvitationView> {
-  if (e.refusal === 'invalid' || e.refusal === 'locked') return { state: 'invalid', networkId };
-  return viewInvitation(ctx, networkId, who);
+/** A link without its username or code. */
+export const incompleteLinkPage = (): Answer => page(400, 'Invitation not valid', INVALID_PAGE);
+
+/** The form sent without a device name: asked again (nothing was checked yet). */
+export function deviceNamePage(username: string, code: string): Answer {
+  return page(
+    400,
+    'Your Wickr invitation',
+    `<h1>Your Wickr invitation</h1>` +
+      status('bad', 'Enter a name for this device.') +
+      formFields(username, code),
+  );
 }
 
-export const invitationPage = {
-  view,
-  /** A refusal before the handler ran (bad link, rate limit), as a page. */
-  error(reply: FastifyReply, e: ApiError): FastifyReply {
-    for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
-    const body =
-      e.errorName === 'RateLimitError'
-        ? `<h1>Too many attempts</h1>${status('bad', esc(e.message))}<p>Wait a moment, then open the link again.</p>`
-        : e.status >= 500
-          ? `<h1>Something went wrong</h1>${status('bad', esc(e.message))}`
-          : `<h1>This invitation link is not valid</h1>${status('bad', esc(e.message))}` +
-            `<p>Open the whole link from your invitation e-mail.</p>`;
-    return send(reply, e.status, 'Invitation', body);
-  },
-};
+export function registeredPage(username: string, deviceName: string, platform: string): Answer {
+  return page(
+    200,
+    'You are registered',
+    `<h1>You are registered</h1>` +
+      status('ok', `Welcome, ${esc(username)}. Your account is now active.`) +
+      `<dl><dt>Username</dt><dd>${esc(username)}</dd><dt>Device</dt><dd>${esc(deviceName)} (${esc(platform)})</dd></dl>` +
+      `<p>What happens next:</p><ol>` +
+      `<li>Install the Wickr app on your device, if it is not installed yet.</li>` +
+      `<li>Sign in with your username, <strong>${esc(username)}</strong>.</li>` +
+      `<li>Your administrator now sees you as active; your invite code cannot be used again.</li>` +
+      `</ol>`,
+  );
+}
+
+export function declinedPage(): Answer {
+  return page(
+    200,
+    'Invitation declined',
+    `<h1>You declined the invitation</h1>` +
+      status('info', 'Your invite code no longer works.') +
+      `<p>Your administrator sees that you declined. If this was a mistake, ask them to invite you again.</p>`,
+  );
+}

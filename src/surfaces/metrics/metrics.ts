@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { OUTBOX_STATUS, OUTBOX_STATUSES } from '../../domain/owners/outbox.js';
-import type { OperationObserver } from '../../protocol/http.js';
+import type { OperationObserver } from '../../pipeline/observe.js';
 import { coalesce } from '../../store/coalesce.js';
 import { processMetrics } from './process-metrics.js';
 
@@ -52,13 +52,13 @@ export class ServerMetrics {
     });
     this.requests = new Counter({
       name: 'wickr_requests_total',
-      help: 'Admin API requests by operation, HTTP status and error name ("" for none)',
+      help: 'Requests by operation (the Admin API\'s and the server\'s own: console, invitee, audit read), HTTP status and error name ("" for none)',
       labelNames: ['operation', 'status', 'error'],
       registers,
     });
     this.latency = new Histogram({
       name: 'wickr_request_duration_seconds',
-      help: 'Admin API request latency by operation',
+      help: 'Request latency by operation',
       labelNames: ['operation'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
@@ -166,6 +166,21 @@ export class ServerMetrics {
         this.set(sources.unameCache().size);
       },
     });
+  }
+
+  /** Registration attempts by outcome, told by the Register operation's observer. */
+  countingRegistrations(observer: OperationObserver): OperationObserver {
+    const count = (outcome: string) => this.registrations.labels(outcome).inc();
+    return {
+      ok(seconds) {
+        count('success');
+        observer.ok(seconds);
+      },
+      failed(status, errorName, seconds) {
+        count(status === 429 ? 'limited' : status >= 500 ? 'error' : 'refused');
+        observer.failed(status, errorName, seconds);
+      },
+    };
   }
 
   /** Label children made once per operation: a request then costs two number updates. */

@@ -1,0 +1,77 @@
+// `lookup-log`: what the request log costs. The lookup's requests against the server at its
+// default log level (info: one JSON line per request on standard output, read by the bench as
+// a log collector would) and, in the same rounds, against the same server at `silent` on a
+// copy of the same data, at the primary size of each engine.
+import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
+import { benchClient } from '../lib/client.mjs';
+import { requestSource } from '../lib/load.mjs';
+import { sizeLabel } from '../lib/report.mjs';
+import { seededUser } from '../lib/seed.mjs';
+import { startServer } from '../lib/server.mjs';
+import { unameOf } from 'wickr-admin-server';
+
+/** The most the log line may cost: throughput at info at least this share of silent's. */
+const LOG_BUDGET = 0.95;
+
+export default {
+  name: 'lookup-log',
+  plan: (run, engine) => [primaryOf(run.sizesFor(engine))],
+  async run(run, engine, size) {
+    const net = await run.network(engine, size);
+    // The silent server reads a copy (SQLite: one server per file).
+    const copy = await run.scratchNetwork(engine, size, 'lookup-silent');
+    const level = run.settings.logLevel ?? 'info';
+    const r = await run.withServer(net, async (server) => {
+      const client = benchClient(server.endpoint);
+      const rand = rng(size);
+      const make = () => {
+        const picked = new Set();
+        while (picked.size < BATCH) picked.add(Math.floor(rand() * size));
+        const unames = [...picked].map((i) => unameOf(net.unameKey, seededUser(i).username));
+        return client.sign('BatchLookupUserUname', { networkId: net.networkId, unames });
+      };
+      const source = requestSource(make, { prepared: 1000 });
+      return run.measure(`lookup-log ${engine} ${sizeLabel(size)}`, server, source, {
+        connections: run.conns(32),
+        check: (out) => {
+          if (out.successful?.length !== BATCH)
+            throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
+        },
+        reference: async () => {
+          const silent = await startServer(copy.url, {
+            env: { WICKR_LOG_LEVEL: 'silent' },
+            script: run.serverCli,
+          });
+          return { pid: silent.pid, url: silent.endpoint, stop: () => silent.stop() };
+        },
+      });
+    });
+    const share = r.rps / r.reference.rps;
+    run.record({
+      scenario: 'lookup-log',
+      operation: 'BatchLookupUserUname',
+      engine,
+      size,
+      ...r,
+      logShare: share,
+      other:
+        `at ${level}: ${r.rps.toFixed(0)} req/s, at silent ${r.reference.rps.toFixed(0)} ` +
+        `(${share.toFixed(3)} ×); CPU ${r.cpuUsPerRequest.toFixed(0)} against ` +
+        `${r.reference.cpuUsPerRequest.toFixed(0)} µs/req (${r.cpuVsReference.toFixed(2)} ×)`,
+    });
+  },
+  targets(find, run) {
+    return ['sqlite', 'postgres'].map((engine) => {
+      const size = primaryOf(run.sizesFor(engine));
+      const r = find('lookup-log', engine, size);
+      return {
+        name: `The request log at info, BatchLookupUserUname, ${engine}, ${sizeLabel(size)} users`,
+        goal: `throughput at info ≥ ${LOG_BUDGET} × at silent (the log line costs ≤ 5 %)`,
+        actual: r
+          ? `${r.logShare.toFixed(3)} × (${r.rps.toFixed(0)} vs ${r.reference.rps.toFixed(0)} req/s); CPU ${r.cpuVsReference.toFixed(2)} × (${r.cpuUsPerRequest.toFixed(0)} vs ${r.reference.cpuUsPerRequest.toFixed(0)} µs/req)`
+          : 'not run',
+        met: r ? r.logShare >= LOG_BUDGET && r.errors === 0 : undefined,
+      };
+    });
+  },
+};
