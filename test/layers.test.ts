@@ -80,6 +80,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'src/bootstrap.ts',
     'src/clock.ts',
     'src/config.ts',
+    'src/log.ts',
     'src/random.ts',
   ],
   'src/index.ts': [
@@ -95,7 +96,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'src/config.ts',
   ],
   'src/bootstrap.ts': ['src/auth', 'src/store', 'src/config.ts'],
-  'src/config.ts': [],
+  // The configuration checks WICKR_TRUSTED_PROXIES with the parser the pipeline's
+  // source-address step uses, so a bad value is a start-up error, not a surprise per request.
+  'src/config.ts': ['src/pipeline/source-address.ts'],
+  'src/log.ts': [],
   'src/clock.ts': [],
   'src/random.ts': [],
   // startEmbedded: a server with its test controls, for test suites.

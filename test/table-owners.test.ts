@@ -234,6 +234,9 @@ const STATUS_VALUES = new Set<string | number>(STATUSES.flatMap((s) => s.values)
 /** Status values spelled out in a file that does not define them, as `file:line: code`. */
 function bareStatuses(file: string, text: string): string[] {
   if (STATUSES.some((s) => s.owner === file) || !file.startsWith('src/')) return [];
+  // The contract is the API as data and imports nothing: a wire enum spells its values there
+  // (the outbox filter's; test/outbox-statuses.test.ts holds it equal to the owner's list).
+  if (file.startsWith('src/contract/')) return [];
   return statusLiteralsIn(file, text, STATUS_VALUES).map(
     (l) => `${l.file}:${l.line}: ${JSON.stringify(l.value)} in ${l.text}`,
   );
