@@ -26,6 +26,7 @@ export function InvitationsPage({ networkId }: { networkId: string }) {
               <option value="sent">Sent</option>
               <option value="failed">Failed</option>
               <option value="superseded">Superseded</option>
+              <option value="withdrawn">Withdrawn</option>
             </select>
           )}
         </Field>
