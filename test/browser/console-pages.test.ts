@@ -125,6 +125,8 @@ describe('the Dashboard, Audit and Access keys pages', () => {
         await page.getByRole('status').filter({ hasText: 'Administrators' }).innerText(),
       ).toMatch(/Administrators: 1\.\s+Only one active administrator/);
       // Today's registrations: ben registered through his invitation, the fixture's two when loaded.
+      // docs/console-dashboard.png is a copy of this one.
+      await screenshot(page, 'dashboard', { viewport: true });
       await page.getByText('Registrations per day as a table').click();
       const today = new Date().toISOString().slice(0, 10);
       expect(await figure('Registrations per day, last 30 days', today)).toBe(3);
@@ -178,6 +180,16 @@ describe('the Dashboard, Audit and Access keys pages', () => {
       await detail.getByText('"name": "Audited group"').waitFor();
       await screenshot(page, 'audit-record-1400');
       await detail.getByRole('button', { name: 'Close' }).click();
+      // By keyboard: Enter opens the record, Escape closes it, focus is back on its opener.
+      const opener = table.getByRole('button', { name: 'CreateSecurityGroup' });
+      await opener.focus();
+      await page.keyboard.press('Enter');
+      await detail.waitFor();
+      await page.keyboard.press('Escape');
+      await detail.waitFor({ state: 'detached' });
+      await expect
+        .poll(() => opener.evaluate((e) => e === e.ownerDocument.activeElement))
+        .toBe(true);
 
       await page.getByLabel('Operation').fill('');
       await page.getByLabel('Outcome').selectOption('refused');
@@ -296,8 +308,25 @@ describe('the Dashboard, Audit and Access keys pages', () => {
       // The secret is on no page now.
       expect(await page.content()).not.toContain(secretAccessKey);
 
-      await row.getByRole('button', { name: 'Revoke' }).click();
+      // The session's own key cannot be revoked from it: disabled, with the reason.
+      const own = table
+        .getByRole('row', { name: new RegExp(server.credentials.accessKeyId) })
+        .getByRole('button', { name: 'Revoke' });
+      expect(await own.isDisabled()).toBe(true);
+      expect(await page.locator('#keys-own').innerText()).toMatch(/signed this session in/);
+      // Escape cancels the confirmation and focus returns to the row's Revoke.
+      const revokeButton = row.getByRole('button', { name: 'Revoke' });
+      await revokeButton.focus();
+      await page.keyboard.press('Enter');
       const confirm = page.getByRole('dialog', { name: `Revoke access key ${accessKeyId}?` });
+      await confirm.waitFor();
+      await page.keyboard.press('Escape');
+      await confirm.waitFor({ state: 'detached' });
+      await expect
+        .poll(() => revokeButton.evaluate((e) => e === e.ownerDocument.activeElement))
+        .toBe(true);
+      expect(await row.getByRole('cell').nth(7).innerText()).toBe('Active');
+      await revokeButton.click();
       await screenshot(page, 'access-key-revoke-1400');
       await confirm.getByRole('button', { name: 'Revoke' }).click();
       await page
