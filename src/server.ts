@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
+import { KeyUse } from './auth/keys.js';
 import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
 import type { Config } from './config.js';
 import { allOperations } from './contract/index.js';
@@ -33,6 +34,12 @@ import { isLoopbackHost } from './surfaces/bearer.js';
 import { LookupAuditRecords } from './surfaces/audit/operations.js';
 import { consolePlugin } from './surfaces/console/plugin.js';
 import { consoleOperations } from './surfaces/console/operations.js';
+import {
+  CreateAccessKey,
+  ListAccessKeys,
+  RevokeAccessKey,
+} from './surfaces/console/access-keys.js';
+import { GetNetworkDashboard } from './surfaces/console/dashboard.js';
 import { consoleProtocol } from './surfaces/console/protocol.js';
 import { DEFAULT_GUARD, SignInGuard } from './surfaces/console/sign-in-guard.js';
 import { Controls } from './surfaces/controls/controls.js';
@@ -263,9 +270,12 @@ function makePipeline(
   },
 ): Compile {
   const { store, services, clock, metrics, limiters } = parts;
+  // "Last used" of the Access keys page: every authenticated request notes its key.
+  const keyUse = new KeyUse(store.db, clock.now);
   const consoleOps = consoleOperations({
     db: store.db,
     now: clock.now,
+    keyUse,
     guard: limiters['sign-in'],
     // Whenever the browser reaches the server over HTTPS: served by it (TLS configured), or by
     // a proxy in front of it that WICKR_PUBLIC_URL names.
@@ -275,12 +285,17 @@ function makePipeline(
     ...(options.handlers ?? apiHandlers),
     LookupAuditRecords,
     ...consoleOps.handlers,
+    GetNetworkDashboard,
+    ListAccessKeys,
+    CreateAccessKey,
+    RevokeAccessKey,
     ...inviteeHandlers,
   };
   // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
   const authenticator = new Authenticator(store.db, {
     keyCacheMs: config.keyCacheMs,
     now: clock.signatureNow,
+    keyUse,
   });
   const trustedProxies = trustedProxiesOf(config.trustedProxies);
   const pipeline = new Pipeline(store.db, services, handlers, {

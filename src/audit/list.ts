@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { LookupAuditRecords, MAX_AUDIT_PAGE } from '../contract/extensions/audit.js';
 import type { Database } from '../store/schema.js';
+import type { AuditOutcome, AuditSource } from './record.js';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
@@ -16,6 +17,8 @@ export interface AuditFilter {
   networkId?: string;
   operation?: string;
   accessKeyId?: string;
+  source?: AuditSource;
+  outcome?: AuditOutcome;
   /** Epoch milliseconds, inclusive. */
   since?: number;
   /** Epoch milliseconds, exclusive. */
@@ -72,6 +75,8 @@ export async function listAudit(
   if (filter.networkId) q = q.where('network_id', '=', filter.networkId);
   if (filter.operation) q = q.where('operation', '=', filter.operation);
   if (filter.accessKeyId) q = q.where('access_key_id', '=', filter.accessKeyId);
+  if (filter.source) q = q.where('source', '=', filter.source);
+  if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
   if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('at', '<', filter.until);
   const after = filter.after;

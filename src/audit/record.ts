@@ -4,10 +4,11 @@
  * rolled-back change leaves none; refusals are recorded on their own.
  */
 import type { Kysely } from 'kysely';
+import type { AUDIT_OUTCOMES, AUDIT_SOURCES } from '../contract/extensions/audit.js';
 import type { Database } from '../store/schema.js';
 
-export type AuditSource = 'admin-api' | 'console' | 'invitee';
-export type AuditOutcome = 'success' | 'refused' | 'error';
+export type AuditSource = (typeof AUDIT_SOURCES)[number];
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface AuditEntry {
   /** Epoch milliseconds; the server clock's time. */

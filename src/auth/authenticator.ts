@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { unauthorized } from '../contract/errors.js';
-import { findKey } from './keys.js';
+import { findKey, type KeyUse } from './keys.js';
 import type { Principal } from '../domain/context.js';
 import { compileActions } from './policy.js';
 import {
@@ -27,6 +27,8 @@ export interface AuthenticatorOptions {
   /** How long a key read from the database is trusted before it is read again. */
   keyCacheMs: number;
   now?: () => number;
+  /** Told of each key that authenticates (its "last used"). */
+  keyUse?: KeyUse;
 }
 
 export class Authenticator {
@@ -50,6 +52,7 @@ export class Authenticator {
     if (key.revoked)
       throw unauthorized(`The access key ID ${parsed.accessKeyId} has been revoked.`);
     verifySignature(req, parsed, this.signingKey(key, parsed));
+    this.options.keyUse?.note(parsed.accessKeyId);
     let principal = key.byRegion.get(parsed.region);
     if (!principal) {
       principal = { ...key.principal, region: parsed.region };

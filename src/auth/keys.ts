@@ -25,6 +25,8 @@ export interface KeyInfo {
   userName: string;
   createdAt: string;
   revokedAt: string | null;
+  /** To the minute (KeyUse); null when not used since the server began recording it. */
+  lastUsedAt: string | null;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -55,13 +57,30 @@ export function assertAccountId(accountId: string): void {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`Account ID "${accountId}" must be 12 digits.`);
 }
 
-export async function createKey(db: Kysely<Database>, k: NewKey) {
-  assertAccountId(k.accountId);
-  if (k.userName !== undefined) assertUserName(k.userName);
-  const actions = normalizeActions(k.actions ?? ['wickr:*']);
+/** What is wrong with a new key's fields, each by the field it concerns ([] when nothing). */
+export function newKeyProblems(k: NewKey): { field: keyof NewKey; reason: string }[] {
+  const problems: { field: keyof NewKey; reason: string }[] = [];
+  const check = (field: keyof NewKey, f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      problems.push({ field, reason: (e as Error).message });
+    }
+  };
+  check('accountId', () => assertAccountId(k.accountId));
+  if (k.userName !== undefined) check('userName', () => assertUserName(k.userName!));
+  check('actions', () => normalizeActions(k.actions ?? ['wickr:*']));
   for (const n of k.networks ?? []) {
-    if (!/^\d{8}$/.test(n)) throw new Error(`Network ID "${n}" must be 8 digits.`);
+    if (!/^\d{8}$/.test(n))
+      problems.push({ field: 'networks', reason: `Network ID "${n}" must be 8 digits.` });
   }
+  return problems;
+}
+
+export async function createKey(db: Kysely<Database>, k: NewKey) {
+  const [problem] = newKeyProblems(k);
+  if (problem) throw new Error(problem.reason);
+  const actions = normalizeActions(k.actions ?? ['wickr:*']);
   const row = {
     access_key_id: k.accessKeyId ?? generateAccessKeyId(),
     secret_access_key: k.secretAccessKey ?? generateSecret(),
@@ -72,6 +91,7 @@ export async function createKey(db: Kysely<Database>, k: NewKey) {
     user_name: k.userName ?? ROOT_USER_NAME,
     created_at: Date.now(),
     revoked_at: null,
+    last_used_at: null,
   };
   await db.insertInto('access_keys').values(row).execute();
   return {
@@ -124,9 +144,18 @@ export async function countKeys(db: Kysely<Database>): Promise<number> {
   return Number(r.n);
 }
 
-export async function listKeys(db: Kysely<Database>): Promise<KeyInfo[]> {
-  const rows = await db.selectFrom('access_keys').selectAll().orderBy('created_at').execute();
+/** Every key, or one account's, oldest first (the CLI lists all; the console its account's). */
+export async function listKeys(db: Kysely<Database>, accountId?: string): Promise<KeyInfo[]> {
+  let q = db.selectFrom('access_keys').selectAll();
+  if (accountId !== undefined) q = q.where('account_id', '=', accountId);
+  const rows = await q.orderBy('created_at').orderBy('access_key_id').execute();
   return rows.map(toInfo);
+}
+
+/** One key as lists show it, or undefined. */
+export async function keyInfo(db: Kysely<Database>, id: string): Promise<KeyInfo | undefined> {
+  const row = await findKey(db, id);
+  return row ? toInfo(row) : undefined;
 }
 
 export async function revokeKey(db: Kysely<Database>, id: string): Promise<boolean> {
@@ -149,7 +178,41 @@ function toInfo(r: AccessKeyRow): KeyInfo {
     userName: r.user_name,
     createdAt: new Date(Number(r.created_at)).toISOString(),
     revokedAt: r.revoked_at ? new Date(Number(r.revoked_at)).toISOString() : null,
+    lastUsedAt: r.last_used_at ? new Date(Number(r.last_used_at)).toISOString() : null,
   };
+}
+
+/** How finely "last used" is kept: one write per key per this long, per server. */
+export const KEY_USE_RESOLUTION_MS = 60_000;
+
+/**
+ * Records when keys are used, cheaply: an authenticated request notes its key, and a key is
+ * written at most once a minute per server (not awaited; a lost write is retried by the next
+ * request, a minute's precision is all the Access keys page shows). Never moves backwards,
+ * whichever replica writes last.
+ */
+export class KeyUse {
+  private readonly written = new Map<string, number>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number,
+  ) {}
+
+  note(accessKeyId: string): void {
+    const now = this.now();
+    const last = this.written.get(accessKeyId);
+    if (last !== undefined && now - last < KEY_USE_RESOLUTION_MS) return;
+    if (this.written.size > 10_000) this.written.clear();
+    this.written.set(accessKeyId, now);
+    this.db
+      .updateTable('access_keys')
+      .set({ last_used_at: now })
+      .where('access_key_id', '=', accessKeyId)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now)]))
+      .execute()
+      .catch(() => this.written.delete(accessKeyId));
+  }
 }
 
 /**

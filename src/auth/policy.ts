@@ -1,6 +1,7 @@
 /** Access-key policies: allowed actions (with `*` wildcards) and an optional network list. */
 import { compileActions, refusalOf } from '../contract/actions.js';
 import { forbidden } from '../contract/errors.js';
+import { allOperations } from '../contract/index.js';
 import type { Principal } from '../domain/context.js';
 
 // The matching rule lives beside the contract, where the console shares it.
@@ -23,4 +24,25 @@ export function normalizeActions(actions: readonly string[]): string[] {
   }
   if (out.length === 0) throw new Error('A key needs at least one allowed action.');
   return out;
+}
+
+/**
+ * Every action the server checks, as `wickr:<Action>`: each operation's (the API's and the
+ * server's own, such as `wickr:LookupAuditRecords` and `wickr:ManageAccessKeys`).
+ */
+export const KNOWN_ACTIONS: readonly string[] = [
+  ...new Set(
+    allOperations.flatMap((op) => (op.action === false ? [] : [`wickr:${op.action ?? op.name}`])),
+  ),
+].sort();
+
+/** The actions of a policy that allow no action the server checks (a typo allows nothing). */
+export function unknownActions(actions: readonly string[]): string[] {
+  return actions.filter((a) => !KNOWN_ACTIONS.some((n) => compileActions([a]).test(n)));
+}
+
+/** The actions `actions` would allow that the key with `held` (compiled) may not perform. */
+export function actionsBeyond(held: RegExp, actions: readonly string[]): string[] {
+  const wanted = compileActions(actions);
+  return KNOWN_ACTIONS.filter((n) => wanted.test(n) && !held.test(n));
 }

@@ -20,6 +20,8 @@ export interface AccessKeysTable {
   user_name: string;
   created_at: number;
   revoked_at: number | null;
+  /** When a request last authenticated with the key (migration 016), to the minute; null: never since. */
+  last_used_at: number | null;
 }
 
 export interface IdRegistryTable {
@@ -96,6 +98,8 @@ export interface MembersTable {
   group_ids: Generated<string>;
   last_login: number | null;
   last_activity: number | null;
+  /** When the member first signed in (a user's registration; migration 016); null before. */
+  registered_at: number | null;
   created_at: number;
   modified: number;
 }

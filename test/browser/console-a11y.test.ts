@@ -149,6 +149,47 @@ describe('the console at desktop and phone width, by mouse and by keyboard', () 
       },
     },
     {
+      name: 'dashboard',
+      open: async (p) => {
+        await p.goto(net('dashboard'));
+        await p.getByRole('table', { name: 'Users by status' }).waitFor();
+      },
+    },
+    {
+      name: 'audit',
+      open: async (p) => {
+        await p.goto(url('/audit'));
+        await p.getByRole('table', { name: 'Audit records, newest first' }).waitFor();
+      },
+    },
+    {
+      name: 'audit-record',
+      open: async (p) => {
+        await p.goto(url('/audit'));
+        await p
+          .getByRole('table', { name: 'Audit records, newest first' })
+          .getByRole('button')
+          .first()
+          .click();
+        await p.getByRole('dialog', { name: 'Audit record' }).waitFor();
+      },
+    },
+    {
+      name: 'access-keys',
+      open: async (p) => {
+        await p.goto(url('/access-keys'));
+        await p.getByRole('table', { name: 'Access keys' }).waitFor();
+      },
+    },
+    {
+      name: 'access-key-create',
+      open: async (p) => {
+        await p.goto(url('/access-keys'));
+        await p.getByRole('button', { name: 'Create access key' }).click();
+        await p.getByLabel('Allowed actions').waitFor();
+      },
+    },
+    {
       name: 'choose-network',
       open: async (p) => {
         await p.goto(url('/choose/bots'));

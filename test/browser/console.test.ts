@@ -147,6 +147,9 @@ describe('the web console in a browser', () => {
     async () => {
       await nav('Networks');
       await page.getByRole('link', { name: 'Acme field' }).click();
+      // A network opens on its dashboard.
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      await nav('Users');
       await page.getByRole('heading', { name: 'Users' }).waitFor();
       await page.getByText('No users yet').waitFor();
       await page.getByRole('button', { name: 'Invite users' }).click();

@@ -4,8 +4,19 @@
  * server code reaches the bundle).
  */
 import type { Input, OperationName, Output } from '../../src/client/types';
+import type { EveryOperation, InputOf, OutputOf } from '../../src/contract/index';
 
 export type { Input, OperationName, Output };
+
+/** The server's own operations the console's pages call by name (beside the API's). */
+export type ConsoleOperationName =
+  | 'GetNetworkDashboard'
+  | 'LookupAuditRecords'
+  | 'ListAccessKeys'
+  | 'CreateAccessKey'
+  | 'RevokeAccessKey';
+export type ConsoleInput<N extends ConsoleOperationName> = InputOf<EveryOperation[N]>;
+export type ConsoleOutput<N extends ConsoleOperationName> = OutputOf<EveryOperation[N]>;
 
 export interface Reason {
   field: string;
@@ -100,6 +111,10 @@ export const signOut = () => request<unknown>('DELETE', 'session');
 /** Runs one Admin API operation as the signed-in key, with the contract's input and output. */
 export const call = <N extends OperationName>(operation: N, input: Input<N>) =>
   request<Output<N>>('POST', `operations/${operation}`, input);
+
+/** Runs one of the server's own operations (ConsoleOperationName), typed by the contract. */
+export const callConsole = <N extends ConsoleOperationName>(operation: N, input: ConsoleInput<N>) =>
+  request<ConsoleOutput<N>>('POST', `operations/${operation}`, input);
 
 export const outbox = (networkId: string, query: Record<string, string | undefined>) => {
   const q = new URLSearchParams();

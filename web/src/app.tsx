@@ -13,9 +13,13 @@ import { GuestUsersPage } from './pages/guest-users';
 import { SsoPage } from './pages/sso';
 import { InvitationsPage } from './pages/invitations';
 import { ChooseNetwork } from './pages/choose-network';
+import { DashboardPage } from './pages/dashboard';
+import { AuditPage } from './pages/audit';
+import { AccessKeysPage } from './pages/access-keys';
 import { Loading } from './ui';
 
 const SECTIONS = [
+  ['dashboard', 'Dashboard'],
   ['users', 'Users'],
   ['security-groups', 'Security groups'],
   ['bots', 'Bots'],
@@ -26,6 +30,7 @@ const SECTIONS = [
 ] as const;
 
 const PAGES = {
+  dashboard: DashboardPage,
   users: UsersPage,
   'security-groups': SecurityGroupsPage,
   bots: BotsPage,
@@ -87,15 +92,23 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut(): void
             {label}
           </Link>
         ))}
+        <Link href="/audit" aria-current={current('/audit')}>
+          Audit
+        </Link>
+        <Link href="/access-keys" aria-current={current('/access-keys')}>
+          Access keys
+        </Link>
       </nav>
       <main id="content" tabIndex={-1}>
         <Switch>
           <Route path="/networks" component={NetworksPage} />
+          <Route path="/audit" component={AuditPage} />
+          <Route path="/access-keys" component={AccessKeysPage} />
           <Route path="/networks/:networkId/settings" component={NetworkSettingsPage} />
           <Route path="/networks/:networkId/:section" component={NetworkSection} />
           <Route path="/choose/:section" component={ChooseNetwork} />
           <Route>
-            <Redirect to={networkId ? `/networks/${networkId}/users` : '/networks'} />
+            <Redirect to={networkId ? `/networks/${networkId}/dashboard` : '/networks'} />
           </Route>
         </Switch>
       </main>

@@ -26,8 +26,14 @@ function usePolicy(): KeyPolicy | undefined {
   );
 }
 
+/** The actions of the server's own operations a page asks about (contract/extensions/). */
+export type ServerAction = 'LookupAuditRecords' | 'ManageAccessKeys';
+
 /** Why the key may not run `operation` (on `networkId`), or undefined when it may. */
-export function useRefusal(): (operation: OperationName, networkId?: string) => string | undefined {
+export function useRefusal(): (
+  operation: OperationName | ServerAction,
+  networkId?: string,
+) => string | undefined {
   const policy = usePolicy();
   return (operation, networkId) => (policy ? refusalOf(policy, operation, networkId) : undefined);
 }

@@ -1,9 +1,7 @@
 /** `wickr-admin keys create|list|revoke`: access keys, straight in the database. */
 import type { Command } from 'commander';
-import { AUDIT_READ_ACTION } from '../../audit/list.js';
 import { createKey, listKeys, revokeKey } from '../../auth/keys.js';
-import { compileActions } from '../../auth/policy.js';
-import { contract } from '../../contract/index.js';
+import { unknownActions } from '../../auth/policy.js';
 import { databaseOptions, withStore, type DatabaseOptions } from '../database.js';
 import { out, UsageError, warn } from '../io.js';
 
@@ -15,17 +13,15 @@ function split(s: string): string[] {
 }
 
 /**
- * Every action must allow at least one operation of the API or of the server's extensions (the
- * signed audit read): a typo would allow nothing.
+ * Every action must allow at least one action the server checks (an operation of the API, the
+ * signed audit read, managing access keys): a typo would allow nothing.
  */
 function assertKnownActions(actions: string[]): void {
-  const names = [...Object.keys(contract), AUDIT_READ_ACTION].map((n) => `wickr:${n}`);
-  for (const a of actions) {
-    if (!names.some((n) => compileActions([a]).test(n)))
-      throw new UsageError(
-        `unknown action "${a}": it allows no operation of the API (e.g. wickr:ListUsers, wickr:Get*, wickr:*)`,
-      );
-  }
+  const [a] = unknownActions(actions);
+  if (a !== undefined)
+    throw new UsageError(
+      `unknown action "${a}": it allows no operation of the API (e.g. wickr:ListUsers, wickr:Get*, wickr:*)`,
+    );
 }
 
 export function registerKeys(program: Command): void {

@@ -6,6 +6,7 @@
 import {
   STANDARD_ERRORS,
   anyJson,
+  enumOf,
   int,
   list,
   long,
@@ -17,6 +18,10 @@ import {
   struct,
 } from '../dsl.js';
 import { GenericString, NetworkId } from '../scalars.js';
+
+/** The audit trail's sources and outcomes (the audit writer's types are these). */
+export const AUDIT_SOURCES = ['admin-api', 'console', 'invitee'] as const;
+export const AUDIT_OUTCOMES = ['success', 'refused', 'error'] as const;
 
 /** The most records one page holds. */
 export const MAX_AUDIT_PAGE = 1000;
@@ -55,6 +60,9 @@ export const LookupAuditRecords = operation({
     networkId: optional(query(NetworkId, 'network')),
     operation: optional(query(str({ min: 1, max: 128 }), 'operation')),
     accessKeyId: optional(query(str({ min: 1, max: 128 }), 'key')),
+    /** Where the request came from: the signed API, the console, an invitee's page. */
+    source: optional(query(enumOf(AUDIT_SOURCES), 'source')),
+    outcome: optional(query(enumOf(AUDIT_OUTCOMES), 'outcome')),
     /** ISO 8601, epoch milliseconds, or an age such as 15m, 2h, 7d. */
     since: optional(query(str({ min: 1, max: 64 }), 'since')),
     until: optional(query(str({ min: 1, max: 64 }), 'until')),

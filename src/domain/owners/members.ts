@@ -56,6 +56,7 @@ export function newMember(
     group_id: null,
     last_login: null,
     last_activity: null,
+    registered_at: null,
     created_at: now,
     modified: now,
     ...fields,
@@ -74,6 +75,7 @@ export function activated(now: number) {
     challenge_failures: 0,
     last_login: now,
     last_activity: now,
+    registered_at: now,
     modified: now,
   } satisfies MemberPatch;
 }

@@ -34,6 +34,8 @@ export const LookupAuditRecords: Handler<'LookupAuditRecords'> = async (ctx, inp
     ...(input.networkId ? { networkId: input.networkId } : {}),
     ...(input.operation ? { operation: input.operation } : {}),
     ...(input.accessKeyId ? { accessKeyId: input.accessKeyId } : {}),
+    ...(input.source ? { source: input.source } : {}),
+    ...(input.outcome ? { outcome: input.outcome } : {}),
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(after ? { after } : {}),

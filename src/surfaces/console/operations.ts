@@ -5,6 +5,7 @@
  * the handler tells it of each failure and success.
  */
 import type { Kysely } from 'kysely';
+import type { KeyUse } from '../../auth/keys.js';
 import { ApiError, forbidden, unauthorized } from '../../contract/errors.js';
 import type { ExtensionName } from '../../contract/index.js';
 import type { Handler } from '../../domain/context.js';
@@ -24,6 +25,8 @@ export interface ConsoleDeps {
   guard: SignInGuard;
   /** WICKR_PUBLIC_URL is https: the cookie is Secure. */
   secure: boolean;
+  /** Told of each key a session or a sign-in uses (its "last used"). */
+  keyUse?: KeyUse;
 }
 
 type ConsoleHandlers = {
@@ -72,6 +75,7 @@ export function consoleOperations(deps: ConsoleDeps): {
       throw forbidden("The request lacks the session's CSRF token (header X-CSRF-Token).");
     }
     const s = found.session;
+    deps.keyUse?.note(s.principal.accessKeyId);
     return { ...s.principal, session: { token, csrfToken: s.csrfToken, expiresAt: s.expiresAt } };
   };
 
@@ -94,6 +98,7 @@ export function consoleOperations(deps: ConsoleDeps): {
         );
       }
       deps.guard.succeeded(guardKey);
+      deps.keyUse?.note(result.principal.accessKeyId);
       const { token, session } = await sessions(ctx.db).create(result.principal);
       return {
         signedIn: true,

@@ -92,7 +92,7 @@ export function NetworksPage() {
                   }}
                 />
               ) : (
-                <Link href={`/networks/${n.networkId}/users`}>{n.networkName}</Link>
+                <Link href={`/networks/${n.networkId}/dashboard`}>{n.networkName}</Link>
               )}
             </td>
             <td>{n.networkId}</td>
