@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
-export type AuditSource = 'admin-api' | 'console' | 'invitee';
+export type AuditSource = 'admin-api' | 'console' | 'invitee' | 'scim';
 export type AuditOutcome = 'success' | 'refused' | 'error';
 
 export interface AuditEntry {
