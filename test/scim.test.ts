@@ -5,10 +5,17 @@
  * client, the outbox and the audit trail). The identity providers' whole sequences, checked
  * through boto3 on both engines, are in test/conformance/test_scim.py.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEmbedded, type AdminClient, type EmbeddedServer } from '../src/index.js';
 import { createScimToken, revokeScimToken } from '../src/domain/owners/scim-tokens.js';
 import { adminClient, networkWithGroup } from './support/admin-call.js';
+import { runCli } from './support/cli-run.js';
+
+// The CLI's test runs the built command a few times (a Node start-up each).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let server: EmbeddedServer;
 let client: AdminClient;
@@ -398,5 +405,45 @@ describe('SCIM tokens and discovery', () => {
     ]);
     const schemas = await scim('GET', '/Schemas');
     expect(schemas.body['totalResults']).toBe(2);
+  });
+});
+
+describe('wickr-admin scim token (the built CLI)', () => {
+  it('creates a token shown once, lists tokens without it, revokes it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wickr-scim-'));
+    const database = `sqlite:${path.join(dir, 'wickr.db')}`;
+    const own = await startEmbedded({ databaseUrl: database });
+    try {
+      const { networkId: net } = await networkWithGroup(adminClient(own), 'cli');
+      const env = { PATH: process.env['PATH'], HOME: dir };
+      const cli = (...args: string[]) => runCli([...args, '--database', database], env, dir);
+      const made = await cli('scim', 'token', 'create', '--network', net, '--label', 'okta');
+      expect(made.code, made.stderr).toBe(0);
+      const created = JSON.parse(made.stdout) as { tokenId: string; token: string };
+      expect(created).toMatchObject({
+        networkId: net,
+        label: 'okta',
+        baseUrlPath: `/scim/v2/networks/${net}`,
+      });
+      const call = (t: string) =>
+        fetch(`${own.endpoint}/scim/v2/networks/${net}/Users?startIndex=1&count=2`, {
+          headers: { authorization: `Bearer ${t}` },
+        });
+      expect((await call(created.token)).status).toBe(200);
+      const listed = await cli('scim', 'token', 'list', '--network', net);
+      expect(listed.stdout).not.toContain(created.token);
+      expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ tokenId: created.tokenId, label: 'okta', revokedAt: null }),
+      ]);
+      expect((await cli('scim', 'token', 'revoke', created.tokenId)).code).toBe(0);
+      expect((await call(created.token)).status).toBe(401);
+      const again = await cli('scim', 'token', 'revoke', created.tokenId);
+      expect(again.code).toBe(1);
+      const unknown = await cli('scim', 'token', 'create', '--network', '99999999');
+      expect(unknown.stderr).toMatch(/no network 99999999/);
+    } finally {
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
