@@ -13,6 +13,7 @@ import { startEmbedded, type AdminClient, type EmbeddedServer } from '../src/ind
 import { createScimToken, revokeScimToken } from '../src/domain/owners/scim-tokens.js';
 import { adminClient, networkWithGroup } from './support/admin-call.js';
 import { runCli } from './support/cli-run.js';
+import { signedRequest } from './support/signed-request.js';
 
 // The CLI's test runs the built command a few times (a Node start-up each).
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
@@ -405,6 +406,34 @@ describe('SCIM tokens and discovery', () => {
     ]);
     const schemas = await scim('GET', '/Schemas');
     expect(schemas.body['totalResults']).toBe(2);
+  });
+});
+
+describe('SCIM tokens as operations (signed, and the console)', () => {
+  it('creates (the token answered once), lists and revokes a token of a network of the account', async () => {
+    const base = `/_scim/networks/${networkId}/tokens`;
+    const made = await signedRequest(server, 'POST', base, JSON.stringify({ label: 'entra' }));
+    expect(made.status).toBe(200);
+    const created = JSON.parse(made.body) as { tokenId: string; token: string; baseUrl: string };
+    expect(created.baseUrl).toBe(`${server.endpoint}/scim/v2/networks/${networkId}`);
+    expect((await scim('GET', '/Users', undefined, { token: created.token })).status).toBe(200);
+    const listed = await signedRequest(server, 'GET', base);
+    expect(listed.body).not.toContain(created.token);
+    const tokens = (JSON.parse(listed.body) as { tokens: { tokenId: string; label?: string }[] })
+      .tokens;
+    expect(tokens.find((t) => t.tokenId === created.tokenId)).toMatchObject({ label: 'entra' });
+    const revoked = await signedRequest(server, 'DELETE', `${base}/${created.tokenId}`);
+    expect(revoked.status).toBe(200);
+    expect((await scim('GET', '/Users', undefined, { token: created.token })).status).toBe(401);
+    expect((await signedRequest(server, 'DELETE', `${base}/${created.tokenId}`)).status).toBe(404);
+    // The token is masked in the audit record of its creation's log; the record names the label.
+    const { records } = await server.audit({ networkId });
+    expect(records.map((r) => r.operation)).toContain('CreateScimToken');
+    expect(JSON.stringify(records)).not.toContain(created.token);
+    // Another account's network is not found (tenancy).
+    expect((await signedRequest(server, 'GET', '/_scim/networks/99999999/tokens')).status).toBe(
+      404,
+    );
   });
 });
 

@@ -15,7 +15,7 @@ export const extensions = {
   ...audit.operations,
   ...consoleOps.operations,
   ...invitee.operations,
-  ...scim.operations,
+  ...scim.allScimOperations,
 };
 
 export type Extensions = typeof extensions;

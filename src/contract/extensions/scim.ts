@@ -11,7 +11,9 @@
 import {
   STANDARD_ERRORS,
   anyJson,
+  bool,
   int,
+  list,
   operation,
   optional,
   query,
@@ -240,3 +242,57 @@ export const operations = {
   ScimPatchGroup,
   ScimDeleteGroup,
 };
+
+// ---------- the tokens, managed through the API and the console ----------
+
+const TokenId = str({ min: 1, max: 64, pattern: 'scim-[0-9a-f]+' });
+
+const ScimToken = struct({
+  tokenId: TokenId,
+  networkId: Text,
+  label: optional(Text),
+  /** Epoch seconds. */
+  createdAt: int(),
+  revokedAt: optional(int()),
+});
+
+/** The tokens of a network (never the tokens themselves), for the console's SCIM page. */
+export const ListScimTokens = operation({
+  name: 'ListScimTokens',
+  summary: "Lists a network's SCIM bearer tokens, without their secrets.",
+  method: 'GET',
+  path: '/_scim/networks/{networkId}/tokens',
+  readonly: true,
+  input: struct({ networkId: networkIdLabel() }),
+  output: struct({ tokens: list(ScimToken) }),
+  errors: STANDARD_ERRORS,
+});
+
+export const CreateScimToken = operation({
+  name: 'CreateScimToken',
+  summary: 'Makes a SCIM bearer token for a network; the token is answered this once.',
+  method: 'POST',
+  path: '/_scim/networks/{networkId}/tokens',
+  input: struct({ networkId: networkIdLabel(), label: optional(str({ min: 1, max: 128 })) }),
+  output: struct({
+    tokenId: TokenId,
+    networkId: Text,
+    token: str({ sensitive: true }),
+    baseUrl: Text,
+  }),
+  errors: STANDARD_ERRORS,
+});
+
+export const RevokeScimToken = operation({
+  name: 'RevokeScimToken',
+  summary: 'Revokes a SCIM bearer token of a network: it stops working at once.',
+  method: 'DELETE',
+  path: '/_scim/networks/{networkId}/tokens/{tokenId}',
+  input: struct({ networkId: networkIdLabel(), tokenId: uri(TokenId) }),
+  output: struct({ tokenId: TokenId, revoked: bool() }),
+  errors: STANDARD_ERRORS,
+});
+
+export const tokenOperations = { ListScimTokens, CreateScimToken, RevokeScimToken };
+
+export const allScimOperations = { ...operations, ...tokenOperations };

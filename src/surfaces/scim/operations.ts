@@ -7,6 +7,7 @@ import * as groups from '../../domain/scim/groups.js';
 import { baseUrl } from '../../domain/scim/resources.js';
 import { resourceTypes, schemas, serviceProviderConfig } from '../../domain/scim/discovery.js';
 import * as users from '../../domain/scim/users.js';
+import { CreateScimToken, ListScimTokens, RevokeScimToken } from '../../domain/scim/tokens.js';
 
 type ScimName =
   | 'ScimGetServiceProviderConfig'
@@ -23,7 +24,10 @@ type ScimName =
   | 'ScimCreateGroup'
   | 'ScimReplaceGroup'
   | 'ScimPatchGroup'
-  | 'ScimDeleteGroup';
+  | 'ScimDeleteGroup'
+  | 'ListScimTokens'
+  | 'CreateScimToken'
+  | 'RevokeScimToken';
 
 const ok = (resource: unknown) => ({ status: 200, resource });
 const base = (ctx: NetworkCtx) => baseUrl(ctx, ctx.network.network_id);
@@ -59,4 +63,7 @@ export const scimHandlers: Pick<AllHandlers, ScimName> = {
     await groups.deleteGroup(ctx, input.id);
     return { status: 204 };
   },
+  ListScimTokens,
+  CreateScimToken,
+  RevokeScimToken,
 };
