@@ -73,6 +73,7 @@ async function scim(
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 const newUser = (userName: string, more: Record<string, unknown> = {}) => ({
@@ -241,6 +242,21 @@ describe('SCIM users', () => {
     });
     // Suspending withdrew the invitation, as BatchToggleUserSuspendStatus does.
     expect((await server.mail({ networkId })).messages[0]!.status).toBe('withdrawn');
+    // Attributes not stored are accepted and ignored, whatever the user lacks.
+    const plain = await create('carol');
+    r = await scim(
+      'PATCH',
+      `/Users/${plain}`,
+      patch(
+        { op: 'Add', path: 'emails[type eq "work"].value', value: 'carol@example.com' },
+        { op: 'Add', path: `${ENTERPRISE}:department`, value: 'R&D' },
+        { op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 555 0100' },
+        { op: 'Remove', path: 'addresses[type eq "work"]' },
+        { op: 'Replace', path: `${USER}:name.givenName`, value: 'Carol' },
+      ),
+    );
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ emails: [], name: { givenName: 'Carol' } });
     // Okta: lower case, a path-less map with a boolean.
     r = await scim('PATCH', `/Users/${id}`, patch({ op: 'replace', value: { active: true } }));
     expect(r.body['active']).toBe(true);

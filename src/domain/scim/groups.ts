@@ -18,7 +18,7 @@ import {
 } from '../security-groups.js';
 import { UpdateUser, findUsers } from '../users.js';
 import { filterCondition, stringEquals, type FilterAttributes } from './filter.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, onlyMapped } from './patch.js';
 import {
   attributeList,
   baseUrl,
@@ -26,11 +26,15 @@ import {
   paging,
   project,
   renderGroup,
+  GROUP_SCHEMA,
   type GroupMember,
   type Json,
 } from './resources.js';
 import { readGroup, readPatch } from './values.js';
 import { MAX_PAGE, type ListQuery, type Projection } from './users.js';
+
+/** The attributes a PATCH may change (the rest are not stored). */
+const GROUP_MAPPED = new Set(['displayname', 'members']);
 
 const GROUP_FILTERS: FilterAttributes = {
   // displayName is case-insensitive (RFC 7643 caseExact false).
@@ -164,7 +168,7 @@ export async function replaceGroup(ctx: NetworkCtx, id: string, body: unknown, p
 }
 
 export async function patchGroup(ctx: NetworkCtx, id: string, body: unknown, p: Projection = {}) {
-  const ops = readPatch(body);
+  const ops = onlyMapped(readPatch(body), GROUP_SCHEMA, GROUP_MAPPED);
   const current = await getGroup(ctx, id);
   const patched = applyPatch(current, ops);
   // Removing every member leaves no `members` at all: the group is then empty.

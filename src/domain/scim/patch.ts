@@ -24,6 +24,33 @@ function byValueFilter(op: PatchOperation): PatchOperation[] {
   return values.map((v) => ({ op: 'remove', path: `${op.path!}[value eq ${JSON.stringify(v)}]` }));
 }
 
+/**
+ * The operations on attributes this server stores (`mapped`, lower-cased roots), with a core
+ * schema's URN prefix taken off their paths. The others (Entra ID's `emails[type eq
+ * "work"].value`, phone numbers, the enterprise extension, ...) are accepted and not stored
+ * (docs/scim.md), as they are in a POST or PUT: scim-patch would refuse some of them against
+ * what the resource lacks (an empty `emails`).
+ */
+export function onlyMapped(
+  operations: PatchOperation[],
+  schema: string,
+  mapped: ReadonlySet<string>,
+): PatchOperation[] {
+  const out: PatchOperation[] = [];
+  for (const op of operations) {
+    if (op.path === undefined) {
+      out.push(op);
+      continue;
+    }
+    const path = op.path.toLowerCase().startsWith(`${schema.toLowerCase()}:`)
+      ? op.path.slice(schema.length + 1)
+      : op.path;
+    const root = /^[^[.]*/.exec(path)![0].toLowerCase();
+    if (mapped.has(root)) out.push({ ...op, path });
+  }
+  return out;
+}
+
 /** `resource` with `operations` applied (a copy: the resource given is left as it is). */
 export function applyPatch(resource: Json, operations: PatchOperation[]): Json {
   const copy = structuredClone(resource) as Json & { schemas: string[] };

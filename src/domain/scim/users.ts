@@ -15,7 +15,7 @@ import { defaultGroupId } from '../security-group-lookup.js';
 import { BatchCreateUser, BatchDeleteUser, BatchToggleUserSuspendStatus } from '../user-batches.js';
 import { UpdateUser, findUsers } from '../users.js';
 import { filterCondition, stringEquals, type FilterAttributes } from './filter.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, onlyMapped } from './patch.js';
 import {
   baseUrl,
   groupNames,
@@ -23,6 +23,7 @@ import {
   paging,
   project,
   renderUser,
+  USER_SCHEMA,
   type Json,
 } from './resources.js';
 import { readPatch, readUser, type UserState } from './values.js';
@@ -39,6 +40,9 @@ const USER_FILTERS: FilterAttributes = {
       ? sql<boolean>`member_id = ${Number(v)}`
       : sql<boolean>`1 = 0`,
 };
+
+/** The attributes a PATCH may change (the rest are not stored). */
+const USER_MAPPED = new Set(['username', 'name', 'active', 'externalid']);
 
 export interface Projection {
   attributes?: string | undefined;
@@ -215,7 +219,7 @@ export async function replaceUser(ctx: NetworkCtx, id: string, body: unknown, p:
 }
 
 export async function patchUser(ctx: NetworkCtx, id: string, body: unknown, p: Projection = {}) {
-  const ops = readPatch(body);
+  const ops = onlyMapped(readPatch(body), USER_SCHEMA, USER_MAPPED);
   const current = await getUser(ctx, id);
   await applyUser(ctx, id, readUser(applyPatch(current, ops)));
   return getUser(ctx, id, p);
