@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import { KeyUse } from './auth/keys.js';
+import { scimAuthenticator } from './auth/scim-token.js';
 import { bootstrapRootKey, serverSecret, type RootCredentials } from './bootstrap.js';
 import type { Config } from './config.js';
 import { allOperations } from './contract/index.js';
@@ -53,6 +54,8 @@ import { applyRequestTimeouts } from './surfaces/timeouts.js';
 import { inviteeHandlers } from './surfaces/invitee/operations.js';
 import { inviteeProtocol } from './surfaces/invitee/protocol.js';
 import { metricsPlugin } from './surfaces/metrics/index.js';
+import { scimHandlers } from './surfaces/scim/operations.js';
+import { scimProtocol } from './surfaces/scim/protocol.js';
 import { ServerMetrics } from './surfaces/metrics/metrics.js';
 
 export interface RunningServer {
@@ -161,11 +164,13 @@ export async function startServer(
             'invitation queued in the outbox (no SMTP configured; see wickr-admin outbox list)',
           );
 
-    // Every operation, through one adapter: the API's protocol, the console's, the invitee's.
+    // Every operation, through one adapter: the API's protocol, the console's, the invitee's,
+    // SCIM's.
     const adapter = new HttpAdapter(pipeline);
     adapter.add(restJson1(allOperations));
     adapter.add(consoleProtocol(allOperations));
     adapter.add(inviteeProtocol(allOperations));
+    adapter.add(scimProtocol(allOperations));
     const app = createHttpApp(log, adapter, tls ? { https: tls } : {});
     applyRequestTimeouts(app.server, config);
     await app.register(consolePlugin, {});
@@ -290,6 +295,7 @@ function makePipeline(
     CreateAccessKey,
     RevokeAccessKey,
     ...inviteeHandlers,
+    ...scimHandlers,
   };
   // SigV4's window and the key cache follow the real time unless the clock is told otherwise.
   const authenticator = new Authenticator(store.db, {
@@ -308,6 +314,7 @@ function makePipeline(
           body: req.body ?? Buffer.alloc(0),
         }),
       console: consoleOps.authenticate,
+      scim: scimAuthenticator(store.db),
     },
     limiters,
     observer: (operation) => {

@@ -6,6 +6,7 @@ import { registerFixtureCommands } from './commands/fixtures.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOutbox } from './commands/outbox.js';
+import { registerScim } from './commands/scim.js';
 import { registerServe } from './commands/serve.js';
 import { endQuietlyOnClosedPipe, UsageError } from './io.js';
 import { registerUserCommands } from './users/commands.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerBackupCommands(program);
   registerMigrate(program);
+  registerScim(program);
   return program;
 }
 

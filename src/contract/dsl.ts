@@ -116,10 +116,11 @@ export function idempotency<T extends TSchema>(schema: T): T {
 
 /**
  * How a request proves who sent it (the pipeline's authenticate step): AWS Signature Version 4,
- * the web console's session (cookie and CSRF token), or nothing (the invitee endpoints). Each
- * protocol of the HTTP adapter names the scheme it speaks; an operation lists those it accepts.
+ * the web console's session (cookie and CSRF token), a SCIM bearer token made for one network
+ * (`scim`), or nothing (the invitee endpoints). Each protocol of the HTTP adapter names the
+ * scheme it speaks; an operation lists those it accepts.
  */
-export type AuthScheme = 'sigv4' | 'console' | 'none';
+export type AuthScheme = 'sigv4' | 'console' | 'scim' | 'none';
 
 /**
  * The token buckets the server configures (pipeline/limits.ts): per access key, per source
@@ -187,9 +188,10 @@ export interface OperationTraits {
   limits?: readonly LimitRule[];
   /**
    * The protocol that serves its path (default AWS restJson1): the console's JSON API under
-   * /console/api/, or the invitee endpoints (their own error messages and pages).
+   * /console/api/, the invitee endpoints (their own error messages and pages), or SCIM 2.0
+   * (application/scim+json, its own error bodies).
    */
-  protocol?: 'console' | 'invitee';
+  protocol?: 'console' | 'invitee' | 'scim';
   /**
    * The input member naming the access key an unauthenticated request claims to be (a
    * console sign-in): the audit record of its refusal names that key.

@@ -249,7 +249,7 @@ export interface AuditLogTable {
   id: Generated<number>;
   at: number;
   request_id: string | null;
-  /** What was called: 'admin-api', 'console' or 'invitee'. */
+  /** What was called: 'admin-api', 'console', 'invitee' or 'scim'. */
   source: string;
   access_key_id: string | null;
   account_id: string | null;
@@ -289,6 +289,17 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
   audit_log: AuditLogTable;
   health_probe: HealthProbeTable;
+  scim_tokens: ScimTokensTable;
+}
+
+/** Migration 018: SCIM bearer tokens, one network each; only the token's SHA-256 is kept. */
+export interface ScimTokensTable {
+  token_id: string;
+  network_id: string;
+  token_hash: string;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
 }
 
 /** The row GET /health/ready writes to see that the database takes writes (write-probe.ts). */
@@ -301,6 +312,7 @@ export type AccessKeyRow = Selectable<AccessKeysTable>;
 export type NetworkRow = Selectable<NetworksTable>;
 export type SecurityGroupRow = Selectable<SecurityGroupsTable>;
 export type MemberRow = Selectable<MembersTable>;
+export type ScimTokenRow = Selectable<ScimTokensTable>;
 export type NewMember = Insertable<MembersTable>;
 export type MemberUpdate = Updateable<MembersTable>;
 export type DeviceRow = Selectable<DevicesTable>;

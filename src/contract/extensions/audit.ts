@@ -20,7 +20,7 @@ import {
 import { GenericString, NetworkId } from '../scalars.js';
 
 /** The audit trail's sources and outcomes (the audit writer's types are these). */
-export const AUDIT_SOURCES = ['admin-api', 'console', 'invitee'] as const;
+export const AUDIT_SOURCES = ['admin-api', 'console', 'invitee', 'scim'] as const;
 export const AUDIT_OUTCOMES = ['success', 'refused', 'error'] as const;
 
 /** The most records one page holds. */

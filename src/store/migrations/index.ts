@@ -51,6 +51,7 @@ import { outboxNetworkIndex } from './012-outbox-network-index.js';
 import { healthProbe } from './013-health-probe.js';
 import { auditRepeats } from './014-audit-repeats.js';
 import { keyUseRegistrations } from './016-key-use-registrations.js';
+import { scim } from './018-scim.js';
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
@@ -68,6 +69,7 @@ const all: Record<string, MigrationFactory> = {
   '013-health-probe': healthProbe,
   '014-audit-repeats': auditRepeats,
   '016-key-use-registrations': keyUseRegistrations,
+  '018-scim': scim,
 };
 
 /** The migrations this version knows, in the order they apply. */
