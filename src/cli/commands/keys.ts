@@ -4,6 +4,7 @@ import { AUDIT_READ_ACTION } from '../../audit/list.js';
 import { createKey, listKeys, revokeKey } from '../../auth/keys.js';
 import { compileActions } from '../../auth/policy.js';
 import { contract } from '../../contract/index.js';
+import { INVITE_LINK_ACTION } from '../../contract/extensions/console.js';
 import { databaseOptions, withStore, type DatabaseOptions } from '../database.js';
 import { out, UsageError, warn } from '../io.js';
 
@@ -16,10 +17,12 @@ function split(s: string): string[] {
 
 /**
  * Every action must allow at least one operation of the API or of the server's extensions (the
- * signed audit read): a typo would allow nothing.
+ * signed audit read, the console's invitation links): a typo would allow nothing.
  */
 function assertKnownActions(actions: string[]): void {
-  const names = [...Object.keys(contract), AUDIT_READ_ACTION].map((n) => `wickr:${n}`);
+  const names = [...Object.keys(contract), AUDIT_READ_ACTION, INVITE_LINK_ACTION].map(
+    (n) => `wickr:${n}`,
+  );
   for (const a of actions) {
     if (!names.some((n) => compileActions([a]).test(n)))
       throw new UsageError(
