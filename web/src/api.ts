@@ -4,6 +4,8 @@
  * server code reaches the bundle).
  */
 import type { Input, OperationName, Output } from '../../src/client/types';
+import type { InputOf, OutputOf } from '../../src/contract/dsl';
+import type { Extensions } from '../../src/contract/extensions/index';
 
 export type { Input, OperationName, Output };
 
@@ -101,6 +103,14 @@ export const signOut = () => request<unknown>('DELETE', 'session');
 export const call = <N extends OperationName>(operation: N, input: Input<N>) =>
   request<Output<N>>('POST', `operations/${operation}`, input);
 
+type ExtensionName = keyof Extensions;
+
+/** Runs one of the server's own operations that the console may call by name. */
+export const callExtension = <N extends ExtensionName>(
+  operation: N,
+  input: InputOf<Extensions[N]>,
+) => request<OutputOf<Extensions[N]>>('POST', `operations/${operation}`, input);
+
 export const outbox = (networkId: string, query: Record<string, string | undefined>) => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v) q.set(k, v);
@@ -120,6 +130,7 @@ export interface OutboxMessage {
   sentAt: string | null;
   nextAttemptAt: string | null;
   lastError: string | null;
+  inviteExpiresAt: string | null;
 }
 
 export interface OutboxPage {

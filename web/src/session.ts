@@ -7,6 +7,7 @@ import { createContext } from 'preact';
 import { useContext, useMemo } from 'preact/hooks';
 import { compileActions, refusalOf, type KeyPolicy } from '../../src/contract/actions';
 import type { OperationName, SessionInfo } from './api';
+import type { ExtensionName } from '../../src/contract/extensions/index';
 
 export const SessionContext = createContext<SessionInfo | null>(null);
 
@@ -27,7 +28,10 @@ function usePolicy(): KeyPolicy | undefined {
 }
 
 /** Why the key may not run `operation` (on `networkId`), or undefined when it may. */
-export function useRefusal(): (operation: OperationName, networkId?: string) => string | undefined {
+export function useRefusal(): (
+  operation: OperationName | ExtensionName,
+  networkId?: string,
+) => string | undefined {
   const policy = usePolicy();
   return (operation, networkId) => (policy ? refusalOf(policy, operation, networkId) : undefined);
 }
