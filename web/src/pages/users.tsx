@@ -8,6 +8,7 @@ import {
   Confirm,
   ErrorNote,
   Field,
+  Loading,
   Notice,
   PolicyNote,
   SortHeader,
@@ -23,8 +24,7 @@ import { UserDetail } from './users-detail';
 import { LookUpUnames } from './users-lookup';
 import { STATUS_FILTERS, statusText, type User } from './user-status';
 import { MailBanner, useNetworkInfo } from '../components/invitation';
-import { BulkCsv } from './users-bulk-csv';
-import { exportUsers } from './users-export';
+import type { BulkCsv as BulkCsvPanel } from './users-bulk-csv';
 
 type BulkAction = 'Reinvite' | 'Suspend' | 'Unsuspend' | 'Reset devices' | 'Delete';
 
@@ -57,6 +57,12 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [panel, setPanel] = useState<'invite' | 'import' | 'lookup' | 'bulk' | undefined>();
   const [exported, setExported] = useState<number | undefined>();
+  // Loaded when first opened: most visits never use it (the first load stays small).
+  const [BulkCsv, setBulkCsv] = useState<typeof BulkCsvPanel | undefined>();
+  useEffect(() => {
+    if (panel === 'bulk' && !BulkCsv)
+      void import('./users-bulk-csv').then((m) => setBulkCsv(() => m.BulkCsv));
+  }, [panel]);
   const exporting = useAction();
   const [detail, setDetail] = useState<string | undefined>();
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -245,7 +251,9 @@ export function UsersPage({ networkId }: { networkId: string }) {
           onClick={async () => {
             setNotice('');
             setExported(0);
-            const n = await exporting.run(() => exportUsers(networkId, anyDeclined, setExported));
+            const n = await exporting.run(async () =>
+              (await import('./users-export')).exportUsers(networkId, anyDeclined, setExported),
+            );
             setExported(undefined);
             if (n !== undefined)
               setNotice(
@@ -282,7 +290,13 @@ export function UsersPage({ networkId }: { networkId: string }) {
         <ImportCsv networkId={networkId} groups={groups.data} onDone={refresh} />
       ) : null}
       {panel === 'lookup' ? <LookUpUnames networkId={networkId} /> : null}
-      {panel === 'bulk' ? <BulkCsv networkId={networkId} onDone={refresh} /> : null}
+      {panel === 'bulk' ? (
+        BulkCsv ? (
+          <BulkCsv networkId={networkId} onDone={refresh} />
+        ) : (
+          <Loading what="the CSV actions" />
+        )
+      ) : null}
 
       <form
         class="filters"
