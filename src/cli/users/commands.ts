@@ -32,6 +32,7 @@ import {
   type Group,
   type TargetRow,
 } from '../../client/csv/users.js';
+import { EXPORT_COLUMNS, csvLine, exportLine } from '../../client/csv/export.js';
 import { out, readInputFile, UsageError, warn } from '../io.js';
 import { clientToken, mapPool, rejectionOf } from './batches.js';
 import { formatReport, partialSummary, progressBar, type Outcome } from './report.js';
@@ -77,6 +78,17 @@ export function registerUserCommands(program: Command): void {
     );
   });
 
+  connection(
+    users
+      .command('export')
+      .description(
+        'Print every user of the network as CSV: userId, username, firstName, lastName, ' +
+          'securityGroupIds, status, suspended, isAdmin (the columns import, suspend and delete read)',
+      ),
+  ).action(async (opts: CommonOptions) => {
+    process.exitCode = await explained(exportUsers(opts));
+  });
+
   bulk(
     users
       .command('delete')
@@ -85,6 +97,17 @@ export function registerUserCommands(program: Command): void {
   ).action(async (file: string | undefined, opts: CommonOptions & { yes?: boolean }) => {
     process.exitCode = await explained(toggleOrDelete('delete', csvFile(file, opts), opts));
   });
+}
+
+/** The network's users as CSV on stdout, the console's Export CSV columns, page after page. */
+async function exportUsers(opts: CommonOptions): Promise<number> {
+  const client = clientFor(opts);
+  const count = await client.call('GetUsersCount', { networkId: opts.network });
+  const anyDeclined = count.rejected > 0;
+  out(csvLine(EXPORT_COLUMNS));
+  for await (const u of client.paginate('ListUsers', { networkId: opts.network }, 'users'))
+    out(exportLine(u, anyDeclined));
+  return 0;
 }
 
 /** Every bulk command takes its CSV the same way: `<csv>`, or `--csv <file>`. */
@@ -112,20 +135,27 @@ async function explained(run: Promise<number>): Promise<number> {
 }
 
 function bulk(cmd: Command): Command {
-  return cmd
-    .argument('[csv]', 'CSV file with a header row (or --csv <file>)')
-    .option('--csv <file>', 'the CSV file (the same as the argument)')
-    .requiredOption('--network <id>', 'the network (8 digits)', (v) => {
-      if (!/^[0-9]{8}$/.test(v)) throw new InvalidArgumentError('a network ID is 8 digits');
-      return v;
-    })
+  return connection(
+    cmd
+      .argument('[csv]', 'CSV file with a header row (or --csv <file>)')
+      .option('--csv <file>', 'the CSV file (the same as the argument)'),
+  )
     .option(
       '--dry-run',
       'check the file against the network (read-only calls) without changing anything',
     )
     .option('--no-progress', 'no progress bar (it is also off when stderr is not a terminal)')
     .option('--json', 'print the summary as JSON')
-    .option('--delimiter <char>', 'field separator (default: guessed from the header: , ; or tab)')
+    .option('--delimiter <char>', 'field separator (default: guessed from the header: , ; or tab)');
+}
+
+/** The network and how to reach and sign for the server. */
+function connection(cmd: Command): Command {
+  return cmd
+    .requiredOption('--network <id>', 'the network (8 digits)', (v) => {
+      if (!/^[0-9]{8}$/.test(v)) throw new InvalidArgumentError('a network ID is 8 digits');
+      return v;
+    })
     .option(
       '--endpoint <url>',
       `Admin API endpoint (env WICKR_ENDPOINT, default ${DEFAULT_ENDPOINT})`,

@@ -278,7 +278,7 @@ export function UsersPage({ networkId }: { networkId: string }) {
           onDone={(n, left) => {
             setNotice(
               (mailConfigured === false
-                ? `${n} invitation${n === 1 ? '' : 's'} queued; mail is not configured, so copy each invite link from the user's panel.`
+                ? `${n} invitation${n === 1 ? '' : 's'} queued (mail is not configured: copy each invite link from the user's panel).`
                 : `${n} invitation${n === 1 ? '' : 's'} sent.`) +
                 (left ? ` ${left} not sent: see the rows left in the form.` : ''),
             );
