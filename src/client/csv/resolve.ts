@@ -86,14 +86,15 @@ export async function resolveTargets(
   const found: ResolvedRow[] = [];
   for (const r of byId) {
     const u = byUserId.get(r.userId);
-    if (u) found.push({ ...r, username: r.username ?? u.username ?? '', user: u });
+    if (u) found.push({ ...r, user: u });
     else
       failures.push({
         row: r.row,
         userId: r.userId,
         ...(r.username ? { username: r.username } : {}),
         field: 'userId',
-        reason: `no user ${r.userId} in network ${networkId}`,
+        // The API's own words for an unknown ID.
+        reason: `User ${r.userId} was not found in network ${networkId}.`,
       });
   }
   for (const r of toResolve) {
