@@ -285,6 +285,7 @@ function makePipeline(
     // Whenever the browser reaches the server over HTTPS: served by it (TLS configured), or by
     // a proxy in front of it that WICKR_PUBLIC_URL names.
     secure: Boolean(config.tlsCertFile) || (config.publicUrl?.startsWith('https:') ?? false),
+    mailConfigured: Boolean(config.smtpUrl),
   });
   const handlers: AllHandlers = {
     ...(options.handlers ?? apiHandlers),

@@ -19,6 +19,7 @@ import { parseAuthorization, verifySignature, deriveSigningKey } from '../src/au
 import { adminClient } from './support/admin-call.js';
 import { runCli } from './support/cli-run.js';
 import { CsvError, parseCsv, parseCsvTable } from '../src/client/csv/reader.js';
+import { EXPORT_COLUMNS } from '../src/client/csv/export.js';
 
 // Each test runs the CLI (a Node start-up each) several times: slow on a loaded machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
@@ -210,6 +211,26 @@ describe('wickr-admin users (against a running server)', () => {
     expect(un.stdout).toBe('unsuspended 5, failed 0\n');
     const final = await allUsers();
     expect(final.filter((u) => u.suspended)).toHaveLength(55);
+  });
+
+  it('exports every user as CSV with the columns import and suspend read', async () => {
+    const run = await cli(['users', 'export', '--network', networkId], env, dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const table = parseCsvTable(run.stdout);
+    expect(table.header).toEqual([...EXPORT_COLUMNS]);
+    const users = await allUsers();
+    expect(table.rows).toHaveLength(users.length);
+    const byId = new Map(table.rows.map((r) => [r.values.get('userid'), r.values]));
+    for (const u of users) {
+      const row = byId.get(u.userId)!;
+      expect(row.get('username')).toBe(u.username);
+      expect(row.get('firstname')).toBe(u.firstName ?? '');
+      expect(row.get('securitygroupids')!.split(';').sort()).toEqual(
+        [...(u.securityGroups ?? [])].sort(),
+      );
+      expect(row.get('suspended')).toBe(u.suspended ? 'true' : 'false');
+    }
   });
 
   it('deletes only with --yes when stdin is not a terminal', async () => {

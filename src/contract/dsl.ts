@@ -155,6 +155,11 @@ export interface OperationTraits {
    */
   readonly?: true;
   /**
+   * A read of a secret (an invite code): a success is audited too, though readonly (no
+   * request transaction; its record is written on its own after the answer is ready).
+   */
+  auditReads?: true;
+  /**
    * The tenancy read: an operation with a `networkId` label runs on a network of the
    * caller's account and region. `network-version` reads only the network's ID and lookup
    * version (BatchLookupUserUname's hot path); the default reads its row.

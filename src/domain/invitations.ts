@@ -16,7 +16,10 @@ export interface Invitation {
   expiresAt: number;
 }
 
-export function registrationLink(publicUrl: string, i: Invitation): string {
+export function registrationLink(
+  publicUrl: string,
+  i: Pick<Invitation, 'networkId' | 'username' | 'inviteCode'>,
+): string {
   const q = new URLSearchParams({ username: i.username, inviteCode: i.inviteCode });
   return `${publicUrl.replace(/\/$/, '')}/client/v1/networks/${i.networkId}/invitation?${q.toString()}`;
 }

@@ -1,6 +1,7 @@
 /**
  * The audit step: the one builder of audit records, for every operation and entry. A change
- * (an operation that is not readonly) is recorded with its own transaction; refusals of
+ * (an operation that is not readonly) is recorded with its own transaction, a read of a
+ * secret (trait `auditReads`) after it succeeds; refusals of
  * authentication and authorization are recorded for every operation, and every refusal of an
  * operation anyone may call (trait `auditRefusals: 'all'`). Input is recorded with what the
  * contract marks sensitive masked; a request refused before its input was validated keeps
@@ -34,7 +35,7 @@ export interface Audited {
 }
 
 export interface AuditStep {
-  /** Whether a success is recorded (a change). */
+  /** Whether a success is recorded (a change, or a read of a secret). */
   readonly changes: boolean;
   success(db: Kysely<Database>, r: Audited, output?: unknown): Promise<void>;
   refusal(r: Audited, error: ApiError): Promise<void>;
@@ -65,6 +66,8 @@ export function compileAudit(
   const mask = (input: Record<string, unknown>) =>
     sensitive ? maskSensitive(spec.input, input) : input;
   const allRefusals = spec.auditRefusals === 'all';
+  // A change is recorded with its transaction; a read only when it reads a secret.
+  const recordsSuccess = !spec.readonly || spec.auditReads === true;
 
   /** The input as recorded: all of a validated one, the members valid on their own otherwise. */
   const parametersOf = (r: Audited): Record<string, unknown> | undefined => {
@@ -112,9 +115,9 @@ export function compileAudit(
   };
 
   return {
-    changes: !spec.readonly && sink !== undefined,
+    changes: recordsSuccess && sink !== undefined,
     success: async (db, r, output) => {
-      if (!spec.readonly && sink) await sink.record(db, entryOf(r, undefined, output));
+      if (recordsSuccess && sink) await sink.record(db, entryOf(r, undefined, output));
     },
     refusal: async (r, error) => {
       if (!sink) return;

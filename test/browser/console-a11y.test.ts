@@ -85,6 +85,32 @@ describe('the console at desktop and phone width, by mouse and by keyboard', () 
       },
     },
     {
+      // A pending user's invitation, its link read (the browser may refuse the copy here).
+      name: 'user-invite-link',
+      open: async (p) => {
+        await p.goto(net('users'));
+        await p.getByRole('button', { name: 'ben@example.com' }).click();
+        const panel = p.getByRole('dialog', { name: 'User details' });
+        await panel.getByRole('button', { name: 'Copy invite link' }).click();
+        await panel.getByRole('textbox', { name: /Invite link/ }).waitFor();
+      },
+    },
+    {
+      name: 'users-bulk-csv',
+      open: async (p) => {
+        await p.goto(net('users'));
+        await p.getByRole('button', { name: 'Bulk actions from CSV' }).click();
+        const form = p.getByRole('form', { name: 'Bulk actions from CSV' });
+        await form.getByLabel('CSV file of users').setInputFiles({
+          name: 'users.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from('username\nann@example.com\nnobody@example.com\n'),
+        });
+        await form.getByRole('button', { name: 'Preview' }).click();
+        await form.getByRole('table', { name: 'Rows of the file' }).waitFor();
+      },
+    },
+    {
       name: 'security-groups',
       open: async (p) => {
         await p.goto(net('security-groups'));

@@ -5,16 +5,12 @@
  */
 import type { Input, OperationName, Output } from '../../src/client/types';
 import type { EveryOperation, InputOf, OutputOf } from '../../src/contract/index';
+import type { ExtensionName } from '../../src/contract/extensions/index';
 
 export type { Input, OperationName, Output };
 
-/** The server's own operations the console's pages call by name (beside the API's). */
-export type ConsoleOperationName =
-  | 'GetNetworkDashboard'
-  | 'LookupAuditRecords'
-  | 'ListAccessKeys'
-  | 'CreateAccessKey'
-  | 'RevokeAccessKey';
+/** The server's own operations (contract/extensions/), which pages call by name beside the API's. */
+export type ConsoleOperationName = ExtensionName;
 export type ConsoleInput<N extends ConsoleOperationName> = InputOf<EveryOperation[N]>;
 export type ConsoleOutput<N extends ConsoleOperationName> = OutputOf<EveryOperation[N]>;
 
@@ -135,6 +131,7 @@ export interface OutboxMessage {
   sentAt: string | null;
   nextAttemptAt: string | null;
   lastError: string | null;
+  inviteExpiresAt: string | null;
 }
 
 export interface OutboxPage {

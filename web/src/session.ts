@@ -7,6 +7,7 @@ import { createContext } from 'preact';
 import { useContext, useMemo } from 'preact/hooks';
 import { compileActions, refusalOf, type KeyPolicy } from '../../src/contract/actions';
 import type { OperationName, SessionInfo } from './api';
+import type { ExtensionName } from '../../src/contract/extensions/index';
 
 export const SessionContext = createContext<SessionInfo | null>(null);
 
@@ -31,7 +32,7 @@ export type ServerAction = 'LookupAuditRecords' | 'ManageAccessKeys';
 
 /** Why the key may not run `operation` (on `networkId`), or undefined when it may. */
 export function useRefusal(): (
-  operation: OperationName | ServerAction,
+  operation: OperationName | ServerAction | ExtensionName,
   networkId?: string,
 ) => string | undefined {
   const policy = usePolicy();

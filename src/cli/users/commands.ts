@@ -21,17 +21,15 @@ import { parseCsvTable, type CsvTable } from '../../client/csv/reader.js';
 import { actOnUsers, importRows, type Results } from '../../client/csv/batches.js';
 import {
   createRows,
-  dedupeTargets,
   findColumns,
-  targetRows,
   unknownColumns,
   unknownGroupFailures,
   type Columns,
   type CreateRow,
-  type Failure,
   type Group,
-  type TargetRow,
 } from '../../client/csv/users.js';
+import { EXPORT_COLUMNS, csvLine, exportLine } from '../../client/csv/export.js';
+import { resolveTargets, type Directory } from '../../client/csv/resolve.js';
 import { out, readInputFile, UsageError, warn } from '../io.js';
 import { clientToken, mapPool, rejectionOf } from './batches.js';
 import { formatReport, partialSummary, progressBar, type Outcome } from './report.js';
@@ -77,6 +75,17 @@ export function registerUserCommands(program: Command): void {
     );
   });
 
+  connection(
+    users
+      .command('export')
+      .description(
+        'Print every user of the network as CSV: userId, username, firstName, lastName, ' +
+          'securityGroupIds, status, suspended, isAdmin (the columns import, suspend and delete read)',
+      ),
+  ).action(async (opts: CommonOptions) => {
+    process.exitCode = await explained(exportUsers(opts));
+  });
+
   bulk(
     users
       .command('delete')
@@ -85,6 +94,17 @@ export function registerUserCommands(program: Command): void {
   ).action(async (file: string | undefined, opts: CommonOptions & { yes?: boolean }) => {
     process.exitCode = await explained(toggleOrDelete('delete', csvFile(file, opts), opts));
   });
+}
+
+/** The network's users as CSV on stdout, the console's Export CSV columns, page after page. */
+async function exportUsers(opts: CommonOptions): Promise<number> {
+  const client = clientFor(opts);
+  const count = await client.call('GetUsersCount', { networkId: opts.network });
+  const anyDeclined = count.rejected > 0;
+  out(csvLine(EXPORT_COLUMNS));
+  for await (const u of client.paginate('ListUsers', { networkId: opts.network }, 'users'))
+    out(exportLine(u, anyDeclined));
+  return 0;
 }
 
 /** Every bulk command takes its CSV the same way: `<csv>`, or `--csv <file>`. */
@@ -112,20 +132,27 @@ async function explained(run: Promise<number>): Promise<number> {
 }
 
 function bulk(cmd: Command): Command {
-  return cmd
-    .argument('[csv]', 'CSV file with a header row (or --csv <file>)')
-    .option('--csv <file>', 'the CSV file (the same as the argument)')
-    .requiredOption('--network <id>', 'the network (8 digits)', (v) => {
-      if (!/^[0-9]{8}$/.test(v)) throw new InvalidArgumentError('a network ID is 8 digits');
-      return v;
-    })
+  return connection(
+    cmd
+      .argument('[csv]', 'CSV file with a header row (or --csv <file>)')
+      .option('--csv <file>', 'the CSV file (the same as the argument)'),
+  )
     .option(
       '--dry-run',
       'check the file against the network (read-only calls) without changing anything',
     )
     .option('--no-progress', 'no progress bar (it is also off when stderr is not a terminal)')
     .option('--json', 'print the summary as JSON')
-    .option('--delimiter <char>', 'field separator (default: guessed from the header: , ; or tab)')
+    .option('--delimiter <char>', 'field separator (default: guessed from the header: , ; or tab)');
+}
+
+/** The network and how to reach and sign for the server. */
+function connection(cmd: Command): Command {
+  return cmd
+    .requiredOption('--network <id>', 'the network (8 digits)', (v) => {
+      if (!/^[0-9]{8}$/.test(v)) throw new InvalidArgumentError('a network ID is 8 digits');
+      return v;
+    })
     .option(
       '--endpoint <url>',
       `Admin API endpoint (env WICKR_ENDPOINT, default ${DEFAULT_ENDPOINT})`,
@@ -290,53 +317,27 @@ async function toggleOrDelete(
   const { table, fileHash } = readTable(file, opts);
   const cols = columnsOf(table, file, 'target');
   const client = clientFor(opts);
-  const { byId, toResolve, failures } = targetRows(table, cols);
-
-  if (toResolve.length) {
-    const bar = progressBar(opts, toResolve.length, 'resolving');
-    try {
-      const resolved = await mapPool(toResolve, 4, async (r) => {
-        const id = await findUserId(client, opts.network, r.username);
-        bar.increment(1);
-        return id;
-      });
-      toResolve.forEach((r, k) => {
-        const id = resolved[k];
-        if (id) byId.push({ row: r.row, userId: id, username: r.username });
-        else
-          failures.push({
-            row: r.row,
-            username: r.username,
-            field: 'username',
-            reason: `no user named ${r.username} in network ${opts.network}`,
-          });
-      });
-    } finally {
-      bar.stop();
-    }
-  }
-  const { entries, skipped } = dedupeTargets(byId);
+  // Each row resolved to a user (by username or ID) or a failure, as the console's preview does.
+  const { entries, failures, skipped } = await resolveTargets(
+    table,
+    cols,
+    directoryOf(client, opts.network),
+    opts.network,
+  );
   const verb = action === 'delete' ? 'deleted' : action === 'suspend' ? 'suspended' : 'unsuspended';
 
   if (opts.dryRun) {
-    // Usernames were resolved by the server above; ask it about the IDs given directly too.
-    const missing = await missingUserIds(client, opts.network, entries, opts);
-    const dryFailures: Failure[] = entries
-      .filter((e) => missing.has(e.userId))
-      .map((e) => ({
-        row: e.row,
-        userId: e.userId,
-        ...(e.username ? { username: e.username } : {}),
-        field: 'userId',
-        reason: `no user ${e.userId} in network ${opts.network}`,
-      }));
     return print(
       {
         verb,
         dryRun: true,
         networkId: opts.network,
-        successes: entries.filter((e) => !missing.has(e.userId)),
-        failures: [...failures, ...dryFailures],
+        successes: entries.map(({ row, userId, username }) => ({
+          row,
+          userId,
+          ...(username ? { username } : {}),
+        })),
+        failures,
         skipped,
       },
       opts.json,
@@ -450,38 +451,22 @@ async function existingUsers(
   return found;
 }
 
-/** The user IDs among `entries` that the network does not have. */
-async function missingUserIds(
-  client: AdminClient,
-  networkId: string,
-  entries: TargetRow[],
-  opts: { progress: boolean },
-): Promise<Set<string>> {
-  const ids = [...new Set(entries.map((e) => e.userId))];
-  if (ids.length === 0) return new Set();
-  if (await cheaperToList(client, networkId, ids.length)) {
-    const missing = new Set(ids);
-    for await (const u of client.paginate('ListUsers', { networkId }, 'users'))
-      if (u.userId) missing.delete(String(Number(u.userId)));
-    return missing;
-  }
-  const bar = progressBar(opts, ids.length, 'checking');
-  try {
-    const exists = await mapPool(ids, 4, async (userId) => {
+/** The network's users as the shared resolution (src/client/csv/resolve.ts) reads them. */
+function directoryOf(client: AdminClient, networkId: string): Directory {
+  return {
+    users: (username) =>
+      client.paginate('ListUsers', { networkId, ...(username ? { username } : {}) }, 'users'),
+    user: async (userId) => {
       try {
-        await client.call('GetUser', { networkId, userId });
-        return true;
+        return await client.call('GetUser', { networkId, userId });
       } catch (err) {
-        if (err instanceof AdminApiError && err.errorType === 'ResourceNotFoundError') return false;
+        if (err instanceof AdminApiError && err.errorType === 'ResourceNotFoundError')
+          return undefined;
         throw err;
-      } finally {
-        bar.increment(1);
       }
-    });
-    return new Set(ids.filter((_, k) => !exists[k]));
-  } finally {
-    bar.stop();
-  }
+    },
+    count: async () => (await client.call('GetUsersCount', { networkId })).total,
+  };
 }
 
 async function confirmDelete(count: number, networkId: string): Promise<void> {

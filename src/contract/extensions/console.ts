@@ -120,6 +120,8 @@ export const ListOutboxMessages = operation({
   input: struct({
     networkId: uri(NetworkId),
     status: optional(query(enumOf(OUTBOX_FILTER_STATUSES), 'status')),
+    /** One user's messages (a pending user's invitation in the user's panel). */
+    userId: optional(query(str({ pattern: '[0-9]{1,10}' }), 'userId')),
     nextToken: optional(query(str({ pattern: '\\d{1,15}' }), 'nextToken')),
     maxResults: optional(query(int({ min: 1, max: 100 }), 'maxResults')),
   }),
@@ -137,6 +139,8 @@ export const ListOutboxMessages = operation({
         sentAt: nullable(GenericString),
         nextAttemptAt: nullable(GenericString),
         lastError: nullable(GenericString),
+        /** When the code this message carries expires; null once it is no longer the user's. */
+        inviteExpiresAt: nullable(GenericString),
       }),
     ),
     nextToken: optional(GenericString),
@@ -144,4 +148,71 @@ export const ListOutboxMessages = operation({
   errors: STANDARD_ERRORS,
 });
 
-export const operations = { SignIn, GetConsoleSession, SignOut, ListOutboxMessages };
+/**
+ * What the console needs to know of the server for a network's pages and that the API does
+ * not say: whether invitation e-mails can leave (WICKR_SMTP_URL), and the SSO callback URL the
+ * server's OIDC flow sends to the identity provider. Nothing secret.
+ */
+export const GetConsoleNetworkInfo = operation({
+  name: 'GetConsoleNetworkInfo',
+  summary: "Whether mail is configured, and the network's SSO callback URL.",
+  method: 'GET',
+  readonly: true,
+  path: '/console/api/networks/{networkId}/info',
+  protocol: 'console',
+  auth: ['console'],
+  // Anyone who may see the network may see these.
+  action: 'GetNetwork',
+  input: struct({ networkId: uri(NetworkId) }),
+  output: struct({
+    mailConfigured: bool(),
+    ssoCallbackUrl: GenericString,
+  }),
+  errors: STANDARD_ERRORS,
+});
+
+/** The action a key's policy must allow to see invite codes (not matched by Get* or List*). */
+export const INVITE_LINK_ACTION = 'RevealInvitationLinks';
+
+/**
+ * Pending users' invitation links (the invite code inside), so an administrator can hand them
+ * over when no e-mail leaves. A read, but of a secret: every success is audited, and the link
+ * is sensitive (never in a log line).
+ */
+export const RevealInvitationLinks = operation({
+  name: INVITE_LINK_ACTION,
+  summary: "Pending users' invitation links and their expiry (an audited read of invite codes).",
+  method: 'POST',
+  readonly: true,
+  auditReads: true,
+  path: '/console/api/networks/{networkId}/invitation-links',
+  protocol: 'console',
+  auth: ['console'],
+  input: struct({
+    networkId: uri(NetworkId),
+    userIds: list(str({ pattern: '[0-9]{1,10}' }), { min: 1, max: 100 }),
+  }),
+  output: struct({
+    invitations: list(
+      struct({
+        userId: GenericString,
+        username: GenericString,
+        inviteLink: SensitiveString,
+        expiresAt: GenericString,
+        expired: bool(),
+      }),
+    ),
+    /** Users named that have no invitation to show: not found, active, or declined. */
+    failed: list(struct({ userId: GenericString, reason: GenericString })),
+  }),
+  errors: STANDARD_ERRORS,
+});
+
+export const operations = {
+  SignIn,
+  GetConsoleSession,
+  SignOut,
+  ListOutboxMessages,
+  GetConsoleNetworkInfo,
+  RevealInvitationLinks,
+};

@@ -13,6 +13,7 @@ import { addressKey } from '../../pipeline/limits.js';
 import type { Authenticate } from '../../pipeline/pipeline.js';
 import type { Database } from '../../store/schema.js';
 import { cookieOf, setCookie } from './cookie.js';
+import { invitationLinks, networkInfo } from './invitation-links.js';
 import { networkOutbox } from './outbox.js';
 import { csrfMatches, SessionStore, type Session } from './sessions.js';
 import type { SignInGuard } from './sign-in-guard.js';
@@ -27,11 +28,21 @@ export interface ConsoleDeps {
   secure: boolean;
   /** Told of each key a session or a sign-in uses (its "last used"). */
   keyUse?: KeyUse;
+  /** WICKR_SMTP_URL is set: invitation e-mails leave (else they wait in the outbox). */
+  mailConfigured: boolean;
 }
 
 type ConsoleHandlers = {
   [
-    N in Extract<ExtensionName, 'SignIn' | 'GetConsoleSession' | 'SignOut' | 'ListOutboxMessages'>
+    N in Extract<
+      ExtensionName,
+      | 'SignIn'
+      | 'GetConsoleSession'
+      | 'SignOut'
+      | 'ListOutboxMessages'
+      | 'GetConsoleNetworkInfo'
+      | 'RevealInvitationLinks'
+    >
   ]: Handler<N>;
 };
 
@@ -131,6 +142,12 @@ export function consoleOperations(deps: ConsoleDeps): {
     },
 
     ListOutboxMessages: (ctx, input) => networkOutbox(ctx.db, input),
+
+    GetConsoleNetworkInfo: async (ctx, input) =>
+      networkInfo(ctx.services.config.publicUrl, deps.mailConfigured, input.networkId),
+
+    RevealInvitationLinks: (ctx, input) =>
+      invitationLinks(ctx.db, ctx.services.config.publicUrl, ctx.services.now(), input),
   };
   return { handlers, authenticate };
 }

@@ -17,25 +17,31 @@ export async function networkOutbox(
   const max = query.maxResults ?? 100;
   const networkId = query.networkId;
   let q = db
-    .selectFrom('outbox')
+    .selectFrom('outbox as o')
+    // The member's code: a message's expiry is shown while its code is still the member's.
+    .leftJoin('members as m', 'm.member_id', 'o.member_id')
     .select([
-      'id',
-      'member_id',
-      'kind',
-      'recipient',
-      'subject',
-      'status',
-      'attempts',
-      'created_at',
-      'sent_at',
-      'next_attempt_at',
-      'last_error',
+      'o.id',
+      'o.member_id',
+      'o.kind',
+      'o.recipient',
+      'o.subject',
+      'o.status',
+      'o.attempts',
+      'o.created_at',
+      'o.sent_at',
+      'o.next_attempt_at',
+      'o.last_error',
+      'o.invite_code',
+      'm.invite_code as member_code',
+      'm.invite_expires_at',
     ])
-    .where('network_id', '=', networkId)
-    .orderBy('id', 'desc')
+    .where('o.network_id', '=', networkId)
+    .orderBy('o.id', 'desc')
     .limit(max + 1);
-  if (query.status) q = q.where('status', '=', query.status);
-  if (query.nextToken) q = q.where('id', '<', Number(query.nextToken));
+  if (query.status) q = q.where('o.status', '=', query.status);
+  if (query.userId) q = q.where('o.member_id', '=', Number(query.userId));
+  if (query.nextToken) q = q.where('o.id', '<', Number(query.nextToken));
   const rows = await q.execute();
   const page = rows.slice(0, max);
   const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
@@ -52,6 +58,8 @@ export async function networkOutbox(
       sentAt: iso(r.sent_at),
       nextAttemptAt: r.status === OUTBOX_STATUS.PENDING ? iso(r.next_attempt_at) : null,
       lastError: r.last_error,
+      inviteExpiresAt:
+        r.invite_code !== null && r.invite_code === r.member_code ? iso(r.invite_expires_at) : null,
     })),
     ...(rows.length > max ? { nextToken: String(page[page.length - 1]!.id) } : {}),
   };

@@ -1,22 +1,39 @@
 import { useState } from 'preact/hooks';
 import { outbox } from '../api';
-import { Field, useLoad, usePager } from '../ui';
+import { useRefusal } from '../session';
+import { Field, PolicyNote, useId, useLoad, usePager } from '../ui';
 import { PagedTable } from '../components/paged-table';
+import { deliveryText, InviteLink, MailBanner, useNetworkInfo } from '../components/invitation';
 
-/** The network's outbox: invitation e-mails queued, sent or failed, newest first. */
+/**
+ * The network's outbox: invitation e-mails queued, sent or failed, newest first; the code's
+ * expiry while it is still the user's, and its link to copy (when no e-mail leaves, the way to
+ * get an invitation to someone).
+ */
 export function InvitationsPage({ networkId }: { networkId: string }) {
   const [status, setStatus] = useState('');
   const pager = usePager(status);
+  const info = useNetworkInfo(networkId);
   const page = useLoad(
     () =>
       outbox(networkId, { status: status || undefined, nextToken: pager.token, maxResults: '100' }),
     [networkId, status, pager.token],
   );
   const messages = page.data?.messages ?? [];
+  const refusal = useRefusal()('RevealInvitationLinks', networkId);
+  const noteId = useId('policy');
   return (
     <section>
       <h1>Invitations</h1>
+      <MailBanner mailConfigured={info.data?.mailConfigured} />
       <p class="hint">The e-mails this network sends, as the delivery worker sees them.</p>
+      <PolicyNote
+        id={noteId}
+        refusals={[
+          refusal &&
+            `${refusal} Invite links carry the invite code: the key needs wickr:RevealInvitationLinks.`,
+        ]}
+      />
       <div class="filters">
         <Field label="Delivery status">
           {(c) => (
@@ -50,6 +67,8 @@ export function InvitationsPage({ networkId }: { networkId: string }) {
             <th scope="col">Last error</th>
             <th scope="col">Queued</th>
             <th scope="col">Sent</th>
+            <th scope="col">Code expires</th>
+            <th scope="col">Invite link</th>
           </>
         }
       >
@@ -57,13 +76,23 @@ export function InvitationsPage({ networkId }: { networkId: string }) {
           <tr key={m.id} class={m.status === 'failed' ? 'failed' : ''}>
             <td>{m.recipient}</td>
             <td>{m.subject}</td>
-            <td>
-              {m.status === 'pending' ? 'Queued' : m.status[0]!.toUpperCase() + m.status.slice(1)}
-            </td>
+            <td>{deliveryText(m.status)}</td>
             <td>{m.attempts}</td>
             <td>{m.lastError ?? ''}</td>
             <td>{new Date(m.createdAt).toLocaleString('en')}</td>
             <td>{m.sentAt ? new Date(m.sentAt).toLocaleString('en') : ''}</td>
+            <td>{m.inviteExpiresAt ? new Date(m.inviteExpiresAt).toLocaleString('en') : ''}</td>
+            <td>
+              {/* Only the message carrying the user's current code has a link to give. */}
+              {m.inviteExpiresAt && m.userId ? (
+                <InviteLink
+                  networkId={networkId}
+                  userId={m.userId}
+                  label={`Copy invite link for ${m.recipient}`}
+                  policyNoteId={noteId}
+                />
+              ) : null}
+            </td>
           </tr>
         ))}
       </PagedTable>

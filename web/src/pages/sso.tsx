@@ -5,6 +5,7 @@ import { useRefusal } from '../session';
 import {
   allowedProps,
   ErrorNote,
+  Field,
   Loading,
   Notice,
   PolicyNote,
@@ -13,6 +14,7 @@ import {
   useLoad,
 } from '../ui';
 import { TextField } from '../components/fields';
+import { copyText, useNetworkInfo } from '../components/invitation';
 
 type OidcConfig = Partial<NonNullable<Output<'GetOidcInfo'>['openidConnectInfo']>>;
 type TdfConfig = Pick<Output<'GetOpentdfConfig'>, 'clientId' | 'domain' | 'provider'>;
@@ -25,6 +27,7 @@ const orEmpty = <T,>(p: Promise<T>, empty: T) =>
   });
 
 export function SsoPage({ networkId }: { networkId: string }) {
+  const info = useNetworkInfo(networkId);
   const oidc = useLoad(
     () =>
       orEmpty(
@@ -49,6 +52,8 @@ export function SsoPage({ networkId }: { networkId: string }) {
     <section>
       <h1>SSO</h1>
       <h2>OpenID Connect</h2>
+      <CallbackUrl url={info.data?.ssoCallbackUrl} />
+      <ErrorNote error={info.error} />
       {oidc.loading && !oidc.data ? <Loading what="the OIDC configuration" /> : null}
       <ErrorNote error={oidc.error} />
       {oidc.data ? <OidcForm networkId={networkId} initial={oidc.data} /> : null}
@@ -57,6 +62,37 @@ export function SsoPage({ networkId }: { networkId: string }) {
       <ErrorNote error={tdf.error} />
       {tdf.data ? <TdfForm networkId={networkId} initial={tdf.data} /> : null}
     </section>
+  );
+}
+
+/**
+ * The redirect URI to register at the identity provider: the one the server's OIDC flow sends
+ * (from WICKR_PUBLIC_URL), so the provider accepts people coming back.
+ */
+function CallbackUrl({ url }: { url: string | undefined }) {
+  const [copied, setCopied] = useState<boolean | undefined>();
+  const id = useId('cb');
+  if (!url) return null;
+  return (
+    <div class="card callback">
+      <p id={id}>
+        Callback URL: register it at your identity provider as the application&apos;s redirect URI.
+      </p>
+      <code class="url" aria-labelledby={id}>
+        {url}
+      </code>
+      <button
+        type="button"
+        onClick={async () => setCopied(await copyText(url))}
+        aria-describedby={id}
+      >
+        Copy callback URL
+      </button>
+      {copied === true ? <Notice>Callback URL copied to the clipboard.</Notice> : null}
+      {copied === false ? (
+        <Notice>The browser would not copy: select the URL and copy it.</Notice>
+      ) : null}
+    </div>
   );
 }
 
@@ -183,8 +219,21 @@ function OidcForm({ networkId, initial }: { networkId: string; initial: OidcConf
   );
 }
 
+/**
+ * The providers the model documents ("Currently only Virtru is supported"); the member is free
+ * text in the model, so another name can still be given (the server says whether it takes it).
+ */
+const TDF_PROVIDERS = [['virtru', 'Virtru']] as const;
+const OTHER = 'other';
+
 function TdfForm(props: { networkId: string; initial: TdfConfig }) {
-  const [v, setV] = useState({ ...props.initial, clientSecret: '' });
+  const known = (p: string) => TDF_PROVIDERS.some(([value]) => value === p.toLowerCase());
+  const [v, setV] = useState({
+    ...props.initial,
+    provider: props.initial.provider || TDF_PROVIDERS[0][0],
+    clientSecret: '',
+  });
+  const [choice, setChoice] = useState(known(v.provider) ? v.provider.toLowerCase() : OTHER);
   const [result, setResult] = useState('');
   const { busy, error, run } = useAction();
   const refusal = useRefusal()('RegisterOpentdfConfig', props.networkId);
@@ -223,7 +272,27 @@ function TdfForm(props: { networkId: string; initial: TdfConfig }) {
       }}
     >
       <PolicyNote id={noteId} refusals={[refusal]} />
-      {text('Provider', 'provider')}
+      <Field label="Provider" name={choice === OTHER ? 'providerChoice' : 'provider'} error={error}>
+        {(c) => (
+          <select
+            {...c}
+            value={choice}
+            onChange={(e) => {
+              const next = e.currentTarget.value;
+              setChoice(next);
+              setV({ ...v, provider: next === OTHER ? '' : next });
+            }}
+          >
+            {TDF_PROVIDERS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+            <option value={OTHER}>Other…</option>
+          </select>
+        )}
+      </Field>
+      {choice === OTHER ? text('Other provider', 'provider') : null}
       {text('Domain', 'domain')}
       {text('TDF client ID', 'clientId')}
       {text('TDF client secret', 'clientSecret', 'password')}

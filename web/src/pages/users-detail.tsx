@@ -14,6 +14,7 @@ import {
   useModal,
 } from '../ui';
 import { GroupsField, TextField } from '../components/fields';
+import { PendingInvitation } from '../components/invitation';
 import { statusText, type Group, type User } from './user-status';
 
 type Detail = Output<'GetUser'>;
@@ -66,6 +67,7 @@ export function UserDetail(props: {
           }}
         />
       ) : null}
+      {user.data?.status === 1 ? <PendingInvitation networkId={networkId} userId={userId} /> : null}
       <h3>Devices</h3>
       {devices.loading && !devices.data ? <Loading what="devices" /> : null}
       <ErrorNote error={devices.error} />

@@ -8,6 +8,7 @@ import {
   Confirm,
   ErrorNote,
   Field,
+  Loading,
   Notice,
   PolicyNote,
   SortHeader,
@@ -22,6 +23,8 @@ import { ImportCsv } from './users-import';
 import { UserDetail } from './users-detail';
 import { LookUpUnames } from './users-lookup';
 import { STATUS_FILTERS, statusText, type User } from './user-status';
+import { MailBanner, useNetworkInfo } from '../components/invitation';
+import type { BulkCsv as BulkCsvPanel } from './users-bulk-csv';
 
 type BulkAction = 'Reinvite' | 'Suspend' | 'Unsuspend' | 'Reset devices' | 'Delete';
 
@@ -52,7 +55,15 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const filterKey = `${status}|${groupId}|${query}|${sortKey}`;
   const pager = usePager(filterKey);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [panel, setPanel] = useState<'invite' | 'import' | 'lookup' | undefined>();
+  const [panel, setPanel] = useState<'invite' | 'import' | 'lookup' | 'bulk' | undefined>();
+  const [exported, setExported] = useState<number | undefined>();
+  // Loaded when first opened: most visits never use it (the first load stays small).
+  const [BulkCsv, setBulkCsv] = useState<typeof BulkCsvPanel | undefined>();
+  useEffect(() => {
+    if (panel === 'bulk' && !BulkCsv)
+      void import('./users-bulk-csv').then((m) => setBulkCsv(() => m.BulkCsv));
+  }, [panel]);
+  const exporting = useAction();
   const [detail, setDetail] = useState<string | undefined>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [notice, setNotice] = useState('');
@@ -61,6 +72,8 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const noteId = useId('policy');
 
   const counts = useLoad(() => call('GetUsersCount', { networkId }), [networkId]);
+  const info = useNetworkInfo(networkId);
+  const mailConfigured = info.data?.mailConfigured;
   const anyDeclined = (counts.data?.rejected ?? 0) > 0;
   const groups = useLoad(
     () => listAll('ListSecurityGroups', { networkId }, (p) => p.securityGroups),
@@ -183,11 +196,13 @@ export function UsersPage({ networkId }: { networkId: string }) {
   const cannot = {
     invite: refusal('BatchCreateUser', networkId),
     lookup: refusal('BatchLookupUserUname', networkId),
+    bulk:
+      refusal('BatchToggleUserSuspendStatus', networkId) && refusal('BatchDeleteUser', networkId),
     ...Object.fromEntries(
       Object.entries(BULK_OPERATION).map(([a, op]) => [a, refusal(op, networkId)]),
     ),
-  } as Record<'invite' | 'lookup' | BulkAction, string | undefined>;
-  const toggle = (p: 'invite' | 'import' | 'lookup') => {
+  } as Record<'invite' | 'lookup' | 'bulk' | BulkAction, string | undefined>;
+  const toggle = (p: 'invite' | 'import' | 'lookup' | 'bulk') => {
     setNotice('');
     setPanel(panel === p ? undefined : p);
   };
@@ -222,14 +237,49 @@ export function UsersPage({ networkId }: { networkId: string }) {
         >
           Look up unames
         </button>
+        <button
+          type="button"
+          aria-expanded={panel === 'bulk'}
+          {...allowedProps(cannot.bulk, noteId)}
+          onClick={() => toggle('bulk')}
+        >
+          Bulk actions from CSV
+        </button>
+        <button
+          type="button"
+          disabled={exporting.busy}
+          onClick={async () => {
+            setNotice('');
+            setExported(0);
+            const n = await exporting.run(async () =>
+              (await import('./users-export')).exportUsers(networkId, anyDeclined, setExported),
+            );
+            setExported(undefined);
+            if (n !== undefined)
+              setNotice(
+                `Exported ${n.toLocaleString('en')} user${n === 1 ? '' : 's'} to users-${networkId}.csv.`,
+              );
+          }}
+        >
+          Export CSV
+        </button>
       </div>
+      {exporting.busy && exported !== undefined ? (
+        <p role="status">Exporting: {exported.toLocaleString('en')} users read…</p>
+      ) : null}
+      <ErrorNote error={exporting.error} />
+      {panel === 'invite' || panel === 'import' ? (
+        <MailBanner mailConfigured={mailConfigured} />
+      ) : null}
       {panel === 'invite' ? (
         <InviteUsers
           networkId={networkId}
           groups={groups.data ?? []}
           onDone={(n, left) => {
             setNotice(
-              `${n} invitation${n === 1 ? '' : 's'} sent.` +
+              (mailConfigured === false
+                ? `${n} invitation${n === 1 ? '' : 's'} queued (mail is not configured: copy each invite link from the user's panel).`
+                : `${n} invitation${n === 1 ? '' : 's'} sent.`) +
                 (left ? ` ${left} not sent: see the rows left in the form.` : ''),
             );
             refresh();
@@ -240,6 +290,13 @@ export function UsersPage({ networkId }: { networkId: string }) {
         <ImportCsv networkId={networkId} groups={groups.data} onDone={refresh} />
       ) : null}
       {panel === 'lookup' ? <LookUpUnames networkId={networkId} /> : null}
+      {panel === 'bulk' ? (
+        BulkCsv ? (
+          <BulkCsv networkId={networkId} onDone={refresh} />
+        ) : (
+          <Loading what="the CSV actions" />
+        )
+      ) : null}
 
       <form
         class="filters"
