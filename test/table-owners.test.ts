@@ -41,6 +41,7 @@ const OWNERS: Record<string, readonly string[]> = {
   // The audit trail is its own module: recorded with each change, pruned by retention.
   audit_log: ['src/audit/'],
   health_probe: ['src/store/write-probe.ts'],
+  limit_counters: ['src/pipeline/shared-limits.ts'],
 };
 
 /**

@@ -100,8 +100,9 @@ export const BotSignIn = operation({
   method: 'POST',
   path: '/client/v1/networks/{networkId}/bots/login',
   ...invitee,
-  // Failed challenges are counted; its own per-address bucket, so that bots and people
-  // registering do not starve each other.
+  // Every attempt is counted per address and per bot (token buckets shared by replicas):
+  // guessing is slowed, and anonymous failures never lock the bot out for its owner. Its own
+  // per-address bucket, so that bots and people registering do not starve each other.
   ownTransaction: true,
   limits: [perAddress('bot-addr', 'bot sign-ins'), perInvitee('bot', 'this bot')],
   input: struct({
