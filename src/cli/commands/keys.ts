@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { AUDIT_READ_ACTION } from '../../audit/list.js';
 import { createKey, listKeys, revokeKey } from '../../auth/keys.js';
 import { compileActions } from '../../auth/policy.js';
-import { contract } from '../../contract/index.js';
+import { schemesOf } from '../../contract/dsl.js';
+import { allOperations, contract } from '../../contract/index.js';
 import { databaseOptions, withStore, type DatabaseOptions } from '../database.js';
 import { out, UsageError, warn } from '../io.js';
 
@@ -15,11 +16,14 @@ function split(s: string): string[] {
 }
 
 /**
- * Every action must allow at least one operation of the API or of the server's extensions (the
- * signed audit read): a typo would allow nothing.
+ * Every action must allow at least one operation of the API or of the server's signed
+ * extensions (the audit read, a federated network's guest report): a typo would allow nothing.
  */
 function assertKnownActions(actions: string[]): void {
-  const names = [...Object.keys(contract), AUDIT_READ_ACTION].map((n) => `wickr:${n}`);
+  const signed = allOperations
+    .filter((o) => !schemesOf(o).includes('none') && o.action !== false)
+    .map((o) => o.action || o.name);
+  const names = [...Object.keys(contract), AUDIT_READ_ACTION, ...signed].map((n) => `wickr:${n}`);
   for (const a of actions) {
     if (!names.some((n) => compileActions([a]).test(n)))
       throw new UsageError(
