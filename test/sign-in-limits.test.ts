@@ -130,3 +130,52 @@ describe('sign-in limits on PostgreSQL replicas', () => {
     expect(spread.filter((r) => r.status === 429)).toHaveLength(25);
   });
 });
+
+describe('registration limits on PostgreSQL replicas', () => {
+  it('are shared: per address and per user, whichever replica is asked', async () => {
+    const db = await createTestDatabase();
+    closing.push(() => db.drop());
+    const NET = '75757575';
+    const options = {
+      env: {},
+      trustedProxies: '127.0.0.1',
+      databaseUrl: db.url,
+      // Four registrations per address, two per user; no refill to speak of.
+      registrationRateLimit: { ratePerSecond: 0.001, burst: 4 },
+      registrationLockout: 100,
+    };
+    const a = await startEmbedded({
+      ...options,
+      fixture: {
+        networks: [
+          { networkId: NET, networkName: 'shared', users: [{ username: 'real@example.com' }] },
+        ],
+      },
+    });
+    closing.push(() => a.close());
+    const b = await startEmbedded(options);
+    closing.push(() => b.close());
+    const register = async (s: EmbeddedServer, client: string, username: string) =>
+      (
+        await fetch(`${s.endpoint}/client/v1/networks/${NET}/register`, {
+          method: 'POST',
+          headers: { 'x-forwarded-for': client, 'content-type': 'application/json' },
+          body: JSON.stringify({ username, inviteCode: 'GUESS', deviceName: 'd', platform: 'p' }),
+        })
+      ).status;
+
+    // One user's code guessed from four addresses, alternating replicas: two, not four.
+    const perUser = [];
+    for (let i = 0; i < 4; i++) {
+      perUser.push(await register(i % 2 ? b : a, `198.51.100.${i + 1}`, 'real@example.com'));
+    }
+    expect(perUser).toEqual([400, 400, 429, 429]);
+
+    // One address guessing at six users, alternating replicas: four, not eight.
+    const perAddress = [];
+    for (let i = 0; i < 6; i++) {
+      perAddress.push(await register(i % 2 ? b : a, '203.0.113.40', `user${i}@example.com`));
+    }
+    expect(perAddress).toEqual([400, 400, 400, 400, 429, 429]);
+  });
+});
