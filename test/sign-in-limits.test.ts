@@ -2,7 +2,8 @@
  * The console's sign-in lockouts (issue 22, item 6): counted per access key as well as per
  * address, so guesses spread over many addresses still meet a limit; a success clears only its
  * own key's counter and never the failures others left on its address; counted in the
- * database, so that replicas share them and concurrent guesses cannot all pass one check.
+ * database, so that replicas share them and concurrent guesses cannot all pass one check. And
+ * the registration limits (per address, per user), shared by replicas too.
  * The addresses vary through X-Forwarded-For from a trusted proxy (loopback).
  */
 import { afterAll, describe, expect, it } from 'vitest';
