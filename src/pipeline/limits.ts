@@ -28,7 +28,7 @@ const PER_ACCESS_KEY: LimitRule = {
   what: 'access key',
 };
 
-/** The key a per-address limit counts a request by (a handler may need it: the sign-in guard). */
+/** The key a per-address limit counts a request by (a handler may need it: the sign-in lockout). */
 export const addressKey = (bucket: string, sourceIp: string | undefined): string =>
   `${bucket}:${sourceIp ?? 'unknown'}`;
 
