@@ -17,6 +17,12 @@ import { purgeExpiredTokens } from './pipeline/idempotency.js';
 import { Pager } from './domain/pagination.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { RateLimiter } from './pipeline/rate-limit.js';
+import {
+  DEFAULT_LOCKOUT,
+  KEY_LOCKOUT,
+  SharedBuckets,
+  SharedLockout,
+} from './pipeline/shared-limits.js';
 import { trustedProxiesOf } from './pipeline/source-address.js';
 import { HttpAdapter, type Compile } from './protocol/adapter.js';
 import { createHttpApp } from './protocol/http.js';
@@ -42,7 +48,6 @@ import {
 } from './surfaces/console/access-keys.js';
 import { GetNetworkDashboard } from './surfaces/console/dashboard.js';
 import { consoleProtocol } from './surfaces/console/protocol.js';
-import { DEFAULT_GUARD, SignInGuard } from './surfaces/console/sign-in-guard.js';
 import { Controls } from './surfaces/controls/controls.js';
 import { FaultInjector } from './surfaces/controls/faults.js';
 import { controlsPlugin } from './surfaces/controls/index.js';
@@ -133,7 +138,7 @@ export async function startServer(
       unameCache: new UnameCache(config.unameCacheEntries),
       onLockout: () => metrics.lockouts.inc(),
     };
-    const limiters = makeLimiters(config, now, metrics);
+    const limiters = makeLimiters(config, store, now, metrics);
     const faults = new FaultInjector();
     const pipeline = makePipeline(config, options, {
       store,
@@ -184,7 +189,8 @@ export async function startServer(
       faults,
       forget: () => {
         services.unameCache.clear();
-        for (const l of [limiters['access-key'], limiters.address, limiters.invitee]) l.clear();
+        // The shared limits live in the database: a whole reset deletes them.
+        limiters['access-key'].clear();
       },
       defaults: { accountId: config.accountId, region: 'us-east-1' },
       ...(boot.credentials ? { rootAccessKeyId: boot.credentials.accessKeyId } : {}),
@@ -281,7 +287,7 @@ function makePipeline(
     db: store.db,
     now: clock.now,
     keyUse,
-    guard: limiters['sign-in'],
+    guard: { address: limiters['sign-in'], key: limiters['sign-in-key'] },
     // Whenever the browser reaches the server over HTTPS: served by it (TLS configured), or by
     // a proxy in front of it that WICKR_PUBLIC_URL names.
     secure: Boolean(config.tlsCertFile) || (config.publicUrl?.startsWith('https:') ?? false),
@@ -334,18 +340,20 @@ function makePipeline(
 }
 
 /**
- * The limiters operations count requests against (contract trait `limits`): per access key,
- * per source address and per invitee (the registration endpoints), and the console's sign-in
- * lockout.
+ * The limiters operations count requests against (contract trait `limits`): per access key (in
+ * memory, per replica: the hot path), and in the database, shared by replicas: per source
+ * address and per invitee (the invitee endpoints), and the console's sign-in lockout.
  */
-function makeLimiters(config: Config, now: () => number, metrics: ServerMetrics) {
+function makeLimiters(config: Config, store: Store, now: () => number, metrics: ServerMetrics) {
   const refusedRegistration = () => metrics.rateLimited.labels('registration').inc();
+  const refusedSignIn = () => metrics.rateLimited.labels('sign_in').inc();
   return {
     'access-key': new RateLimiter(config.rateLimit, now, () =>
       metrics.rateLimited.labels('access_key').inc(),
     ),
-    address: new RateLimiter(config.registrationRateLimit, now, refusedRegistration),
-    invitee: new RateLimiter(
+    address: new SharedBuckets(store.db, config.registrationRateLimit, now, refusedRegistration),
+    invitee: new SharedBuckets(
+      store.db,
       {
         ratePerSecond: config.registrationRateLimit.ratePerSecond / 2,
         burst: Math.max(1, Math.ceil(config.registrationRateLimit.burst / 2)),
@@ -353,7 +361,8 @@ function makeLimiters(config: Config, now: () => number, metrics: ServerMetrics)
       now,
       refusedRegistration,
     ),
-    'sign-in': new SignInGuard(DEFAULT_GUARD, now),
+    'sign-in': new SharedLockout(store.db, DEFAULT_LOCKOUT, now, refusedSignIn),
+    'sign-in-key': new SharedLockout(store.db, KEY_LOCKOUT, now, refusedSignIn),
   };
 }
 

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createKey } from '../src/auth/keys.js';
 import { signRequest } from '../src/client/signer.js';
 import type { AuditRecord } from '../src/audit/list.js';
+import { signedRequest } from './support/signed-request.js';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import { repoRoot, runCli } from './support/cli-run.js';
 
@@ -69,6 +70,10 @@ async function auditRead(
     body: (await res.json()) as { records?: AuditRecord[]; nextToken?: string; message?: string },
   };
 }
+
+/** A federated network's guest report: signed (with the root key, allowed every action). */
+const report = (server: EmbeddedServer, path: string, body: unknown) =>
+  signedRequest(server, 'POST', path, JSON.stringify(body), { headers: { 'user-agent': UA } });
 
 async function post(server: EmbeddedServer, path: string, body: unknown, headers = {}) {
   const res = await fetch(server.endpoint + path, {
@@ -269,7 +274,7 @@ describe('the invitee endpoints', () => {
       ).status,
     ).toBe(200);
     expect(
-      (await post(server, `${base}/guest-activity`, { username: 'guest@elsewhere.example' }))
+      (await report(server, `${base}/guest-activity`, { username: 'guest@elsewhere.example' }))
         .status,
     ).toBe(200);
     // A wrong code on the invitation page counts a failure: recorded. A right one is a read.
@@ -392,7 +397,7 @@ describe("the invitee endpoints' records", () => {
         username: 'auditedbot',
         challenge: 'Bot-Secret-123',
       }),
-      await post(server, `${base}/guest-activity`, { username: 'guest@elsewhere.example' }),
+      await report(server, `${base}/guest-activity`, { username: 'guest@elsewhere.example' }),
     ];
     expect(answers.map((a) => a.status)).toEqual([500, 500, 500, 500]);
     expect(await users()).toEqual(before);
@@ -458,8 +463,8 @@ describe('the signed read of the audit trail', () => {
       actions: ['wickr:LookupAuditRecords'],
       networks: [NET],
     });
-    await post(server, `/client/v1/networks/${NET}/guest-activity`, { username: 'g1@x.example' });
-    await post(server, `/client/v1/networks/${OTHER}/guest-activity`, {
+    await report(server, `/client/v1/networks/${NET}/guest-activity`, { username: 'g1@x.example' });
+    await report(server, `/client/v1/networks/${OTHER}/guest-activity`, {
       username: 'g2@x.example',
     });
     const mine = await auditRead(server, {}, limited);
@@ -647,7 +652,7 @@ describe('the retention purge', () => {
   });
 
   const change = (s: EmbeddedServer, username: string) =>
-    post(s, `/client/v1/networks/${NET}/guest-activity`, { username });
+    report(s, `/client/v1/networks/${NET}/guest-activity`, { username });
 
   it('deletes records older than the retention when the clock moves past it', async () => {
     server = await startEmbedded({ env: {}, fixture, auditRetentionDays: 30 });

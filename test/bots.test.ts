@@ -1,6 +1,7 @@
 /**
  * Bot passwords (challenges): the scrypt hash format, verification, and the bot sign-in
- * endpoint's lockout and rate limits on an embedded server with tiny limits.
+ * endpoint on an embedded server with tiny limits: throttled per bot and per address, never
+ * locked by anonymous failures; one answer for an unknown, suspended or challenge-less bot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashChallenge, verifyChallenge } from '../src/domain/bot-challenge.js';
@@ -99,7 +100,7 @@ describe('bot sign-in endpoint', () => {
     await server?.close();
   });
 
-  it('locks a bot out after the limit, then limits its rate, then the address', async () => {
+  it('throttles guesses per bot and per address, but never locks the bot out for its owner', async () => {
     const created = await admin().call('CreateBot', {
       networkId,
       username: 'lockbot',
@@ -108,20 +109,19 @@ describe('bot sign-in endpoint', () => {
     });
     const botId = String(created.botId);
 
-    expect((await login(networkId, 'lockbot', 'wrong-1')).status).toBe(400);
-    expect((await login(networkId, 'lockbot', 'wrong-2')).status).toBe(400);
-    const bot = await admin().call('GetBot', { networkId, botId });
-    expect(bot.status).toBe(1);
-    // Locked: even the right challenge is refused.
-    const locked = await login(networkId, 'lockbot', 'right-password');
-    expect(locked.status).toBe(403);
-    expect(String(locked.body['message'])).toMatch(/locked/);
+    // More wrong challenges than the old lockout (2): each only a 400.
+    for (const wrong of ['wrong-1', 'wrong-2', 'wrong-3']) {
+      expect((await login(networkId, 'lockbot', wrong)).status).toBe(400);
+    }
+    // The owner's right challenge still signs in (the 4th of the bot's burst of 4).
+    expect((await login(networkId, 'lockbot', 'right-password')).status).toBe(200);
+    expect((await admin().call('GetBot', { networkId, botId })).status).toBe(2);
 
-    // The 4th attempt passes the per-bot bucket (burst 4), the 5th does not.
-    expect((await login(networkId, 'lockbot', 'right-password')).status).toBe(403);
-    const limited = await login(networkId, 'lockbot', 'right-password');
+    // The 5th is over the per-bot bucket: throttled, with the wait to come back after.
+    const limited = await login(networkId, 'lockbot', 'wrong-4');
     expect(limited.status).toBe(429);
-    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
+    const wait = Number(limited.retryAfter);
+    expect(wait).toBeGreaterThanOrEqual(1);
     expect(String(limited.body['message'])).toMatch(/this bot/);
 
     // 5 of the address's 8 are spent: three more (any bot), then the address is limited.
@@ -130,5 +130,36 @@ describe('bot sign-in endpoint', () => {
     const byAddress = await login(networkId, 'otherbot', 'whatever');
     expect(byAddress.status).toBe(429);
     expect(String(byAddress.body['message'])).toMatch(/bot sign-ins from/);
+
+    // Once the wait is over the bot signs in with its challenge: no administrator needed.
+    await server.clock.advance(`${wait * 10}s`);
+    expect((await login(networkId, 'lockbot', 'right-password')).status).toBe(200);
+  });
+
+  it('answers an unknown, a suspended and a challenge-less bot as a wrong challenge', async () => {
+    await server.clock.advance('30d');
+    const seeded = '72727272';
+    await server.seed({
+      networks: [
+        {
+          networkId: seeded,
+          networkName: 'seeded bots',
+          bots: [
+            { username: 'barebot' },
+            { username: 'sleepbot', challenge: 'pw-sleep', suspended: true },
+            { username: 'livebot', challenge: 'pw-live' },
+          ],
+        },
+      ],
+    });
+    const answers = [];
+    for (const name of ['nosuchbot', 'sleepbot', 'barebot', 'livebot']) {
+      const a = await login(seeded, name, 'not-the-challenge');
+      answers.push({ status: a.status, retryAfter: a.retryAfter, body: a.body });
+    }
+    expect(answers[0]!.status).toBe(400);
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    // Only the holder of the right challenge learns that the bot is suspended.
+    expect((await login(seeded, 'sleepbot', 'pw-sleep')).status).toBe(403);
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer, type Input } from '../src/index.js';
 import { adminClient, networkWithGroup } from './support/admin-call.js';
 import { startMailSink, type CaughtMail, type MailSink } from './support/mail-sink.js';
+import { signedRequest } from './support/signed-request.js';
 
 const DAY = 86_400_000;
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
@@ -302,7 +303,14 @@ describe('invitee request logs', () => {
     });
     await post('decline', { username: 'logged@example.com', inviteCode: 'WRONG-CODE-98' });
     await post('bots/login', { username: 'NoSuchBot', challenge: 'secret-challenge' });
-    await post('guest-activity', { username: 'guest@fed.example' });
+    // A federated network's report is signed (at the server's time: its clock is the test's).
+    await signedRequest(
+      server,
+      'POST',
+      `/client/v1/networks/${networkId}/guest-activity`,
+      JSON.stringify({ username: 'guest@fed.example' }),
+      { now: clock },
+    );
     await page(pageUrl('logged@example.com', u.inviteCode));
 
     // One line per request, as for every operation: its name, status, the refusal's reason

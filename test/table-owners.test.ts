@@ -42,6 +42,7 @@ const OWNERS: Record<string, readonly string[]> = {
   audit_log: ['src/audit/'],
   health_probe: ['src/store/write-probe.ts'],
   scim_tokens: ['src/domain/owners/scim-tokens.ts'],
+  limit_counters: ['src/pipeline/shared-limits.ts'],
 };
 
 /**

@@ -2,6 +2,7 @@
 import { compileActions, refusalOf } from '../contract/actions.js';
 import { forbidden } from '../contract/errors.js';
 import { allOperations } from '../contract/index.js';
+import { schemesOf } from '../contract/dsl.js';
 import type { Principal } from '../domain/context.js';
 
 // The matching rule lives beside the contract, where the console shares it.
@@ -32,7 +33,13 @@ export function normalizeActions(actions: readonly string[]): string[] {
  */
 export const KNOWN_ACTIONS: readonly string[] = [
   ...new Set(
-    allOperations.flatMap((op) => (op.action === false ? [] : [`wickr:${op.action ?? op.name}`])),
+    // Operations anyone may call (authentication `none`: registration, a bot's sign-in) check
+    // no action: naming one in a policy would allow nothing.
+    allOperations.flatMap((op) =>
+      op.action === false || schemesOf(op).every((s) => s === 'none')
+        ? []
+        : [`wickr:${op.action || op.name}`],
+    ),
   ),
 ].sort();
 

@@ -123,10 +123,11 @@ export function idempotency<T extends TSchema>(schema: T): T {
 export type AuthScheme = 'sigv4' | 'console' | 'scim' | 'none';
 
 /**
- * The token buckets the server configures (pipeline/limits.ts): per access key, per source
- * address, per invitee (a username of a network), and the console's sign-in lockout.
+ * The limiters the server configures (pipeline/limits.ts): token buckets per access key, per
+ * source address and per invitee (a username or bot of a network), and the console's sign-in
+ * lockouts per address (`sign-in`) and per access key (`sign-in-key`).
  */
-export type LimiterName = 'access-key' | 'address' | 'invitee' | 'sign-in';
+export type LimiterName = 'access-key' | 'address' | 'invitee' | 'sign-in' | 'sign-in-key';
 
 /** One rate limit an operation's requests are counted against. */
 export interface LimitRule {

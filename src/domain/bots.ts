@@ -19,7 +19,6 @@ import { containsFolded, flag, listPage, sortKeyset } from './common.js';
 import {
   MEMBER_STATUS,
   activated,
-  countFailedAttempt,
   deleteMembers,
   insertMember,
   newBot,
@@ -213,8 +212,6 @@ export const UpdateBot: Handler<'UpdateBot'> = async (ctx, input) => {
   }
   if (input.challenge !== undefined) {
     change.challenge_hash = await hashChallenge(input.challenge);
-    // A new password lifts a sign-in lockout.
-    change.challenge_failures = 0;
     done.push('challenge');
   }
   if (input.suspend !== undefined) {
@@ -271,16 +268,18 @@ export interface BotLoginInput {
 const INVALID = 'The username or challenge is not valid.';
 
 /**
- * A bot signs in with its challenge: the first success activates it (status 2). Each attempt
- * first reserves a failure atomically (refused once the lockout limit is reached), so that
- * concurrent guesses cannot overrun the limit; a correct challenge then clears the count.
+ * A bot signs in with its challenge: the first success activates it (status 2). An unknown
+ * bot, one without a challenge, a suspended one and a wrong challenge get one answer after the
+ * same work (one scrypt verification, against a decoy hash when there is no hash): nobody
+ * learns whether a bot exists or is suspended without its challenge. Guessing is slowed by the
+ * operation's limits (per address and per bot, shared by replicas), never by a lock that
+ * anonymous failures could put on the bot for its owner.
  */
 export async function botLogin(
   ctx: SystemCtx,
   networkId: string,
   input: BotLoginInput,
 ): Promise<{ botId: string; status: number }> {
-  const lockout = ctx.services.config.registrationLockout;
   const bot = await ctx.db
     .selectFrom('members')
     .selectAll()
@@ -288,23 +287,12 @@ export async function botLogin(
     .where('kind', '=', 'bot')
     .where('username_lc', '=', input.username.toLowerCase())
     .executeTakeFirst();
-  if (!bot) {
-    await verifyChallenge(input.challenge, DECOY_HASH);
-    throw badRequest(INVALID);
-  }
+  const hash = bot?.challenge_hash ?? null;
+  const right = await verifyChallenge(input.challenge, hash ?? DECOY_HASH);
+  if (!bot || hash === null || !right) throw badRequest(INVALID);
   const memberId = Number(bot.member_id);
+  // Only the holder of the right challenge learns that the bot is suspended.
   if (bot.suspended === 1) throw forbidden('This bot is suspended and cannot sign in.');
-  if (bot.challenge_hash === null) {
-    throw badRequest(
-      'This bot has no challenge (password) yet; an administrator must set one first.',
-    );
-  }
-  if (!(await countFailedAttempt(ctx.db, memberId, lockout))) {
-    throw forbidden(
-      `Sign-in is locked after ${lockout} failed attempts; an administrator must set a new challenge with UpdateBot.`,
-    );
-  }
-  if (!(await verifyChallenge(input.challenge, bot.challenge_hash))) throw badRequest(INVALID);
 
   const now = ctx.services.now();
   await ctx.db.transaction().execute(async (trx) => {

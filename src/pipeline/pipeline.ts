@@ -172,10 +172,12 @@ export class Pipeline {
       if (authenticate) run.principal = await authenticate(req);
       const input = entry.bind(req);
       run.input = input;
-      limits.before(run.principal, run.sourceIp);
+      const counted = limits.before(run.principal, run.sourceIp);
+      if (counted) await counted;
       validate(input);
       run.validated = true;
-      limits.after(input);
+      const countedAfter = limits.after(input);
+      if (countedAfter) await countedAfter;
       const p = run.principal;
       const networkId = input['networkId'] as string | undefined;
       if (p && action !== false) authorize(p, action, networkId);

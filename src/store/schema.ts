@@ -289,6 +289,7 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
   audit_log: AuditLogTable;
   health_probe: HealthProbeTable;
+  limit_counters: LimitCountersTable;
   scim_tokens: ScimTokensTable;
 }
 
@@ -322,3 +323,15 @@ export type GuestUserRow = Selectable<GuestUsersTable>;
 export type GuestBlockRow = Selectable<GuestBlocksTable>;
 export type OidcConfigRow = Selectable<OidcConfigsTable>;
 export type OpentdfConfigRow = Selectable<OpentdfConfigsTable>;
+
+/**
+ * The limits replicas share (pipeline/shared-limits.ts): a lockout's attempts or a token
+ * bucket's tokens (`count`), when it was last counted (`at`, epoch ms) and, for a lockout, when
+ * the next attempt may come (`until`, epoch ms; 0: now).
+ */
+export interface LimitCountersTable {
+  name: string;
+  count: number;
+  at: number;
+  until: Generated<number>;
+}

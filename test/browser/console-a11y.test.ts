@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
 import { adminClient } from '../support/admin-call.js';
+import { signedRequest } from '../support/signed-request.js';
 import { assertConsoleBuilt, ConsoleGuard, launchBrowser } from '../support/browser.js';
 import { walkPages, type PageRow } from '../support/axe.js';
 
@@ -260,13 +261,12 @@ describe('the console at desktop and phone width, by mouse and by keyboard', () 
       groupId,
       challenge: 'a-bot-password-1',
     });
-    const activity = await fetch(
-      `${server.endpoint}/client/v1/networks/${networkId}/guest-activity`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'guest@partner.example' }),
-      },
+    // A federated network's report, signed.
+    const activity = await signedRequest(
+      server,
+      'POST',
+      `/client/v1/networks/${networkId}/guest-activity`,
+      JSON.stringify({ username: 'guest@partner.example' }),
     );
     expect(activity.status).toBe(200);
     browser = await launchBrowser();

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
+import { signedRequest } from '../support/signed-request.js';
 import { createKey, revokeKey } from '../../src/auth/keys.js';
 import {
   assertConsoleBuilt,
@@ -403,11 +404,13 @@ describe('the web console in a browser', () => {
   it(
     'blocks a guest user and charts guests per month',
     async () => {
-      const activity = await fetch(url(`/client/v1/networks/${networkId}/guest-activity`), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'guest@partner.example' }),
-      });
+      // A federated network's report, signed.
+      const activity = await signedRequest(
+        server,
+        'POST',
+        `/client/v1/networks/${networkId}/guest-activity`,
+        JSON.stringify({ username: 'guest@partner.example' }),
+      );
       expect(activity.status).toBe(200);
       await nav('Guest users');
       await page.getByRole('img', { name: 'Guest users per month' }).waitFor();

@@ -14,11 +14,12 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 /** Sends one request, signed with the server's root key unless `sign` is false. */
 export function signedRequest(
-  server: EmbeddedServer,
+  server: Pick<EmbeddedServer, 'endpoint' | 'credentials'>,
   method: string,
   path: string,
   body?: string | Buffer,
-  options: { sign?: boolean; headers?: Record<string, string> } = {},
+  /** `now`: the signature's time, for a server on a clock of its own (default: the real time). */
+  options: { sign?: boolean; headers?: Record<string, string>; now?: number } = {},
 ): Promise<RawAnswer> {
   const url = new URL(server.endpoint);
   const data = body ?? '';
@@ -35,6 +36,7 @@ export function signedRequest(
           body: data,
           credentials: server.credentials,
           region: server.credentials.region,
+          ...(options.now !== undefined ? { now: options.now } : {}),
         });
   if (data.length > 0) headers['content-length'] = String(Buffer.byteLength(data));
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
  * API operation is also the console's, called by name (POST /console/api/operations/{name})
  * with the session's key.
  */
+import type { LimitRule } from '../dsl.js';
 import {
   STANDARD_ERRORS,
   bool,
@@ -36,6 +37,17 @@ const Session = {
   expiresAt: GenericString,
 };
 
+/** The sign-in lockouts: per address, and per access key (the member it claims). */
+export const SIGN_IN_LIMITS = [
+  { limiter: 'sign-in', per: 'address', bucket: 'sign-in', what: 'failed sign-ins' },
+  {
+    limiter: 'sign-in-key',
+    per: { member: 'accessKeyId' },
+    bucket: 'sign-in-key',
+    what: 'failed sign-ins for this access key',
+  },
+] as const satisfies readonly LimitRule[];
+
 export const SignIn = operation({
   name: 'SignIn',
   summary: 'Signs in to the console with an access key: a session cookie and a CSRF token.',
@@ -45,8 +57,9 @@ export const SignIn = operation({
   auth: ['none'],
   auditRefusals: 'all',
   claimsKey: 'accessKeyId',
-  // Failed sign-ins lock their address out for a while (surfaces/console/sign-in-guard.ts).
-  limits: [{ limiter: 'sign-in', per: 'address', bucket: 'sign-in', what: 'failed sign-ins' }],
+  // Failed sign-ins back off per address and per access key, shared by replicas
+  // (pipeline/shared-limits.ts); a success clears its key's counter only.
+  limits: SIGN_IN_LIMITS,
   input: struct({
     // An access key ID (surrounding blanks are ignored): a secret pasted here is refused.
     accessKeyId: str({ min: 1, max: 256, pattern: '\\s*[A-Za-z0-9]{1,128}\\s*' }),

@@ -100,8 +100,9 @@ export const BotSignIn = operation({
   method: 'POST',
   path: '/client/v1/networks/{networkId}/bots/login',
   ...invitee,
-  // Failed challenges are counted; its own per-address bucket, so that bots and people
-  // registering do not starve each other.
+  // Every attempt is counted per address and per bot (token buckets shared by replicas):
+  // guessing is slowed, and anonymous failures never lock the bot out for its owner. Its own
+  // per-address bucket, so that bots and people registering do not starve each other.
   ownTransaction: true,
   limits: [perAddress('bot-addr', 'bot sign-ins'), perInvitee('bot', 'this bot')],
   input: struct({
@@ -114,14 +115,22 @@ export const BotSignIn = operation({
   errors: STANDARD_ERRORS,
 });
 
+/**
+ * A federated network proves itself with SigV4: an access key of the account that holds the
+ * network, which its administrator issues to the federated partner, allowed the action
+ * `wickr:GuestActivity` (e.g. `wickr-admin keys create --actions wickr:GuestActivity
+ * --networks <id>`). An unsigned or refused report writes nothing but its (bounded) audit
+ * record; the key's bucket limits its rate, as for any signed call.
+ */
 export const GuestActivity = operation({
   name: 'GuestActivity',
   summary: 'A federated network reports that one of its people (a guest here) was active.',
   method: 'POST',
   path: '/client/v1/networks/{networkId}/guest-activity',
-  ...invitee,
+  protocol: 'invitee',
+  auth: ['sigv4'],
+  auditRefusals: 'all',
   ownTransaction: true,
-  limits: [perAddress('guest-addr', 'guest activity')],
   input: struct({
     networkId: network(),
     // With a visible character.

@@ -52,6 +52,7 @@ import { healthProbe } from './013-health-probe.js';
 import { auditRepeats } from './014-audit-repeats.js';
 import { keyUseRegistrations } from './016-key-use-registrations.js';
 import { scim } from './018-scim.js';
+import { limitCounters } from './015-limit-counters.js';
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
@@ -70,6 +71,7 @@ const all: Record<string, MigrationFactory> = {
   '014-audit-repeats': auditRepeats,
   '016-key-use-registrations': keyUseRegistrations,
   '018-scim': scim,
+  '015-limit-counters': limitCounters,
 };
 
 /** The migrations this version knows, in the order they apply. */

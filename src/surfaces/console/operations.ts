@@ -1,29 +1,32 @@
 /**
  * The console's operations (contract/extensions/console.ts): their handlers, and the console's
  * authentication scheme for the pipeline (the session cookie and its CSRF token). Sign-in is
- * slowed by the sign-in guard, a limiter the pipeline's rate-limit step consults per address;
- * the handler tells it of each failure and success.
+ * slowed by the sign-in lockout, which the pipeline's rate-limit step counts each attempt
+ * against (per address and per access key) before the handler runs; the handler tells it of a
+ * success, which clears the key's counter and takes back its own attempt from the address's.
  */
 import type { Kysely } from 'kysely';
 import type { KeyUse } from '../../auth/keys.js';
 import { ApiError, forbidden, unauthorized } from '../../contract/errors.js';
 import type { ExtensionName } from '../../contract/index.js';
 import type { Handler } from '../../domain/context.js';
-import { addressKey } from '../../pipeline/limits.js';
+import { SIGN_IN_LIMITS } from '../../contract/extensions/console.js';
+import { addressKey, memberKey } from '../../pipeline/limits.js';
 import type { Authenticate } from '../../pipeline/pipeline.js';
 import type { Database } from '../../store/schema.js';
 import { cookieOf, setCookie } from './cookie.js';
 import { invitationLinks, networkInfo } from './invitation-links.js';
 import { networkOutbox } from './outbox.js';
 import { csrfMatches, SessionStore, type Session } from './sessions.js';
-import type { SignInGuard } from './sign-in-guard.js';
+import type { SharedLockout } from '../../pipeline/shared-limits.js';
 
 const CSRF_HEADER = 'x-csrf-token';
 
 export interface ConsoleDeps {
   db: Kysely<Database>;
   now: () => number;
-  guard: SignInGuard;
+  /** The sign-in lockouts: per address, per access key. */
+  guard: { address: SharedLockout; key: SharedLockout };
   /** WICKR_PUBLIC_URL is https: the cookie is Secure. */
   secure: boolean;
   /** Told of each key a session or a sign-in uses (its "last used"). */
@@ -94,21 +97,23 @@ export function consoleOperations(deps: ConsoleDeps): {
     // Every sign-in is audited by the pipeline: a success in the transaction that creates its
     // session, a refusal on its own (never the secret).
     SignIn: async (ctx, input) => {
-      const guardKey = addressKey('sign-in', ctx.sourceIp);
       const result = await sessions(ctx.db).verify(
         input.accessKeyId.trim(),
         input.secretAccessKey,
         input.region ?? 'us-east-1',
       );
+      // A failure was counted when the attempt was admitted.
       if ('refused' in result) {
-        deps.guard.failed(guardKey);
         throw unauthorized(
           result.refused === 'revoked'
             ? 'This access key has been revoked.'
             : 'The access key ID or the secret access key is wrong.',
         );
       }
-      deps.guard.succeeded(guardKey);
+      const [perAddress, perKey] = SIGN_IN_LIMITS;
+      const keyCounter = memberKey(perKey.bucket, input, perKey.per.member);
+      if (keyCounter) await deps.guard.key.clear(ctx.db, keyCounter);
+      await deps.guard.address.refund(ctx.db, addressKey(perAddress.bucket, ctx.sourceIp));
       deps.keyUse?.note(result.principal.accessKeyId);
       const { token, session } = await sessions(ctx.db).create(result.principal);
       return {

@@ -2,6 +2,7 @@
  * What the test controls do, apart from HTTP: the /_wickr/ routes and an embedded server's
  * helpers both call these methods.
  */
+import { clearLimitCounters } from '../../pipeline/shared-limits.js';
 import type { Kysely } from 'kysely';
 import { listAudit, purgeAudit, type AuditFilter, type AuditRecord } from '../../audit/list.js';
 import { deleteKeys } from '../../auth/keys.js';
@@ -116,6 +117,7 @@ export class Controls {
         await clearOutbox(trx);
         await forgetTokens(trx);
         await forgetAllIds(trx);
+        await clearLimitCounters(trx);
         // The audit trail's own retention rule, with no record young enough to stay.
         if (options.audit) await purgeAudit(trx, Number.MAX_SAFE_INTEGER);
       } else if (accountId !== undefined && networkId === undefined) {

@@ -1,15 +1,16 @@
 /**
  * The invitee protocol: the unsigned endpoints under /client/v1/networks/{networkId}/ that
  * people, their apps and bots call. restJson1's routing and binding (a body may also be a
- * form), no authentication, and its own refusals: a request whose input is not valid is a
- * BadRequestError whose message names the members (as these endpoints have always answered).
+ * form), no authentication (but for a federated network's guest report, signed with SigV4),
+ * and its own refusals: a request whose input is not valid is a BadRequestError whose message
+ * names the members (as these endpoints have always answered).
  *
  * The invitation link and its form answer a browser with pages (./page.ts): `GET .../invitation`
  * runs ViewInvitation for a browser and DescribeInvitationLink for an app; the page's form,
  * `POST .../invitation`, runs Register or Decline (its `action` field) and answers with a page.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { OperationSpec } from '../../contract/dsl.js';
+import { schemesOf, type OperationSpec } from '../../contract/dsl.js';
 import { ApiError, badRequest } from '../../contract/errors.js';
 import {
   Decline,
@@ -116,7 +117,9 @@ export function inviteeProtocol(specs: readonly OperationSpec[]): Protocol {
       for (const spec of invitee) {
         if (spec.name === ViewInvitation.name || spec.name === DescribeInvitationLink.name)
           continue;
-        const op = compile(spec, entry(spec));
+        // An endpoint that takes a signature (a federated network's report) is signed.
+        const signed = !schemesOf(spec).includes('none');
+        const op = compile(spec, entry(spec, signed ? { scheme: schemesOf(spec)[0]! } : {}));
         routes.push({ method: spec.method, path: spec.path, pick: () => op, refuse: jsonRefusal });
       }
 

@@ -65,7 +65,7 @@ export class ServerMetrics {
     });
     this.rateLimited = new Counter({
       name: 'wickr_rate_limit_refusals_total',
-      help: 'Requests refused by a rate limit, by limit (access_key, registration)',
+      help: 'Requests refused by a rate limit, by limit (access_key, registration, sign_in)',
       labelNames: ['limit'],
       registers,
     });
