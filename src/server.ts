@@ -24,6 +24,8 @@ import { openStore, type Store } from './store/database.js';
 import { CONNECTION_LOST } from './store/pg-pool.js';
 import { probeWrite } from './store/write-probe.js';
 import { onAuditRecorded } from './audit/record.js';
+import { ensureFilesSink } from './audit/deliveries.js';
+import { TrailWorker } from './delivery/trail-worker.js';
 import { AuditTrail } from './audit/trail.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
@@ -31,6 +33,8 @@ import { createLogger } from './log.js';
 import { parseFixture } from './fixtures/format.js';
 import { isLoopbackHost } from './surfaces/bearer.js';
 import { LookupAuditRecords } from './surfaces/audit/operations.js';
+import { LookupEvents } from './surfaces/cloudtrail/operations.js';
+import { cloudTrailProtocol } from './surfaces/cloudtrail/protocol.js';
 import { consolePlugin } from './surfaces/console/plugin.js';
 import { consoleOperations } from './surfaces/console/operations.js';
 import { consoleProtocol } from './surfaces/console/protocol.js';
@@ -147,6 +151,16 @@ export async function startServer(
         })
       : undefined;
     if (worker) services.mailSettled = (networkId) => worker.settled(networkId);
+    // The audit trail's webhooks and log files (always: sinks may be added while it runs).
+    if (config.auditLogDir) await ensureFilesSink(store.db, config.auditLogDir, now());
+    const trail = new TrailWorker(store.db, {
+      log,
+      now,
+      accountId: config.accountId,
+      retryMs: config.trailRetryHours * 3_600_000,
+      timeoutMs: config.webhookTimeoutMs,
+      onAttempt: (kind, outcome) => metrics.trailDeliveries.labels(kind, outcome).inc(),
+    });
     services.mailQueued = worker
       ? () => worker.wake()
       : () =>
@@ -159,6 +173,7 @@ export async function startServer(
     adapter.add(restJson1(allOperations));
     adapter.add(consoleProtocol(allOperations));
     adapter.add(inviteeProtocol(allOperations));
+    adapter.add(cloudTrailProtocol(allOperations));
     const app = createHttpApp(log, adapter, tls ? { https: tls } : {});
     applyRequestTimeouts(app.server, config);
     await app.register(consolePlugin, {});
@@ -209,6 +224,7 @@ export async function startServer(
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
     worker?.start();
+    await trail.start();
     const stopPurges = startPurges(store, config, clock, log);
 
     let closed = false;
@@ -236,6 +252,7 @@ export async function startServer(
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         await app.close().finally(() => clearInterval(idle));
         await worker?.stop();
+        await trail.stop();
         await store.close();
       },
     };
@@ -274,6 +291,7 @@ function makePipeline(
   const handlers: AllHandlers = {
     ...(options.handlers ?? apiHandlers),
     LookupAuditRecords,
+    LookupEvents,
     ...consoleOps.handlers,
     ...inviteeHandlers,
   };
@@ -292,6 +310,16 @@ function makePipeline(
           headers: req.headers,
           body: req.body ?? Buffer.alloc(0),
         }),
+      'sigv4-cloudtrail': (req) =>
+        authenticator.authenticate(
+          {
+            method: req.method,
+            url: req.url,
+            headers: req.headers,
+            body: req.body ?? Buffer.alloc(0),
+          },
+          'cloudtrail',
+        ),
       console: consoleOps.authenticate,
     },
     limiters,

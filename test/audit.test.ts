@@ -299,6 +299,7 @@ describe('the invitee endpoints', () => {
       id: 0,
       time: '',
       requestId: '',
+      eventId: '',
       sourceIp: '',
       parameters: { ...(r.parameters as object), username: '' },
     });

@@ -55,10 +55,17 @@ export function assertAccountId(accountId: string): void {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`Account ID "${accountId}" must be 12 digits.`);
 }
 
+/**
+ * What a key may do unless told otherwise (the root key, `wickr-admin keys create` without
+ * --actions): every Wickr operation and the server's own, and reading the account's trail
+ * with CloudTrail's LookupEvents (an action of another service, so `wickr:*` leaves it out).
+ */
+export const FULL_ACTIONS: readonly string[] = ['wickr:*', 'cloudtrail:LookupEvents'];
+
 export async function createKey(db: Kysely<Database>, k: NewKey) {
   assertAccountId(k.accountId);
   if (k.userName !== undefined) assertUserName(k.userName);
-  const actions = normalizeActions(k.actions ?? ['wickr:*']);
+  const actions = normalizeActions(k.actions ?? FULL_ACTIONS);
   for (const n of k.networks ?? []) {
     if (!/^\d{8}$/.test(n)) throw new Error(`Network ID "${n}" must be 8 digits.`);
   }
@@ -83,7 +90,7 @@ export async function createKey(db: Kysely<Database>, k: NewKey) {
 
 /**
  * Makes sure the operator's root key exists with full permissions. Idempotent: an existing key
- * with the same ID is brought back to the given secret, account and `wickr:*`.
+ * with the same ID is brought back to the given secret, account and FULL_ACTIONS.
  */
 export async function ensureKey(
   db: Kysely<Database>,
@@ -100,7 +107,7 @@ export async function ensureKey(
     .set({
       secret_access_key: k.secretAccessKey,
       account_id: k.accountId,
-      actions: JSON.stringify(['wickr:*']),
+      actions: JSON.stringify(FULL_ACTIONS),
       networks: null,
       revoked_at: null,
     })

@@ -15,9 +15,9 @@ export function authorize(principal: Principal, operation: string, networkId?: s
 export function normalizeActions(actions: readonly string[]): string[] {
   const out = actions.map((a) => a.trim()).filter((a) => a.length > 0);
   for (const a of out) {
-    if (a !== '*' && !/^wickr:[A-Za-z*]+$/.test(a)) {
+    if (a !== '*' && !/^(?:wickr|cloudtrail):[A-Za-z*]+$/.test(a)) {
       throw new Error(
-        `Invalid action "${a}": use "wickr:<Operation>", wildcards such as "wickr:List*", or "*".`,
+        `Invalid action "${a}": use "wickr:<Operation>", wildcards such as "wickr:List*", "cloudtrail:LookupEvents", or "*".`,
       );
     }
   }

@@ -65,6 +65,14 @@ export function compileAudit(
   const mask = (input: Record<string, unknown>) =>
     sensitive ? maskSensitive(spec.input, input) : input;
   const allRefusals = spec.auditRefusals === 'all';
+  const outputSensitive = hasSensitive(spec.output);
+  /** The answer's members as recorded (CloudTrail's responseElements), sensitive ones masked. */
+  const responseOf = (output: unknown): unknown =>
+    output === undefined || output === null
+      ? undefined
+      : outputSensitive
+        ? maskSensitive(spec.output, output)
+        : output;
 
   /** The input as recorded: all of a validated one, the members valid on their own otherwise. */
   const parametersOf = (r: Audited): Record<string, unknown> | undefined => {
@@ -99,7 +107,14 @@ export function compileAudit(
       status: error ? error.status : 200,
       requestId: r.req.requestId,
       ...(who
-        ? { accessKeyId: who.accessKeyId, accountId: who.accountId, region: who.region }
+        ? {
+            accessKeyId: who.accessKeyId,
+            accountId: who.accountId,
+            region: who.region,
+            ...('userName' in who && typeof who.userName === 'string'
+              ? { userName: who.userName }
+              : {}),
+          }
         : typeof claimed === 'string'
           ? { accessKeyId: claimed.trim() }
           : claimedKey(r.req.headers.authorization)),
@@ -108,6 +123,7 @@ export function compileAudit(
       ...(typeof networkId === 'string' ? { networkId } : {}),
       ...(params ? { parameters: mask(params) } : {}),
       ...(error ? { errorName: error.errorName, errorMessage: error.message } : {}),
+      ...(!error && output !== undefined ? { response: responseOf(output) } : {}),
     };
   };
 

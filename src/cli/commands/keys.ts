@@ -4,6 +4,7 @@ import { AUDIT_READ_ACTION } from '../../audit/list.js';
 import { createKey, listKeys, revokeKey } from '../../auth/keys.js';
 import { compileActions } from '../../auth/policy.js';
 import { contract } from '../../contract/index.js';
+import { LookupEvents } from '../../contract/extensions/cloudtrail.js';
 import { databaseOptions, withStore, type DatabaseOptions } from '../database.js';
 import { out, UsageError, warn } from '../io.js';
 
@@ -19,7 +20,10 @@ function split(s: string): string[] {
  * signed audit read): a typo would allow nothing.
  */
 function assertKnownActions(actions: string[]): void {
-  const names = [...Object.keys(contract), AUDIT_READ_ACTION].map((n) => `wickr:${n}`);
+  const names = [
+    ...[...Object.keys(contract), AUDIT_READ_ACTION].map((n) => `wickr:${n}`),
+    LookupEvents.action,
+  ];
   for (const a of actions) {
     if (!names.some((n) => compileActions([a]).test(n)))
       throw new UsageError(
@@ -36,7 +40,10 @@ export function registerKeys(program: Command): void {
       .command('create')
       .description('Create an access key; prints {"accessKeyId","secretAccessKey","accountId"}')
       .requiredOption('--account <id>', '12-digit account ID')
-      .option('--actions <list>', 'comma-separated allowed actions (default wickr:*)')
+      .option(
+        '--actions <list>',
+        'comma-separated allowed actions (default wickr:*,cloudtrail:LookupEvents)',
+      )
       .option('--networks <list>', 'comma-separated network IDs the key is limited to')
       .option('--label <text>', 'a note to recognise the key by')
       .option('--user <name>', "the key owner's user name, as an IAM user's (default root)"),

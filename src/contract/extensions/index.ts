@@ -6,11 +6,13 @@
  */
 import type { OperationSpec } from '../dsl.js';
 import * as audit from './audit.js';
+import * as cloudtrail from './cloudtrail.js';
 import * as consoleOps from './console.js';
 import * as invitee from './invitee.js';
 
 export const extensions = {
   ...audit.operations,
+  ...cloudtrail.operations,
   ...consoleOps.operations,
   ...invitee.operations,
 };

@@ -50,6 +50,7 @@ import { audit } from './010-audit.js';
 import { outboxNetworkIndex } from './012-outbox-network-index.js';
 import { healthProbe } from './013-health-probe.js';
 import { auditRepeats } from './014-audit-repeats.js';
+import { cloudtrail } from './017-cloudtrail.js';
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
@@ -66,6 +67,7 @@ const all: Record<string, MigrationFactory> = {
   '012-outbox-network-index': outboxNetworkIndex,
   '013-health-probe': healthProbe,
   '014-audit-repeats': auditRepeats,
+  '017-cloudtrail': cloudtrail,
 };
 
 /** The migrations this version knows, in the order they apply. */
