@@ -72,6 +72,8 @@ export interface Config {
   trailRetryHours: number;
   /** The deadline of each webhook call (ms). */
   webhookTimeoutMs: number;
+  /** How long a worker holds the deliveries it took (ms): a dead replica's are due after it. */
+  trailLeaseMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -153,6 +155,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env['WICKR_AUDIT_LOG_DIR'] ? { auditLogDir: env['WICKR_AUDIT_LOG_DIR'] } : {}),
     trailRetryHours: num('WICKR_TRAIL_RETRY_HOURS', 24),
     webhookTimeoutMs: positive('WICKR_WEBHOOK_TIMEOUT_MS', 10_000),
+    trailLeaseMs: positive('WICKR_TRAIL_LEASE_MS', 60_000),
   };
 }
 

@@ -159,6 +159,8 @@ export async function startServer(
       accountId: config.accountId,
       retryMs: config.trailRetryHours * 3_600_000,
       timeoutMs: config.webhookTimeoutMs,
+      // Longer than a batch's calls can take, each bounded by its deadline.
+      leaseMs: Math.max(config.trailLeaseMs, config.webhookTimeoutMs * 2),
       onAttempt: (kind, outcome) => metrics.trailDeliveries.labels(kind, outcome).inc(),
     });
     services.mailQueued = worker

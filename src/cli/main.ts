@@ -7,6 +7,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOutbox } from './commands/outbox.js';
 import { registerServe } from './commands/serve.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { endQuietlyOnClosedPipe, UsageError } from './io.js';
 import { registerUserCommands } from './users/commands.js';
 import { packageVersion } from './version.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerFixtureCommands(program);
   registerUserCommands(program);
   registerAuditCommands(program);
+  registerWebhooks(program);
   registerBackupCommands(program);
   registerMigrate(program);
   return program;
