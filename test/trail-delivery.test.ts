@@ -16,7 +16,7 @@ import { createClient } from '../src/client/index.js';
 import { addSink, sinkStatuses } from '../src/audit/deliveries.js';
 import { openStore } from '../src/store/database.js';
 import { matches, parsePattern } from '../src/delivery/event-pattern.js';
-import { repoRoot } from './support/cli-run.js';
+import { repoRoot, runCli } from './support/cli-run.js';
 import { createTestDatabase } from './support/postgres.mjs';
 
 const ROOT = { accessKeyId: 'AKIATRAILDELIVERY001', secretAccessKey: 'trail-delivery-secret-0001' };
@@ -273,6 +273,44 @@ describe('webhooks', () => {
       await pg.drop();
     }
   }, 180_000);
+});
+
+describe('wickr-admin webhooks', () => {
+  it('adds, lists, shows the status of and removes webhooks; refuses a bad pattern', async () => {
+    const db = `sqlite:${join(tmp(), 'w.db')}`;
+    await (await openStore(db, { migrate: true })).close();
+    const env = { PATH: process.env['PATH'] };
+    const cli = (...args: string[]) => runCli([...args, '--database', db], env, repoRoot);
+    const added = await cli(
+      'webhooks',
+      'add',
+      'http://127.0.0.1:9/hook',
+      '--pattern',
+      '{"detail":{"eventName":["CreateNetwork"]}}',
+    );
+    expect(added.code, added.stderr).toBe(0);
+    const hook = JSON.parse(added.stdout) as { id: number; secret: string; signed: boolean };
+    expect(hook.signed).toBe(true);
+    expect(hook.secret).toMatch(/^[0-9a-f]{64}$/);
+    const listed = JSON.parse((await cli('webhooks', 'list')).stdout) as object[];
+    expect(listed).toEqual([
+      expect.objectContaining({
+        id: hook.id,
+        kind: 'webhook',
+        pattern: { detail: { eventName: ['CreateNetwork'] } },
+      }),
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(hook.secret);
+    const status = JSON.parse((await cli('webhooks', 'status')).stdout) as object[];
+    expect(status).toEqual([expect.objectContaining({ id: hook.id, pending: 0, failed: 0 })]);
+    const bad = await cli('webhooks', 'add', 'http://127.0.0.1:9/x', '--pattern', '{"a":[]}');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/may not be empty/);
+    expect((await cli('webhooks', 'add', 'ftp://x/')).code).not.toBe(0);
+    expect((await cli('webhooks', 'remove', String(hook.id))).code).toBe(0);
+    expect(JSON.parse((await cli('webhooks', 'list')).stdout)).toEqual([]);
+    expect((await cli('webhooks', 'remove', String(hook.id))).code).not.toBe(0);
+  }, 60_000);
 });
 
 describe('event patterns', () => {
