@@ -50,6 +50,9 @@ export const LookupEvents = operation({
   // CloudTrail's SigV4 (service `cloudtrail`); the console may call it by name too.
   auth: ['sigv4-cloudtrail', 'console'],
   action: 'cloudtrail:LookupEvents',
+  // CloudTrail states authentication and authorization refusals as 400s (AccessDenied...,
+  // InvalidSignature...): audit every refusal, not only those answered 401 and 403.
+  auditRefusals: 'all',
   input: struct({
     /** Currently one attribute a call, as on AWS (checked by the handler). */
     LookupAttributes: optional(
