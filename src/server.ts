@@ -24,7 +24,7 @@ import { openStore, type Store } from './store/database.js';
 import { CONNECTION_LOST } from './store/pg-pool.js';
 import { probeWrite } from './store/write-probe.js';
 import { onAuditRecorded } from './audit/record.js';
-import { ensureFilesSink } from './audit/deliveries.js';
+import { ensureFilesSink, purgeDeliveries } from './audit/deliveries.js';
 import { TrailWorker } from './delivery/trail-worker.js';
 import { AuditTrail } from './audit/trail.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
@@ -377,6 +377,10 @@ function startPurges(store: Store, config: Config, clock: Clock, log: Logger): (
     if (retentionMs <= 0) return;
     purgeAudit(store.db, clock.now() - retentionMs).catch((err: unknown) =>
       log.warn({ err }, 'audit purge failed'),
+    );
+    // Settled deliveries go with their records (pending ones stay: they still owe a delivery).
+    purgeDeliveries(store.db, clock.now() - retentionMs).catch((err: unknown) =>
+      log.warn({ err }, 'trail delivery purge failed'),
     );
   };
   purgeAuditTrail();
