@@ -238,9 +238,12 @@ def test_a_key_needs_the_action_and_sees_only_its_account(server, root):
     assert "cloudtrail:LookupEvents" in exc.value.response["Error"]["Message"]
     granted = server.create_key(actions="wickr:List*,cloudtrail:LookupEvents")
     assert "Events" in server.cloudtrail(creds=granted).lookup_events(MaxResults=1)
-    # Another account's key sees none of this account's events.
+    # Another account's key sees none of this account's events (refusals of unsigned calls,
+    # of no account, are everyone's, as in the signed audit read).
     other = server.create_key(account=random_account())
-    assert [e for e in events(server.cloudtrail(creds=other), StartTime=since()) if e.get("AccessKeyId") == server.creds.access_key_id] == []
+    seen = events(server.cloudtrail(creds=other), StartTime=since())
+    assert [e for e in seen if detail(e)["userIdentity"].get("accountId") == server.creds.account_id] == []
+    assert all(detail(e)["recipientAccountId"] == other.account_id for e in seen)
     # A signature for the wickr service is not one for cloudtrail.
     r = server.raw(
         "POST",
