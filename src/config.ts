@@ -63,6 +63,17 @@ export interface Config {
    * CIDR blocks, separated by commas or blanks. Default: none, and the header is ignored.
    */
   trustedProxies?: string;
+  /**
+   * The audit trail's log files (WICKR_AUDIT_LOG_DIR): a directory the server writes CloudTrail
+   * log files to (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz).
+   */
+  auditLogDir?: string;
+  /** Hours a webhook or log-file delivery is retried before it is marked failed. */
+  trailRetryHours: number;
+  /** The deadline of each webhook call (ms). */
+  webhookTimeoutMs: number;
+  /** How long a worker holds the deliveries it took (ms): a dead replica's are due after it. */
+  trailLeaseMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wickr.db';
@@ -141,6 +152,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     readinessProbeMs: num('WICKR_READINESS_PROBE_MS', 5000),
     shutdownDelayMs: num('WICKR_SHUTDOWN_DELAY_MS', 0),
     ...(env['WICKR_TRUSTED_PROXIES'] ? { trustedProxies: trustedProxies(env) } : {}),
+    ...(env['WICKR_AUDIT_LOG_DIR'] ? { auditLogDir: env['WICKR_AUDIT_LOG_DIR'] } : {}),
+    trailRetryHours: num('WICKR_TRAIL_RETRY_HOURS', 24),
+    webhookTimeoutMs: positive('WICKR_WEBHOOK_TIMEOUT_MS', 10_000),
+    trailLeaseMs: positive('WICKR_TRAIL_LEASE_MS', 60_000),
   };
 }
 

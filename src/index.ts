@@ -28,3 +28,4 @@ export { unameOf } from './domain/member-identity.js';
 export { handlers } from './domain/handlers.js';
 // For the benchmark's networks of many users: a bulk insert through the members owner.
 export { seedUsers, type BulkUser, type BulkSeedOptions } from './fixtures/bulk.js';
+export { seedAuditRecords, type AuditSeedOptions } from './audit/bulk.js';

@@ -32,6 +32,8 @@ import { openStore, type Store } from './store/database.js';
 import { CONNECTION_LOST } from './store/pg-pool.js';
 import { probeWrite } from './store/write-probe.js';
 import { onAuditRecorded } from './audit/record.js';
+import { ensureFilesSink, purgeDeliveries } from './audit/deliveries.js';
+import { TrailWorker } from './delivery/trail-worker.js';
 import { AuditTrail } from './audit/trail.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './audit/list.js';
 import { Clock } from './clock.js';
@@ -39,6 +41,8 @@ import { createLogger } from './log.js';
 import { parseFixture } from './fixtures/format.js';
 import { isLoopbackHost } from './surfaces/bearer.js';
 import { LookupAuditRecords } from './surfaces/audit/operations.js';
+import { LookupEvents } from './surfaces/cloudtrail/operations.js';
+import { cloudTrailProtocol } from './surfaces/cloudtrail/protocol.js';
 import { consolePlugin } from './surfaces/console/plugin.js';
 import { consoleOperations } from './surfaces/console/operations.js';
 import {
@@ -162,6 +166,18 @@ export async function startServer(
         })
       : undefined;
     if (worker) services.mailSettled = (networkId) => worker.settled(networkId);
+    // The audit trail's webhooks and log files (always: sinks may be added while it runs).
+    if (config.auditLogDir) await ensureFilesSink(store.db, config.auditLogDir, now());
+    const trail = new TrailWorker(store.db, {
+      log,
+      now,
+      accountId: config.accountId,
+      retryMs: config.trailRetryHours * 3_600_000,
+      timeoutMs: config.webhookTimeoutMs,
+      // Longer than a batch's calls can take, each bounded by its deadline.
+      leaseMs: Math.max(config.trailLeaseMs, config.webhookTimeoutMs * 2),
+      onAttempt: (kind, outcome) => metrics.trailDeliveries.labels(kind, outcome).inc(),
+    });
     services.mailQueued = worker
       ? () => worker.wake()
       : () =>
@@ -176,6 +192,7 @@ export async function startServer(
     adapter.add(consoleProtocol(allOperations));
     adapter.add(inviteeProtocol(allOperations));
     adapter.add(scimProtocol(allOperations));
+    adapter.add(cloudTrailProtocol(allOperations));
     const app = createHttpApp(log, adapter, tls ? { https: tls } : {});
     applyRequestTimeouts(app.server, config);
     await app.register(consolePlugin, {});
@@ -227,6 +244,7 @@ export async function startServer(
     if (!config.publicUrl) services.config.publicUrl = endpoint;
 
     worker?.start();
+    await trail.start();
     const stopPurges = startPurges(store, config, clock, log);
 
     let closed = false;
@@ -254,6 +272,7 @@ export async function startServer(
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         await app.close().finally(() => clearInterval(idle));
         await worker?.stop();
+        await trail.stop();
         await store.close();
       },
     };
@@ -296,6 +315,7 @@ function makePipeline(
   const handlers: AllHandlers = {
     ...(options.handlers ?? apiHandlers),
     LookupAuditRecords,
+    LookupEvents,
     ...consoleOps.handlers,
     GetNetworkDashboard,
     ListAccessKeys,
@@ -320,6 +340,16 @@ function makePipeline(
           headers: req.headers,
           body: req.body ?? Buffer.alloc(0),
         }),
+      'sigv4-cloudtrail': (req) =>
+        authenticator.authenticate(
+          {
+            method: req.method,
+            url: req.url,
+            headers: req.headers,
+            body: req.body ?? Buffer.alloc(0),
+          },
+          'cloudtrail',
+        ),
       console: consoleOps.authenticate,
       scim: scimAuthenticator(store.db),
     },
@@ -379,6 +409,10 @@ function startPurges(store: Store, config: Config, clock: Clock, log: Logger): (
     if (retentionMs <= 0) return;
     purgeAudit(store.db, clock.now() - retentionMs).catch((err: unknown) =>
       log.warn({ err }, 'audit purge failed'),
+    );
+    // Settled deliveries go with their records (pending ones stay: they still owe a delivery).
+    purgeDeliveries(store.db, clock.now() - retentionMs).catch((err: unknown) =>
+      log.warn({ err }, 'trail delivery purge failed'),
     );
   };
   purgeAuditTrail();

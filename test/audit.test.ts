@@ -304,6 +304,7 @@ describe('the invitee endpoints', () => {
       id: 0,
       time: '',
       requestId: '',
+      eventId: '',
       sourceIp: '',
       parameters: { ...(r.parameters as object), username: '' },
     });

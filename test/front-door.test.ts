@@ -9,7 +9,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/client/signer.js';
+import { Signer, signRequest } from '../src/client/signer.js';
 import { startEmbedded, type EmbeddedServer } from '../src/index.js';
 import { parsePrometheus } from './support/prometheus.js';
 
@@ -77,6 +77,8 @@ const consoleFrom = (client: string, method: string, path: string, body?: unknow
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
 
+const LOOKUP_EVENTS = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents';
+
 const ENTRIES: Entry[] = [
   {
     name: 'a signed API call (restJson1)',
@@ -137,6 +139,42 @@ const ENTRIES: Entry[] = [
     operation: 'LookupAuditRecords',
     audited: false,
     send: (c) => signedFrom(c, 'GET', '/_audit/records?limit=1'),
+  },
+  {
+    name: "CloudTrail's LookupEvents (JSON 1.1)",
+    operation: 'LookupEvents',
+    audited: false,
+    send: (c) => {
+      const body = JSON.stringify({ MaxResults: 1 });
+      const headers = new Signer(server.credentials, 'us-east-1', 'cloudtrail').sign({
+        method: 'POST',
+        url: '/',
+        host: new URL(server.endpoint).host,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': LOOKUP_EVENTS },
+        body,
+      });
+      delete headers['host'];
+      return fetchFrom(c, '/', { method: 'POST', headers, body });
+    },
+  },
+  {
+    name: "CloudTrail's LookupEvents signed for another service (refused)",
+    operation: 'LookupEvents',
+    audited: true,
+    send: (c) => {
+      const body = '{}';
+      const headers = signRequest({
+        method: 'POST',
+        url: '/',
+        host: new URL(server.endpoint).host,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': LOOKUP_EVENTS },
+        body,
+        credentials: server.credentials,
+        region: 'us-east-1',
+      });
+      delete headers['host'];
+      return fetchFrom(c, '/', { method: 'POST', headers, body });
+    },
   },
   {
     name: 'an invitee endpoint',

@@ -34,7 +34,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'src/audit': ['src/store'],
   // The worker records its outcomes through the outbox's owner; the rest of the domain is
   // none of its business.
-  'src/delivery': ['src/store', 'src/domain/owners/outbox.ts'],
+  // The trail's worker renders audit records as events and settles their queue's rows.
+  'src/delivery': ['src/store', 'src/domain/owners/outbox.ts', 'src/audit'],
   // Fixtures are loaded through the table owners, not through a request pipeline.
   'src/fixtures': ['src/domain', 'src/store'],
   // The signed client shares its signer with the server's verifier.

@@ -40,6 +40,9 @@ const OWNERS: Record<string, readonly string[]> = {
   console_sessions: ['src/surfaces/console/sessions.ts'],
   // The audit trail is its own module: recorded with each change, pruned by retention.
   audit_log: ['src/audit/'],
+  // Where audit events are delivered and their durable queue, queued with each record.
+  trail_sinks: ['src/audit/deliveries.ts'],
+  trail_deliveries: ['src/audit/deliveries.ts'],
   health_probe: ['src/store/write-probe.ts'],
   scim_tokens: ['src/domain/owners/scim-tokens.ts'],
   limit_counters: ['src/pipeline/shared-limits.ts'],

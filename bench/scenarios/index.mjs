@@ -1,6 +1,7 @@
 // Every scenario, in the order a run performs them on each engine. A scenario is a module
 // exporting { name, plan(run, engine) → sizes, run(run, engine, size), targets?(find, run) };
 // add a file beside these and list it here.
+import cloudtrail from './cloudtrail.mjs';
 import create from './create.mjs';
 import delivery from './delivery.mjs';
 import importScenario from './import.mjs';
@@ -25,6 +26,7 @@ export const SCENARIOS = [
   create,
   importScenario,
   delivery,
+  cloudtrail,
 ];
 
 /** The order the targets table lists scenarios in (the targets of the original report). */
@@ -37,4 +39,5 @@ export const TARGET_ORDER = [
   'import',
   'start',
   'delivery',
+  'cloudtrail',
 ];

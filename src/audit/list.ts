@@ -1,7 +1,7 @@
 /** Reading and purging the audit trail (`wickr-admin audit list`, GET /_wickr/audit). */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { LookupAuditRecords, MAX_AUDIT_PAGE } from '../contract/extensions/audit.js';
-import type { Database } from '../store/schema.js';
+import type { AuditLogTable, Database } from '../store/schema.js';
 import type { AuditOutcome, AuditSource } from './record.js';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
@@ -24,6 +24,13 @@ export interface AuditFilter {
   /** Epoch milliseconds, exclusive. */
   until?: number;
   limit?: number;
+  /** LookupEvents' attributes (one at a time): the event's ID (or, for a record of an earlier
+   * release, its row's), the key owner's name, operations in or not in a set, any network. */
+  eventId?: string;
+  id?: number;
+  userName?: string;
+  operations?: { in: readonly string[] } | { notIn: readonly string[] };
+  hasNetwork?: boolean;
   /** Only records older than this one (a page's continuation; see listAuditPage). */
   after?: AuditPosition;
   /**
@@ -59,6 +66,12 @@ export interface AuditRecord {
   errorMessage: string | null;
   /** Refusals folded into this record after it (audit/trail.ts). */
   repeats: number;
+  /** The CloudTrail event ID (null in records of releases before it). */
+  eventId: string | null;
+  /** The key owner's name. */
+  userName: string | null;
+  /** The answer's members, masked (a change's `responseElements`). */
+  response: unknown;
 }
 
 /** Newest first. */
@@ -77,6 +90,18 @@ export async function listAudit(
   if (filter.accessKeyId) q = q.where('access_key_id', '=', filter.accessKeyId);
   if (filter.source) q = q.where('source', '=', filter.source);
   if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
+  if (filter.eventId !== undefined) q = q.where('event_id', '=', filter.eventId);
+  if (filter.id !== undefined) q = q.where('id', '=', filter.id);
+  if (filter.userName !== undefined) q = q.where('user_name', '=', filter.userName);
+  const ops = filter.operations;
+  if (ops) {
+    q =
+      'in' in ops
+        ? q.where('operation', 'in', ops.in.length > 0 ? [...ops.in] : [''])
+        : q.where('operation', 'not in', ops.notIn.length > 0 ? [...ops.notIn] : ['']);
+  }
+  if (filter.hasNetwork !== undefined)
+    q = q.where('network_id', filter.hasNetwork ? 'is not' : 'is', null);
   if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('at', '<', filter.until);
   const after = filter.after;
@@ -109,7 +134,12 @@ export async function listAudit(
     );
   }
   const rows = await q.execute();
-  return rows.map((r) => ({
+  return rows.map(recordOf);
+}
+
+/** A stored row as a record. */
+export function recordOf(r: Selectable<AuditLogTable>): AuditRecord {
+  return {
     id: Number(r.id),
     time: new Date(Number(r.at)).toISOString(),
     source: r.source,
@@ -127,7 +157,10 @@ export async function listAudit(
     errorName: r.error_name,
     errorMessage: r.error_message,
     repeats: Number(r.repeats),
-  }));
+    eventId: r.event_id ?? null,
+    userName: r.user_name ?? null,
+    response: r.response ? (JSON.parse(r.response) as unknown) : null,
+  };
 }
 
 /** One page of records and, when more follow, the token of the next page. */
@@ -167,4 +200,18 @@ export function parseTime(text: string, now: number): number {
   if (Number.isNaN(ms))
     throw new Error(`"${text}" is not a time (ISO 8601, epoch ms, or 15m/2h/7d)`);
   return ms;
+}
+
+/** The records with these IDs (those still kept), by ID. */
+export async function recordsByIds(
+  db: Kysely<Database>,
+  ids: readonly number[],
+): Promise<Map<number, AuditRecord>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Map(rows.map((r) => [Number(r.id), recordOf(r)]));
 }

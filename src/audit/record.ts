@@ -3,9 +3,12 @@
  * the transaction of the change it records, so a change exists only with its record and a
  * rolled-back change leaves none; refusals are recorded on their own.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AUDIT_OUTCOMES, AUDIT_SOURCES } from '../contract/extensions/audit.js';
 import type { Database } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
+import { enqueueDeliveries } from './deliveries.js';
 
 export type AuditSource = (typeof AUDIT_SOURCES)[number];
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -29,6 +32,10 @@ export interface AuditEntry {
   parameters?: unknown;
   errorName?: string;
   errorMessage?: string;
+  /** The key owner's name (the principal's `userName`): `userIdentity.userName`. */
+  userName?: string;
+  /** The answer's members, already masked: the CloudTrail event's `responseElements`. */
+  response?: unknown;
 }
 
 /**
@@ -74,7 +81,8 @@ export function capParameters(value: unknown): string | null {
     : JSON.stringify({ truncated: true, bytes: Buffer.byteLength(json) });
 }
 
-function rowOf(e: AuditEntry) {
+/** The stored row of an entry, every field capped (bulk.ts seeds with it too). */
+export function rowOf(e: AuditEntry) {
   const id = CAPS.identifier;
   return {
     at: e.at,
@@ -92,6 +100,9 @@ function rowOf(e: AuditEntry) {
     parameters: capParameters(e.parameters),
     error_name: cap(e.errorName, id),
     error_message: cap(e.errorMessage, CAPS.errorMessage),
+    event_id: randomUUID(),
+    user_name: cap(e.userName, id),
+    response: capParameters(e.response),
   };
 }
 
@@ -107,21 +118,49 @@ export function onAuditRecorded(db: Kysely<Database>, listener: AuditListener): 
   listeners.set(db.getExecutor().adapter, listener);
 }
 
-/** Writes one record with `db`: pass the transaction of the change it records. */
-export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
-  await db.insertInto('audit_log').values(rowOf(e)).execute();
-  listeners.get(db.getExecutor().adapter)?.(e);
+/**
+ * Whether any delivery sink (webhook, log files) exists, as the server's trail worker last saw
+ * (audit/deliveries.ts). Unknown (no server: the CLI, the benchmark's seeding): the queue is
+ * written whenever a sink exists, read in the same statement.
+ */
+const sinksSeen = new WeakMap<object, { any: boolean }>();
+
+/** Tells the writer through `db` whether sinks exist (the trail worker's poll keeps it true). */
+export function onSinksSeen(db: Kysely<Database>, state: { any: boolean }): void {
+  sinksSeen.set(db.getExecutor().adapter, state);
 }
 
-/** Writes one record and returns its ID (a refusal's, which later repeats may fold into). */
+/** Writes one record with `db`: pass the transaction of the change it records. */
+export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
+  await insertAudit(db, e);
+}
+
+/**
+ * Writes one record and returns its ID (a refusal's, which later repeats may fold into), with
+ * its deliveries queued in the same transaction (the outbox pattern: an event exists only with
+ * its deliveries, and a crash after the commit loses none).
+ */
 export async function insertAudit(db: Kysely<Database>, e: AuditEntry): Promise<number> {
-  const row = await db
-    .insertInto('audit_log')
-    .values(rowOf(e))
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const row = rowOf(e);
+  const insert = async (on: Kysely<Database>) => {
+    const { id } = await on
+      .insertInto('audit_log')
+      .values(row)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await enqueueDeliveries(on, Number(id), e.at);
+    return Number(id);
+  };
+  const delivering = sinksSeen.get(db.getExecutor().adapter)?.any ?? true;
+  const id = !delivering
+    ? Number(
+        (await db.insertInto('audit_log').values(row).returning('id').executeTakeFirstOrThrow()).id,
+      )
+    : db.isTransaction
+      ? await insert(db)
+      : await inTransaction(db, insert);
   listeners.get(db.getExecutor().adapter)?.(e);
-  return Number(row.id);
+  return id;
 }
 
 /** Counts one more refusal in record `id`; false when the record is gone (purged, reset). */

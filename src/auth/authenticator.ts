@@ -20,7 +20,7 @@ interface CachedKey {
   /** The key's principal per region it signed for (made once, not per request). */
   byRegion: Map<string, Principal>;
   /** The signing key last derived for this key, and its day and region. */
-  signing?: { date: string; region: string; key: Buffer };
+  signing?: { date: string; region: string; service: string; key: Buffer };
 }
 
 export interface AuthenticatorOptions {
@@ -41,9 +41,10 @@ export class Authenticator {
     private readonly options: AuthenticatorOptions,
   ) {}
 
-  async authenticate(req: SignedRequest): Promise<Principal> {
+  /** `service`: the one the signature must be scoped to (default `wickr`). */
+  async authenticate(req: SignedRequest, service?: string): Promise<Principal> {
     const now = this.options.now?.() ?? Date.now();
-    const parsed = parseAuthorization(req, now);
+    const parsed = parseAuthorization(req, now, service);
     // A key read recently is used as it is, without waiting on a promise.
     const key = this.fresh(parsed.accessKeyId, now) ?? (await this.lookup(parsed.accessKeyId, now));
     if (!key) {
@@ -64,18 +65,29 @@ export class Authenticator {
   /** The signing key of the day and region, derived once per access key, secret, day and region. */
   private signingKey(
     key: CachedKey,
-    parsed: { accessKeyId: string; date: string; region: string },
+    parsed: { accessKeyId: string; date: string; region: string; service: string },
   ) {
     const last = key.signing;
-    if (last && last.date === parsed.date && last.region === parsed.region) return last.key;
-    const cacheKey = `${parsed.accessKeyId}\n${parsed.date}\n${parsed.region}\n${key.secret}`;
+    if (
+      last &&
+      last.date === parsed.date &&
+      last.region === parsed.region &&
+      last.service === parsed.service
+    )
+      return last.key;
+    const cacheKey = `${parsed.accessKeyId}\n${parsed.date}\n${parsed.region}\n${parsed.service}\n${key.secret}`;
     let signingKey = this.signingKeys.get(cacheKey);
     if (!signingKey) {
       if (this.signingKeys.size > 10_000) this.signingKeys.clear();
-      signingKey = deriveSigningKey(key.secret, parsed.date, parsed.region);
+      signingKey = deriveSigningKey(key.secret, parsed.date, parsed.region, parsed.service);
       this.signingKeys.set(cacheKey, signingKey);
     }
-    key.signing = { date: parsed.date, region: parsed.region, key: signingKey };
+    key.signing = {
+      date: parsed.date,
+      region: parsed.region,
+      service: parsed.service,
+      key: signingKey,
+    };
     return signingKey;
   }
 

@@ -57,6 +57,13 @@ export function assertAccountId(accountId: string): void {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`Account ID "${accountId}" must be 12 digits.`);
 }
 
+/**
+ * What a key may do unless told otherwise (the root key, `wickr-admin keys create` without
+ * --actions): every Wickr operation and the server's own, and reading the account's trail
+ * with CloudTrail's LookupEvents (an action of another service, so `wickr:*` leaves it out).
+ */
+export const FULL_ACTIONS: readonly string[] = ['wickr:*', 'cloudtrail:LookupEvents'];
+
 /** What is wrong with a new key's fields, each by the field it concerns ([] when nothing). */
 export function newKeyProblems(k: NewKey): { field: keyof NewKey; reason: string }[] {
   const problems: { field: keyof NewKey; reason: string }[] = [];
@@ -69,7 +76,7 @@ export function newKeyProblems(k: NewKey): { field: keyof NewKey; reason: string
   };
   check('accountId', () => assertAccountId(k.accountId));
   if (k.userName !== undefined) check('userName', () => assertUserName(k.userName!));
-  check('actions', () => normalizeActions(k.actions ?? ['wickr:*']));
+  check('actions', () => normalizeActions(k.actions ?? FULL_ACTIONS));
   for (const n of k.networks ?? []) {
     if (!/^\d{8}$/.test(n))
       problems.push({ field: 'networks', reason: `Network ID "${n}" must be 8 digits.` });
@@ -80,7 +87,7 @@ export function newKeyProblems(k: NewKey): { field: keyof NewKey; reason: string
 export async function createKey(db: Kysely<Database>, k: NewKey) {
   const [problem] = newKeyProblems(k);
   if (problem) throw new Error(problem.reason);
-  const actions = normalizeActions(k.actions ?? ['wickr:*']);
+  const actions = normalizeActions(k.actions ?? FULL_ACTIONS);
   const row = {
     access_key_id: k.accessKeyId ?? generateAccessKeyId(),
     secret_access_key: k.secretAccessKey ?? generateSecret(),
@@ -103,7 +110,7 @@ export async function createKey(db: Kysely<Database>, k: NewKey) {
 
 /**
  * Makes sure the operator's root key exists with full permissions. Idempotent: an existing key
- * with the same ID is brought back to the given secret, account and `wickr:*`.
+ * with the same ID is brought back to the given secret, account and FULL_ACTIONS.
  */
 export async function ensureKey(
   db: Kysely<Database>,
@@ -120,7 +127,7 @@ export async function ensureKey(
     .set({
       secret_access_key: k.secretAccessKey,
       account_id: k.accountId,
-      actions: JSON.stringify(['wickr:*']),
+      actions: JSON.stringify(FULL_ACTIONS),
       networks: null,
       revoked_at: null,
     })

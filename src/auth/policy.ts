@@ -17,9 +17,9 @@ export function authorize(principal: Principal, operation: string, networkId?: s
 export function normalizeActions(actions: readonly string[]): string[] {
   const out = actions.map((a) => a.trim()).filter((a) => a.length > 0);
   for (const a of out) {
-    if (a !== '*' && !/^wickr:[A-Za-z*]+$/.test(a)) {
+    if (a !== '*' && !/^(?:wickr|cloudtrail):[A-Za-z*]+$/.test(a)) {
       throw new Error(
-        `Invalid action "${a}": use "wickr:<Operation>", wildcards such as "wickr:List*", or "*".`,
+        `Invalid action "${a}": use "wickr:<Operation>", wildcards such as "wickr:List*", "cloudtrail:LookupEvents", or "*".`,
       );
     }
   }
@@ -31,6 +31,9 @@ export function normalizeActions(actions: readonly string[]): string[] {
  * Every action the server checks, as `wickr:<Action>`: each operation's (the API's and the
  * server's own, such as `wickr:LookupAuditRecords` and `wickr:ManageAccessKeys`).
  */
+/** An operation's IAM action: `wickr:<name>`, or as declared when it names its service. */
+const actionName = (a: string) => (a.includes(':') ? a : `wickr:${a}`);
+
 export const KNOWN_ACTIONS: readonly string[] = [
   ...new Set(
     // Operations anyone may call (authentication `none`: registration, a bot's sign-in) check
@@ -38,7 +41,7 @@ export const KNOWN_ACTIONS: readonly string[] = [
     allOperations.flatMap((op) =>
       op.action === false || schemesOf(op).every((s) => s === 'none')
         ? []
-        : [`wickr:${op.action || op.name}`],
+        : [actionName(op.action || op.name)],
     ),
   ),
 ].sort();

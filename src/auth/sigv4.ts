@@ -38,7 +38,12 @@ const PLAIN_AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^,=\s]+), ?SignedHeaders=([^,=\s]+), ?Signature=([^,=\s]+)$/;
 
 /** Parses the Authorization header and request date, or throws UnauthorizedError saying why. */
-export function parseAuthorization(req: SignedRequest, now: number): ParsedAuthorization {
+export function parseAuthorization(
+  req: SignedRequest,
+  now: number,
+  /** The service the credential must be scoped to (`cloudtrail` for LookupEvents). */
+  expectedService: string = SERVICE,
+): ParsedAuthorization {
   const auth = single(req.headers['authorization']);
   if (!auth) {
     throw unauthorized(
@@ -72,13 +77,13 @@ export function parseAuthorization(req: SignedRequest, now: number): ParsedAutho
   const scope = credential.split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request') {
     throw unauthorized(
-      `Malformed credential scope "${credential}": expected <accessKeyId>/<date>/<region>/${SERVICE}/aws4_request.`,
+      `Malformed credential scope "${credential}": expected <accessKeyId>/<date>/<region>/${expectedService}/aws4_request.`,
     );
   }
   const [accessKeyId, date, region, service] = scope as [string, string, string, string];
-  if (service !== SERVICE) {
+  if (service !== expectedService) {
     throw unauthorized(
-      `Credential should be scoped to the service "${SERVICE}", not "${service}".`,
+      `Credential should be scoped to the service "${expectedService}", not "${service}".`,
     );
   }
   const amzDate = single(req.headers['x-amz-date']) ?? '';
@@ -127,10 +132,15 @@ export function verifySignature(
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-export function deriveSigningKey(secret: string, date: string, region: string): Buffer {
+export function deriveSigningKey(
+  secret: string,
+  date: string,
+  region: string,
+  service: string = SERVICE,
+): Buffer {
   const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
-  const kService = createHmac('sha256', kRegion).update(SERVICE).digest();
+  const kService = createHmac('sha256', kRegion).update(service).digest();
   return createHmac('sha256', kService).update('aws4_request').digest();
 }
 

@@ -8,6 +8,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerOutbox } from './commands/outbox.js';
 import { registerScim } from './commands/scim.js';
 import { registerServe } from './commands/serve.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { endQuietlyOnClosedPipe, UsageError } from './io.js';
 import { registerUserCommands } from './users/commands.js';
 import { packageVersion } from './version.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerFixtureCommands(program);
   registerUserCommands(program);
   registerAuditCommands(program);
+  registerWebhooks(program);
   registerBackupCommands(program);
   registerMigrate(program);
   registerScim(program);

@@ -42,6 +42,8 @@ export class Signer {
   constructor(
     readonly credentials: SigningCredentials,
     readonly region: string,
+    /** The service signed for: `wickr`, or `cloudtrail` for LookupEvents. */
+    readonly service: string = SERVICE,
   ) {}
 
   /**
@@ -52,7 +54,12 @@ export class Signer {
     const amzDate = formatAmzDate(p.now ?? Date.now());
     const date = amzDate.slice(0, 8);
     if (date !== this.keyDate) {
-      this.key = deriveSigningKey(this.credentials.secretAccessKey, date, this.region);
+      this.key = deriveSigningKey(
+        this.credentials.secretAccessKey,
+        date,
+        this.region,
+        this.service,
+      );
       this.keyDate = date;
     }
     const headers: Record<string, string> = {};
@@ -61,7 +68,7 @@ export class Signer {
     headers['x-amz-date'] = amzDate;
     const body = typeof p.body === 'string' ? Buffer.from(p.body) : p.body;
     const signedHeaders = Object.keys(headers).sort();
-    const scope = `${date}/${this.region}/${SERVICE}/aws4_request`;
+    const scope = `${date}/${this.region}/${this.service}/aws4_request`;
     const signature = signatureOf(
       this.key,
       amzDate,

@@ -33,7 +33,8 @@ export function refusalOf(
   operation: string,
   networkId?: string,
 ): string | undefined {
-  const action = `wickr:${operation}`;
+  // An action named with its service (`cloudtrail:LookupEvents`) is taken as it is.
+  const action = operation.includes(':') ? operation : `wickr:${operation}`;
   if (!policy.actionPattern.test(action)) {
     return `Access key ${policy.accessKeyId} is not authorized to perform ${action}.`;
   }

@@ -117,10 +117,11 @@ export function idempotency<T extends TSchema>(schema: T): T {
 /**
  * How a request proves who sent it (the pipeline's authenticate step): AWS Signature Version 4,
  * the web console's session (cookie and CSRF token), a SCIM bearer token made for one network
- * (`scim`), or nothing (the invitee endpoints). Each protocol of the HTTP adapter names the
- * scheme it speaks; an operation lists those it accepts.
+ * (`scim`), or nothing (the invitee endpoints); `sigv4-cloudtrail` is SigV4 scoped to the
+ * `cloudtrail` service (LookupEvents). Each protocol of the HTTP adapter names the scheme it
+ * speaks; an operation lists those it accepts.
  */
-export type AuthScheme = 'sigv4' | 'console' | 'scim' | 'none';
+export type AuthScheme = 'sigv4' | 'sigv4-cloudtrail' | 'console' | 'scim' | 'none';
 
 /**
  * The limiters the server configures (pipeline/limits.ts): token buckets per access key, per
@@ -186,18 +187,20 @@ export interface OperationTraits {
    */
   auditRefusals?: 'all';
   /**
-   * The IAM action the key's policy must allow (default `wickr:<name>`); false for none (any
-   * authenticated caller may: ending one's own console session).
+   * The IAM action the key's policy must allow (default `wickr:<name>`; one with a service
+   * prefix, `cloudtrail:LookupEvents`, as it is); false for none (any authenticated caller
+   * may: ending one's own console session).
    */
   action?: string | false;
   /** Rate limits (default: the caller's access key). */
   limits?: readonly LimitRule[];
   /**
    * The protocol that serves its path (default AWS restJson1): the console's JSON API under
-   * /console/api/, the invitee endpoints (their own error messages and pages), or SCIM 2.0
-   * (application/scim+json, its own error bodies).
+   * /console/api/, the invitee endpoints (their own error messages and pages), SCIM 2.0
+   * (application/scim+json, its own error bodies), or CloudTrail's JSON 1.1 (`POST /` with
+   * X-Amz-Target).
    */
-  protocol?: 'console' | 'invitee' | 'scim';
+  protocol?: 'console' | 'invitee' | 'scim' | 'cloudtrail';
   /**
    * The input member naming the access key an unauthenticated request claims to be (a
    * console sign-in): the audit record of its refusal names that key.

@@ -13,6 +13,32 @@ export const ERROR_STATUS = {
 } as const;
 export type ErrorName = keyof typeof ERROR_STATUS;
 
+/**
+ * CloudTrail's errors (LookupEvents, served in CloudTrail's JSON 1.1 protocol): its modelled
+ * errors and the common ones of AWS's JSON protocols it answers with. All 400 but the failure.
+ */
+export const CLOUDTRAIL_ERROR_STATUS = {
+  InvalidLookupAttributesException: 400,
+  InvalidTimeRangeException: 400,
+  InvalidMaxResultsException: 400,
+  InvalidNextTokenException: 400,
+  InvalidEventCategoryException: 400,
+  ValidationException: 400,
+  SerializationException: 400,
+  UnknownOperationException: 400,
+  UnrecognizedClientException: 400,
+  InvalidSignatureException: 400,
+  AccessDeniedException: 400,
+  ThrottlingException: 400,
+  InternalFailure: 500,
+} as const;
+export type CloudTrailErrorName = keyof typeof CLOUDTRAIL_ERROR_STATUS;
+
+const STATUS: Record<ErrorName | CloudTrailErrorName, number> = {
+  ...ERROR_STATUS,
+  ...CLOUDTRAIL_ERROR_STATUS,
+};
+
 export interface Reason {
   field: string;
   reason: string;
@@ -23,13 +49,13 @@ export class ApiError extends Error {
   /** More about the refusal for the request's log line, never for the answer. */
   logDetail?: string;
   constructor(
-    readonly errorName: ErrorName,
+    readonly errorName: ErrorName | CloudTrailErrorName,
     message: string,
     readonly reasons?: Reason[],
     readonly headers?: Record<string, string>,
   ) {
     super(message);
-    this.status = ERROR_STATUS[errorName];
+    this.status = STATUS[errorName];
   }
 }
 

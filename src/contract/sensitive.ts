@@ -12,14 +12,21 @@ export const MASK = '***';
 /** Members the model does not mark but that are secrets all the same (a custom invite code). */
 const SECRET_NAMES = new Set(['inviteCode']);
 
-/** A copy of `value` with every member whose schema carries `x-sensitive` replaced by "***". */
-export function maskSensitive(schema: TSchema | undefined, value: unknown): unknown {
+/**
+ * A copy of `value` with every member whose schema carries `x-sensitive` replaced by `mask`
+ * ("***"; CloudTrail's events say HIDDEN_DUE_TO_SECURITY_REASONS).
+ */
+export function maskSensitive(
+  schema: TSchema | undefined,
+  value: unknown,
+  mask: string = MASK,
+): unknown {
   if (value === undefined || value === null || !schema) return value;
   const s = schema as Record<string, unknown>;
-  if (s['x-sensitive']) return MASK;
+  if (s['x-sensitive']) return mask;
   if (Array.isArray(value)) {
     const items = s['items'] as TSchema | undefined;
-    return value.map((v) => maskSensitive(items, v));
+    return value.map((v) => maskSensitive(items, v, mask));
   }
   if (typeof value === 'object') {
     const props = (s['properties'] ?? {}) as Record<string, TSchema>;
@@ -27,7 +34,7 @@ export function maskSensitive(schema: TSchema | undefined, value: unknown): unkn
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const sub = props[k] ?? (typeof extra === 'object' ? (extra as TSchema) : undefined);
-      out[k] = SECRET_NAMES.has(k) && v !== undefined ? MASK : maskSensitive(sub, v);
+      out[k] = SECRET_NAMES.has(k) && v !== undefined ? mask : maskSensitive(sub, v, mask);
     }
     return out;
   }

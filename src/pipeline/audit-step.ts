@@ -68,6 +68,14 @@ export function compileAudit(
   const allRefusals = spec.auditRefusals === 'all';
   // A change is recorded with its transaction; a read only when it reads a secret.
   const recordsSuccess = !spec.readonly || spec.auditReads === true;
+  const outputSensitive = hasSensitive(spec.output);
+  /** The answer's members as recorded (CloudTrail's responseElements), sensitive ones masked. */
+  const responseOf = (output: unknown): unknown =>
+    output === undefined || output === null
+      ? undefined
+      : outputSensitive
+        ? maskSensitive(spec.output, output)
+        : output;
 
   /** The input as recorded: all of a validated one, the members valid on their own otherwise. */
   const parametersOf = (r: Audited): Record<string, unknown> | undefined => {
@@ -102,7 +110,14 @@ export function compileAudit(
       status: error ? error.status : 200,
       requestId: r.req.requestId,
       ...(who
-        ? { accessKeyId: who.accessKeyId, accountId: who.accountId, region: who.region }
+        ? {
+            accessKeyId: who.accessKeyId,
+            accountId: who.accountId,
+            region: who.region,
+            ...('userName' in who && typeof who.userName === 'string'
+              ? { userName: who.userName }
+              : {}),
+          }
         : typeof claimed === 'string'
           ? { accessKeyId: claimed.trim() }
           : claimedKey(r.req.headers.authorization)),
@@ -111,6 +126,7 @@ export function compileAudit(
       ...(typeof networkId === 'string' ? { networkId } : {}),
       ...(params ? { parameters: mask(params) } : {}),
       ...(error ? { errorName: error.errorName, errorMessage: error.message } : {}),
+      ...(!error && output !== undefined ? { response: responseOf(output) } : {}),
     };
   };
 

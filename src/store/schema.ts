@@ -267,6 +267,41 @@ export interface AuditLogTable {
   error_message: string | null;
   /** Refusals folded into this record after it (same address, operation, answer, minute). */
   repeats: Generated<number>;
+  /** The CloudTrail event ID (migration 017; null in rows of earlier releases). */
+  event_id: string | null;
+  /** The key owner's name (`userIdentity.userName`). */
+  user_name: string | null;
+  /** The answer's members as JSON, sensitive ones masked (`responseElements`). */
+  response: string | null;
+}
+
+/** Where audit events are delivered (audit/deliveries.ts): a webhook or a log-file directory. */
+export interface TrailSinksTable {
+  id: Generated<number>;
+  /** 'webhook' or 'files'. */
+  kind: string;
+  /** The webhook's URL, or the directory the log files go to. */
+  target: string;
+  /** The webhook's HMAC key. */
+  secret: string | null;
+  /** An EventBridge-style event pattern as JSON; null: every event. */
+  pattern: string | null;
+  created_at: number;
+}
+
+/** One event to deliver to one sink: the durable queue of the trail's delivery worker. */
+export interface TrailDeliveriesTable {
+  id: Generated<number>;
+  sink_id: number;
+  audit_id: number;
+  /** 'pending', 'delivered', 'skipped' (the sink's pattern does not match) or 'failed'. */
+  status: string;
+  attempts: Generated<number>;
+  /** Due from then; a worker's lease moves it ahead while it delivers. */
+  next_attempt_at: number;
+  created_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
 }
 
 export interface Database {
@@ -288,6 +323,8 @@ export interface Database {
   opentdf_configs: OpentdfConfigsTable;
   console_sessions: ConsoleSessionsTable;
   audit_log: AuditLogTable;
+  trail_sinks: TrailSinksTable;
+  trail_deliveries: TrailDeliveriesTable;
   health_probe: HealthProbeTable;
   limit_counters: LimitCountersTable;
   scim_tokens: ScimTokensTable;

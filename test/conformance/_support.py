@@ -217,6 +217,27 @@ class ServerHandle:
         client.meta.events.register("after-call.wickr", after_call)
         return client
 
+    def cloudtrail(self, *, creds: Creds | None = None, parameter_validation: bool = True):
+        """A real boto3 `cloudtrail` client for this server (LookupEvents), without retries."""
+        c = creds or self.creds
+        with self._lock:
+            if self._session is None:
+                self._session = boto3.session.Session()
+            session = self._session
+        return session.client(
+            "cloudtrail",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=c.access_key_id,
+            aws_secret_access_key=c.secret_access_key,
+            config=Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                parameter_validation=parameter_validation,
+                connect_timeout=10,
+                read_timeout=30,
+            ),
+        )
+
     # -- raw HTTP ------------------------------------------------------------------------
 
     def raw(
@@ -473,8 +494,11 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
 
 
-def aws_cli(server, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Runs `aws wickr <args>` against the server with its root key, nothing else from the environment."""
+def aws_cli(
+    server, *args: str, check: bool = True, service: str = "wickr", creds: Creds | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Runs `aws <service> <args>` (`wickr` by default) against the server with its root key (or
+    `creds`), nothing else from the environment."""
     aws = shutil.which("aws")
     if aws is None:
         pytest.fail("the AWS CLI (`aws`) is not on PATH")
@@ -485,8 +509,8 @@ def aws_cli(server, *args: str, check: bool = True) -> subprocess.CompletedProce
     }
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": server.creds.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": server.creds.secret_access_key,
+            "AWS_ACCESS_KEY_ID": (creds or server.creds).access_key_id,
+            "AWS_SECRET_ACCESS_KEY": (creds or server.creds).secret_access_key,
             "AWS_DEFAULT_REGION": server.region,
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -496,14 +520,14 @@ def aws_cli(server, *args: str, check: bool = True) -> subprocess.CompletedProce
         }
     )
     p = subprocess.run(
-        [aws, "wickr", *args, "--endpoint-url", server.endpoint, "--output", "json"],
+        [aws, service, *args, "--endpoint-url", server.endpoint, "--output", "json"],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
     if check and p.returncode != 0:
-        raise AssertionError(f"aws wickr {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+        raise AssertionError(f"aws {service} {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
     return p
 
 

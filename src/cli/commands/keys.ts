@@ -32,7 +32,10 @@ export function registerKeys(program: Command): void {
       .command('create')
       .description('Create an access key; prints {"accessKeyId","secretAccessKey","accountId"}')
       .requiredOption('--account <id>', '12-digit account ID')
-      .option('--actions <list>', 'comma-separated allowed actions (default wickr:*)')
+      .option(
+        '--actions <list>',
+        'comma-separated allowed actions (default wickr:*,cloudtrail:LookupEvents)',
+      )
       .option('--networks <list>', 'comma-separated network IDs the key is limited to')
       .option('--label <text>', 'a note to recognise the key by')
       .option('--user <name>', "the key owner's user name, as an IAM user's (default root)"),

@@ -47,6 +47,12 @@ export const AuditRecord = struct({
   errorMessage: nullable(Text),
   /** Repeats of this refusal from its address within its minute, folded into it. */
   repeats: int(),
+  /** The CloudTrail event ID (audit/cloudtrail.ts). */
+  eventId: Text,
+  /** The key owner's name. */
+  userName: nullable(Text),
+  /** The record as a CloudTrail event, JSON text (what LookupEvents answers; the console's Audit page shows it). */
+  cloudTrailEvent: Text,
 });
 
 export const LookupAuditRecords = operation({

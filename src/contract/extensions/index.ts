@@ -8,6 +8,7 @@
 import type { OperationSpec } from '../dsl.js';
 import * as accessKeys from './access-keys.js';
 import * as audit from './audit.js';
+import * as cloudtrail from './cloudtrail.js';
 import * as consoleOps from './console.js';
 import * as dashboard from './dashboard.js';
 import * as invitee from './invitee.js';
@@ -15,6 +16,7 @@ import * as scim from './scim.js';
 
 export const extensions = {
   ...audit.operations,
+  ...cloudtrail.operations,
   ...consoleOps.operations,
   ...dashboard.operations,
   ...accessKeys.operations,

@@ -53,6 +53,7 @@ import { auditRepeats } from './014-audit-repeats.js';
 import { keyUseRegistrations } from './016-key-use-registrations.js';
 import { scim } from './018-scim.js';
 import { limitCounters } from './015-limit-counters.js';
+import { cloudtrail } from './017-cloudtrail.js';
 
 const all: Record<string, MigrationFactory> = {
   '001-initial': initial,
@@ -72,6 +73,7 @@ const all: Record<string, MigrationFactory> = {
   '016-key-use-registrations': keyUseRegistrations,
   '018-scim': scim,
   '015-limit-counters': limitCounters,
+  '017-cloudtrail': cloudtrail,
 };
 
 /** The migrations this version knows, in the order they apply. */

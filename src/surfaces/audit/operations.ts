@@ -6,6 +6,7 @@
 import { validationError, type Reason } from '../../contract/errors.js';
 import type { Handler } from '../../domain/context.js';
 import { auditPosition, listAuditPage, parseTime } from '../../audit/list.js';
+import { cloudTrailEventOf, eventIdOf } from '../../audit/cloudtrail.js';
 
 const DEFAULT_PAGE = 100;
 
@@ -29,7 +30,7 @@ export const LookupAuditRecords: Handler<'LookupAuditRecords'> = async (ctx, inp
   }
   if (reasons.length > 0) throw validationError(reasons);
   const p = ctx.principal;
-  return listAuditPage(ctx.db, {
+  const { records, nextToken } = await listAuditPage(ctx.db, {
     limit: input.limit ?? DEFAULT_PAGE,
     ...(input.networkId ? { networkId: input.networkId } : {}),
     ...(input.operation ? { operation: input.operation } : {}),
@@ -41,4 +42,15 @@ export const LookupAuditRecords: Handler<'LookupAuditRecords'> = async (ctx, inp
     ...(after ? { after } : {}),
     scope: { accountId: p.accountId, ...(p.networks ? { networks: p.networks } : {}) },
   });
+  return {
+    records: records.map((record) => {
+      const { response: _response, ...r } = record;
+      return {
+        ...r,
+        eventId: eventIdOf(record),
+        cloudTrailEvent: JSON.stringify(cloudTrailEventOf(record, p.accountId)),
+      };
+    }),
+    ...(nextToken ? { nextToken } : {}),
+  };
 };

@@ -31,6 +31,7 @@ export class ServerMetrics {
   readonly registrations: Counter<'outcome'>;
   readonly lockouts: Counter;
   readonly auditRecords: Counter<'source' | 'outcome'>;
+  readonly trailDeliveries: Counter<'kind' | 'outcome'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -90,6 +91,12 @@ export class ServerMetrics {
       name: 'wickr_audit_records_total',
       help: 'Audit records written, by source (admin-api, console, invitee) and outcome',
       labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.trailDeliveries = new Counter({
+      name: 'wickr_trail_deliveries_total',
+      help: 'Audit events handed to a webhook or a log file, by sink kind (webhook, files) and outcome (delivered, skipped by its pattern, retry, failed)',
+      labelNames: ['kind', 'outcome'],
       registers,
     });
     let figures: () => Promise<OutboxFigures | undefined> = () => Promise.resolve(undefined);
