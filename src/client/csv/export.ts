@@ -4,6 +4,7 @@
  * export can be edited and fed back. Invite codes are left out: they are secrets. A line is
  * written per user as its page arrives, so the whole list is never held as objects.
  */
+import { USER_STATUS } from '../../contract/user-status.js';
 
 /** The header, in the import's spellings. */
 export const EXPORT_COLUMNS = [
@@ -47,7 +48,7 @@ export const csvLine = (fields: readonly string[]) => fields.map(csvField).join(
  * read only when the network has declined users, as the console's list does).
  */
 export function exportStatus(u: ExportedUser, anyDeclined: boolean): string {
-  if (u.status === 2) return 'active';
+  if (u.status === USER_STATUS.ACTIVE) return 'active';
   return anyDeclined && u.inviteCode === undefined ? 'declined' : 'pending';
 }
 

@@ -9,9 +9,10 @@ import type { Database, MemberRow, MembersTable, NewMember } from '../../store/s
 import { insertRows } from '../../store/insert-rows.js';
 import { DEFAULT_INVITE_TTL_DAYS, generateInviteCode, inviteExpiry } from '../invite-codes.js';
 import { lowerOrNull, unameOf } from '../member-identity.js';
+import { USER_STATUS } from '../../contract/user-status.js';
 
-/** members.status */
-export const MEMBER_STATUS = { PENDING: 1, ACTIVE: 2 } as const;
+/** members.status: the API's user status, stored as it goes on the wire. */
+export const MEMBER_STATUS = USER_STATUS;
 export type MemberStatus = (typeof MEMBER_STATUS)[keyof typeof MEMBER_STATUS];
 
 type Db = Kysely<Database>;

@@ -7,6 +7,7 @@
  * user listed without a code declined it. That is read only while the network has declined
  * users at all (GetUsersCount's `rejected`), so users seeded without codes stay Pending.
  */
+import { USER_STATUS } from '../../../src/contract/user-status';
 import type { Input, Output } from '../api';
 
 export type User = NonNullable<Output<'ListUsers'>['users']>[number];
@@ -18,7 +19,7 @@ export type Group = NonNullable<Output<'ListSecurityGroups'>['securityGroups']>[
 export type Status = 'Active' | 'Pending' | 'Declined';
 
 export function statusOf(u: Pick<User, 'status' | 'inviteCode'>, anyDeclined: boolean): Status {
-  if (u.status === 2) return 'Active';
+  if (u.status === USER_STATUS.ACTIVE) return 'Active';
   return anyDeclined && u.inviteCode === undefined ? 'Declined' : 'Pending';
 }
 
@@ -51,13 +52,13 @@ export const STATUS_FILTERS: Record<string, StatusFilter> = {
   '': { label: 'All', server: {} },
   pending: {
     label: 'Pending',
-    server: { status: 1 },
+    server: { status: USER_STATUS.PENDING },
     keep: (u, d) => statusOf(u, d) === 'Pending',
   },
-  active: { label: 'Active', server: { status: 2 } },
+  active: { label: 'Active', server: { status: USER_STATUS.ACTIVE } },
   declined: {
     label: 'Declined',
-    server: { status: 1 },
+    server: { status: USER_STATUS.PENDING },
     keep: (u, d) => statusOf(u, d) === 'Declined',
   },
   suspended: { label: 'Suspended', server: {}, keep: (u) => u.suspended === true },
