@@ -177,7 +177,14 @@ describe('the Dashboard, Audit and Access keys pages', () => {
       await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
       await table.getByRole('button', { name: 'CreateSecurityGroup' }).click();
       const detail = page.getByRole('dialog', { name: 'Audit record' });
-      await detail.getByText('"name": "Audited group"').waitFor();
+      await detail
+        .getByLabel('Parameters', { exact: true })
+        .getByText('"name": "Audited group"')
+        .waitFor();
+      // The record as CloudTrail renders it (issue 27): the event LookupEvents returns.
+      const event = detail.getByLabel('CloudTrail event');
+      await expect.poll(() => event.textContent()).toContain('"eventName": "CreateSecurityGroup"');
+      expect(await event.textContent()).toContain('"eventSource": "wickr.amazonaws.com"');
       await screenshot(page, 'audit-record-1400');
       await detail.getByRole('button', { name: 'Close' }).click();
       // By keyboard: Enter opens the record, Escape closes it, focus is back on its opener.

@@ -282,6 +282,15 @@ export function AuditPage() {
   );
 }
 
+/** The event as CloudTrail's LookupEvents returns it (JSON text), indented for reading. */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
 function RecordDetail({ record, onClose }: { record: AuditRecord; onClose(): void }) {
   const ref = useModal();
   const facts: [string, unknown][] = COLUMNS.filter((c) => c !== 'parameters').map((c) => [
@@ -315,9 +324,17 @@ function RecordDetail({ record, onClose }: { record: AuditRecord; onClose(): voi
         ))}
       </dl>
       <h3>Parameters (secrets masked)</h3>
-      <pre class="json" tabIndex={0}>
+      <pre class="json" tabIndex={0} aria-label="Parameters">
         {JSON.stringify(record.parameters, null, 2)}
       </pre>
+      {record.cloudTrailEvent ? (
+        <>
+          <h3>CloudTrail event</h3>
+          <pre class="json" tabIndex={0} aria-label="CloudTrail event">
+            {prettyJson(record.cloudTrailEvent)}
+          </pre>
+        </>
+      ) : null}
     </dialog>
   );
 }
