@@ -1,6 +1,6 @@
 /**
  * The console's invitation extension operations on both engines: whether mail is configured
- * and the SSO callback URL (GetConsoleNetworkInfo), pending users' invitation links
+ * the SSO callback URL and SCIM base URL (GetConsoleNetworkInfo), pending users' invitation links
  * (RevealInvitationLinks: refused to a key without wickr:RevealInvitationLinks, every success
  * audited, the link opens that invitation), and one user's invitation in the outbox read
  * (ListOutboxMessages' userId filter, the code's expiry).
@@ -76,12 +76,13 @@ describe.each(['sqlite', 'postgres'])('invitation links on %s', (engine) => {
     await database?.drop();
   });
 
-  it('says mail is not configured, and the callback URL the OIDC flow uses', async () => {
+  it('says mail is not configured, the callback URL the OIDC flow uses and the SCIM base URL', async () => {
     const r = await op(server, root, 'GetConsoleNetworkInfo', { networkId });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toEqual({
       mailConfigured: false,
       ssoCallbackUrl: `${publicUrl}/client/v1/networks/${networkId}/sso/callback`,
+      scimBaseUrl: `${publicUrl}/scim/v2/networks/${networkId}`,
     });
   });
 

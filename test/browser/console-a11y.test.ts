@@ -10,6 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmbedded, type EmbeddedServer } from '../../src/index.js';
+import { createScimToken } from '../../src/domain/owners/scim-tokens.js';
 import { adminClient } from '../support/admin-call.js';
 import { signedRequest } from '../support/signed-request.js';
 import { assertConsoleBuilt, ConsoleGuard, launchBrowser } from '../support/browser.js';
@@ -169,6 +170,25 @@ describe('the console at desktop and phone width, by mouse and by keyboard', () 
       },
     },
     {
+      name: 'scim',
+      open: async (p) => {
+        await p.goto(net('scim'));
+        await p.getByRole('row', { name: /a11y token/ }).waitFor();
+        await p.getByRole('button', { name: 'Copy SCIM base URL' }).waitFor();
+      },
+    },
+    {
+      // A token made on the page, shown once (one more token each width).
+      name: 'scim-token-created',
+      open: async (p) => {
+        await p.goto(net('scim'));
+        await p.getByRole('button', { name: 'Create SCIM token' }).click();
+        await p.getByLabel('Label').fill('okta');
+        await p.getByRole('button', { name: 'Create SCIM token' }).last().click();
+        await p.getByRole('button', { name: 'Copy SCIM token' }).waitFor();
+      },
+    },
+    {
       name: 'invitations',
       open: async (p) => {
         await p.goto(net('invitations'));
@@ -255,6 +275,7 @@ describe('the console at desktop and phone width, by mouse and by keyboard', () 
         securityGroupIds: [groupId],
       })),
     });
+    await createScimToken(server.server.store.db, networkId, Date.now(), 'a11y token');
     await client.call('CreateBot', {
       networkId,
       username: 'alertsbot',

@@ -12,7 +12,13 @@ import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { createKey } from '../../src/auth/keys.js';
 import { AdminApiError, AdminClient, startEmbedded, type EmbeddedServer } from '../../src/index.js';
 import { adminClient } from '../support/admin-call.js';
-import { assertConsoleBuilt, ConsoleGuard, launchBrowser, screenshot } from '../support/browser.js';
+import {
+  assertConsoleBuilt,
+  ConsoleGuard,
+  launchBrowser,
+  screenshot,
+  signInConsole,
+} from '../support/browser.js';
 
 const STEP = 120_000;
 const NET = '71717171';
@@ -28,18 +34,8 @@ describe('the Dashboard, Audit and Access keys pages', () => {
   const url = (p: string) => `${server.endpoint}/console${p}`;
   const text = async (d: Download) => readFileSync((await d.path())!, 'utf8');
 
-  async function signIn(p: Page, id: string, secret: string) {
-    await p.goto(url('/'));
-    const out = p.getByRole('button', { name: 'Sign out' });
-    if (await out.isVisible()) {
-      await out.click();
-      await p.getByRole('button', { name: 'Sign in' }).waitFor();
-    }
-    await p.getByLabel('Access key ID').fill(id);
-    await p.getByLabel('Secret access key').fill(secret);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await out.waitFor();
-  }
+  const signIn = (p: Page, id: string, secret: string) =>
+    signInConsole(p, server.endpoint, id, secret);
 
   /** The count a figure's table gives for one row. */
   const figure = (table: string, row: string) =>

@@ -151,3 +151,27 @@ export async function screenshot(
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: !options.viewport });
 }
+
+/**
+ * Signs the console at `endpoint` in with a key, signing out first when the browser holds a
+ * session. It waits until the page knows which it is (the console asks the server on load), so
+ * a session still being looked up is never taken for none.
+ */
+export async function signInConsole(
+  page: Page,
+  endpoint: string,
+  accessKeyId: string,
+  secretAccessKey: string,
+): Promise<void> {
+  await page.goto(`${endpoint}/console/`);
+  const out = page.getByRole('button', { name: 'Sign out' });
+  await page.getByRole('button', { name: /^Sign (in|out)$/ }).waitFor();
+  if (await out.isVisible()) {
+    await out.click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  }
+  await page.getByLabel('Access key ID').fill(accessKeyId);
+  await page.getByLabel('Secret access key').fill(secretAccessKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await out.waitFor();
+}

@@ -11,6 +11,7 @@ import { BotsPage } from './pages/bots';
 import { DataRetentionPage } from './pages/data-retention';
 import { GuestUsersPage } from './pages/guest-users';
 import { SsoPage } from './pages/sso';
+import { ScimPage } from './pages/scim';
 import { InvitationsPage } from './pages/invitations';
 import { ChooseNetwork } from './pages/choose-network';
 import { DashboardPage } from './pages/dashboard';
@@ -26,6 +27,7 @@ const SECTIONS = [
   ['data-retention', 'Data retention'],
   ['guest-users', 'Guest users'],
   ['sso', 'SSO'],
+  ['scim', 'SCIM'],
   ['invitations', 'Invitations'],
 ] as const;
 
@@ -37,6 +39,7 @@ const PAGES = {
   'data-retention': DataRetentionPage,
   'guest-users': GuestUsersPage,
   sso: SsoPage,
+  scim: ScimPage,
   invitations: InvitationsPage,
 } as const;
 

@@ -163,12 +163,13 @@ export const ListOutboxMessages = operation({
 
 /**
  * What the console needs to know of the server for a network's pages and that the API does
- * not say: whether invitation e-mails can leave (WICKR_SMTP_URL), and the SSO callback URL the
- * server's OIDC flow sends to the identity provider. Nothing secret.
+ * not say: whether invitation e-mails can leave (WICKR_SMTP_URL), the SSO callback URL the
+ * server's OIDC flow sends to the identity provider, and the network's SCIM base URL (both from
+ * WICKR_PUBLIC_URL). Nothing secret.
  */
 export const GetConsoleNetworkInfo = operation({
   name: 'GetConsoleNetworkInfo',
-  summary: "Whether mail is configured, and the network's SSO callback URL.",
+  summary: "Whether mail is configured, and the network's SSO callback URL and SCIM base URL.",
   method: 'GET',
   readonly: true,
   path: '/console/api/networks/{networkId}/info',
@@ -180,6 +181,7 @@ export const GetConsoleNetworkInfo = operation({
   output: struct({
     mailConfigured: bool(),
     ssoCallbackUrl: GenericString,
+    scimBaseUrl: GenericString,
   }),
   errors: STANDARD_ERRORS,
 });

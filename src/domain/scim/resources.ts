@@ -14,10 +14,16 @@ export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 export type Json = Record<string, unknown>;
 
-/** The network's SCIM base URL, as the administrator gives it to the identity provider. */
-export function baseUrl(ctx: Ctx, networkId: string): string {
-  return `${ctx.services.config.publicUrl.replace(/\/$/, '')}/scim/v2/networks/${networkId}`;
+/**
+ * The network's SCIM base URL, as the administrator gives it to the identity provider: the
+ * server's public URL (WICKR_PUBLIC_URL) and the network's path.
+ */
+export function scimBaseUrl(publicUrl: string, networkId: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/scim/v2/networks/${networkId}`;
 }
+
+export const baseUrl = (ctx: Ctx, networkId: string): string =>
+  scimBaseUrl(ctx.services.config.publicUrl, networkId);
 
 /**
  * `meta.version`: a weak entity tag of the row's last change (its `modified`, in

@@ -1,6 +1,6 @@
 /**
  * The console's view of what the API does not say: whether invitation e-mails can leave (no
- * WICKR_SMTP_URL: they wait in the outbox), the SSO callback URL, and pending users' invitation
+ * WICKR_SMTP_URL: they wait in the outbox), the SSO callback URL, the SCIM base URL, and pending users' invitation
  * links, so that an administrator can hand a link over when no e-mail is sent. A link carries
  * the invite code: the operation is refused to keys without `wickr:RevealInvitationLinks`, each
  * success is audited (trait `auditReads`), and the link is never logged (sensitive).
@@ -11,11 +11,13 @@ import type { RevealInvitationLinks } from '../../contract/extensions/console.js
 import { registrationLink } from '../../domain/invitations.js';
 import { MEMBER_STATUS } from '../../domain/owners/members.js';
 import { ssoCallbackUrl } from '../../domain/oidc.js';
+import { scimBaseUrl } from '../../domain/scim/resources.js';
 import type { Database } from '../../store/schema.js';
 
 export const networkInfo = (publicUrl: string, mailConfigured: boolean, networkId: string) => ({
   mailConfigured,
   ssoCallbackUrl: ssoCallbackUrl(publicUrl, networkId),
+  scimBaseUrl: scimBaseUrl(publicUrl, networkId),
 });
 
 /** The links of the pending users among `userIds`; why not, for the others. */

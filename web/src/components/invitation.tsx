@@ -8,8 +8,9 @@ import { useState } from 'preact/hooks';
 import { ApiFailure, callConsole, outbox } from '../api';
 import { useRefusal } from '../session';
 import { allowedProps, ErrorNote, Notice, useAction, useId, useLoad } from '../ui';
+import { copyText } from './copy';
 
-/** What the server says of itself for a network's pages (mail, SSO callback URL). */
+/** What the server says of itself for a network's pages (mail, SSO callback and SCIM base URLs). */
 export function useNetworkInfo(networkId: string) {
   return useLoad(() => callConsole('GetConsoleNetworkInfo', { networkId }), [networkId]);
 }
@@ -24,16 +25,6 @@ export function MailBanner({ mailConfigured }: { mailConfigured: boolean | undef
       <strong>Copy invite link</strong> in the user&apos;s panel or on the Invitations page.
     </div>
   );
-}
-
-/** Copies `text`, or says that the browser would not (then the field can be copied by hand). */
-export async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

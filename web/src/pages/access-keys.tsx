@@ -21,6 +21,7 @@ import {
   useReturnFocus,
 } from '../ui';
 import { SessionContext, useRefusal } from '../session';
+import { OneTimeSecret } from '../components/copy';
 
 type AccessKey = ConsoleOutput<'ListAccessKeys'>['accessKeys'][number];
 type Created = ConsoleOutput<'CreateAccessKey'>;
@@ -84,7 +85,17 @@ export function AccessKeysPage() {
           }}
         />
       ) : null}
-      {created ? <NewSecret created={created} onDone={() => setCreated(undefined)} /> : null}
+      {created ? (
+        <OneTimeSecret
+          title={`Access key ${created.accessKeyId} created`}
+          warning="Copy the secret access key now: it is shown only this once, and the server cannot show it again. Lost, it means revoking the key and creating another."
+          facts={[['Access key ID', created.accessKeyId]]}
+          noun="secret access key"
+          secret={created.secretAccessKey}
+          doneLabel="Done: I have stored the secret"
+          onDone={() => setCreated(undefined)}
+        />
+      ) : null}
       {revoke.notice ? <Notice>{revoke.notice}</Notice> : null}
       {keys.loading && !keys.data ? <Loading what="access keys" /> : null}
       <ErrorNote error={keys.error} />
@@ -265,51 +276,5 @@ function CreateKeyForm(props: { onCancel(): void; onCreated(c: Created): void })
         </button>
       </div>
     </form>
-  );
-}
-
-function NewSecret({ created, onDone }: { created: Created; onDone(): void }) {
-  const [copied, setCopied] = useState('');
-  const secretRef = useRef<HTMLInputElement>(null);
-  const headRef = useRef<HTMLHeadingElement>(null);
-  useReturnFocus(headRef);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(created.secretAccessKey);
-      setCopied('The secret access key is copied to the clipboard.');
-    } catch {
-      secretRef.current?.select();
-      setCopied('The browser did not allow copying: the secret is selected, copy it with Ctrl+C.');
-    }
-  }
-  return (
-    <section class="card" aria-labelledby="new-key-title">
-      <h2 id="new-key-title" tabIndex={-1} ref={headRef}>
-        Access key {created.accessKeyId} created
-      </h2>
-      <p class="warning">
-        Copy the secret access key now: it is shown only this once, and the server cannot show it
-        again. Lost, it means revoking the key and creating another.
-      </p>
-      <Field label="Access key ID">
-        {(c) => <input {...c} class="mono" readOnly value={created.accessKeyId} />}
-      </Field>
-      <div class="secret-row">
-        <Field label="Secret access key">
-          {(c) => (
-            <input {...c} ref={secretRef} class="mono" readOnly value={created.secretAccessKey} />
-          )}
-        </Field>
-        <button type="button" onClick={() => void copy()}>
-          Copy secret access key
-        </button>
-      </div>
-      {copied ? <Notice>{copied}</Notice> : null}
-      <div class="actions">
-        <button type="button" onClick={onDone}>
-          Done: I have stored the secret
-        </button>
-      </div>
-    </section>
   );
 }

@@ -14,7 +14,8 @@ import {
   useLoad,
 } from '../ui';
 import { TextField } from '../components/fields';
-import { copyText, useNetworkInfo } from '../components/invitation';
+import { useNetworkInfo } from '../components/invitation';
+import { CopyUrl } from '../components/copy';
 
 type OidcConfig = Partial<NonNullable<Output<'GetOidcInfo'>['openidConnectInfo']>>;
 type TdfConfig = Pick<Output<'GetOpentdfConfig'>, 'clientId' | 'domain' | 'provider'>;
@@ -52,7 +53,10 @@ export function SsoPage({ networkId }: { networkId: string }) {
     <section>
       <h1>SSO</h1>
       <h2>OpenID Connect</h2>
-      <CallbackUrl url={info.data?.ssoCallbackUrl} />
+      {/* The redirect URI the server's OIDC flow sends (from WICKR_PUBLIC_URL). */}
+      <CopyUrl url={info.data?.ssoCallbackUrl} label="Callback URL" copyLabel="Copy callback URL">
+        register it at your identity provider as the application&apos;s redirect URI.
+      </CopyUrl>
       <ErrorNote error={info.error} />
       {oidc.loading && !oidc.data ? <Loading what="the OIDC configuration" /> : null}
       <ErrorNote error={oidc.error} />
@@ -62,37 +66,6 @@ export function SsoPage({ networkId }: { networkId: string }) {
       <ErrorNote error={tdf.error} />
       {tdf.data ? <TdfForm networkId={networkId} initial={tdf.data} /> : null}
     </section>
-  );
-}
-
-/**
- * The redirect URI to register at the identity provider: the one the server's OIDC flow sends
- * (from WICKR_PUBLIC_URL), so the provider accepts people coming back.
- */
-function CallbackUrl({ url }: { url: string | undefined }) {
-  const [copied, setCopied] = useState<boolean | undefined>();
-  const id = useId('cb');
-  if (!url) return null;
-  return (
-    <div class="card callback">
-      <p id={id}>
-        Callback URL: register it at your identity provider as the application&apos;s redirect URI.
-      </p>
-      <code class="url" aria-labelledby={id}>
-        {url}
-      </code>
-      <button
-        type="button"
-        onClick={async () => setCopied(await copyText(url))}
-        aria-describedby={id}
-      >
-        Copy callback URL
-      </button>
-      {copied === true ? <Notice>Callback URL copied to the clipboard.</Notice> : null}
-      {copied === false ? (
-        <Notice>The browser would not copy: select the URL and copy it.</Notice>
-      ) : null}
-    </div>
   );
 }
 
