@@ -15,16 +15,26 @@ export function serve(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<Served> {
+  // A process group of its own: npx and npm start run the server as their child and do not
+  // pass a SIGTERM on, so stopping signals the whole group (else the server outlived the test).
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // The group is gone already.
+    }
+  };
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`${why}:\n${output}`));
     };
     const timer = setTimeout(() => fail('no start-up line'), options.timeoutMs ?? 60_000);
@@ -43,7 +53,7 @@ export function serve(
         endpoint: m[1]!,
         output: () => output,
         stop: () => {
-          child.kill('SIGTERM');
+          signal('SIGTERM');
           return exited;
         },
       });
