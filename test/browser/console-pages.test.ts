@@ -306,8 +306,9 @@ describe('the Dashboard, Audit and Access keys pages', () => {
       expect(await row.innerText()).toMatch(
         /71717171\s+wickr:ListNetworks, wickr:GetNetwork\s+Active/,
       );
-      // Used a moment ago: "last used" is not Never.
-      expect(await row.getByRole('cell').nth(4).innerText()).not.toBe('Never');
+      // Used a moment ago: "last used" is not Never, once the refreshed list has arrived
+      // (the row is already on the page from before the refresh).
+      await expect.poll(() => row.getByRole('cell').nth(4).innerText()).not.toBe('Never');
       // The secret is on no page now.
       expect(await page.content()).not.toContain(secretAccessKey);
 
