@@ -48,4 +48,17 @@ describe('the log', () => {
     },
     30_000,
   );
+
+  it.each(['return', 'exit'] as const)(
+    'loses no line of a long burst, many batches with one still being written (%s)',
+    async (ending) => {
+      const { lines } = await run(ending, 60_000);
+      const logged = lines
+        .filter((l) => l !== 'MARK')
+        .map((l) => (JSON.parse(l) as { i: number }).i);
+      expect(logged).toHaveLength(60_000);
+      expect(logged.every((v, i) => v === i)).toBe(true);
+    },
+    30_000,
+  );
 });
