@@ -31,6 +31,7 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 1_200_000 });
 
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   version: string;
+  scripts?: Record<string, string>;
 };
 
 interface Run {
@@ -216,6 +217,18 @@ describe('wickr-admin serve from an empty directory', () => {
       env: cleanEnv({ HOME: empty, WICKR_LOG_LEVEL: 'warn' }),
     });
     try {
+      // The command runs Node with the flags on the bin's #! line (env -S), as npm start does.
+      const flags = /^#!\S*env -S node (.*)$/
+        .exec(
+          readFileSync(path.join(repoRoot, 'bin', 'wickr-admin'), 'utf8').split('\n', 1)[0]!,
+        )![1]!
+        .split(' ');
+      expect(flags).toContain('--max-semi-space-size=16');
+      const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of flags) {
+        expect(argv).toContain(flag);
+        expect(pkg.scripts?.start).toContain(flag);
+      }
       // The profile the server wrote in ./data/credentials, as its printed lines name it.
       const exported = shellLinesOf(server.output())[1]!;
       const env = cleanEnv({ HOME: empty, ENDPOINT: server.endpoint });

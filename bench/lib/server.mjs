@@ -76,6 +76,13 @@ function warmFile(databaseUrl) {
   }
 }
 
+/** The Node flags on a script's `#!/usr/bin/env -S node <flags>` line (none for `env node`). */
+export function shebangFlags(script) {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env\s+-S\s+node\s+(.*)$/.exec(first);
+  return m ? m[1].trim().split(/\s+/) : [];
+}
+
 /**
  * Starts `wickr-admin serve` on a free loopback port and waits until /health answers.
  * Resolves to { pid, endpoint, startMs, memory(), stop() }; startMs is spawn → first 200.
@@ -86,6 +93,8 @@ export async function startServer(
 ) {
   const port = await freePort();
   warmFile(databaseUrl);
+  // Node's flags as `wickr-admin` runs it (its shebang), since the harness starts it with node.
+  nodeArgs = [...shebangFlags(script), ...nodeArgs];
   const started = performance.now();
   const child = spawn(
     process.execPath,

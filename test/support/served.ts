@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 
 export interface Served {
   endpoint: string;
+  /** The spawned process (the server itself when the command execs Node, as the bin does). */
+  pid: number;
   /** stdout and stderr so far. */
   output(): string;
   /** SIGTERM, then the exit code (null when a signal ended it). */
@@ -51,6 +53,7 @@ export function serve(
       child.stdout.on('data', (more: Buffer) => (output += more.toString()));
       resolve({
         endpoint: m[1]!,
+        pid: child.pid!,
         output: () => output,
         stop: () => {
           signal('SIGTERM');
