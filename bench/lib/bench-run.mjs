@@ -44,6 +44,16 @@ export function cpuMicros(pid) {
   }
 }
 
+/**
+ * For a comparison of a few per cent between two servers in the same rounds (the lookup
+ * against its reference, info against silent): three times the rounds, each a third as long
+ * (at least 2 s), so the median of the per-round ratios is not one noisy round's.
+ */
+export function fineRounds(run) {
+  const { repeats, duration } = run.settings;
+  return { rounds: repeats * 3, seconds: Math.max(2, duration / 3) };
+}
+
 export class BenchRun {
   /**
    * @param settings { engines, sizes, pgSizes, duration, warmup, repeats, connections?,
@@ -173,10 +183,15 @@ export class BenchRun {
    * alternating runs. `check(json)` validates the recorded response. With `reference` (an
    * async function starting a bare server that answers the same requests, e.g. the
    * lookup-minimal one), each round also runs it, between ours and the ceiling, and its answer
-   * to the recorded request must be the same bytes. Returns medians and runs.
+   * to the recorded request must be the same bytes; ours and the reference take turns to go
+   * first (a drift in the machine's load favours neither), and the per-round ratios of their
+   * throughput and CPU are reported (medians). `rounds` and `seconds` override the run's
+   * repeats and duration (more, shorter rounds for a small difference). Returns medians and runs.
    */
-  async measure(name, server, source, { connections, check, capture, reference }) {
-    const { warmup, repeats, duration } = this.settings;
+  async measure(name, server, source, { connections, check, capture, reference, rounds, seconds }) {
+    const { warmup } = this.settings;
+    const repeats = rounds ?? this.settings.repeats;
+    const duration = seconds ?? this.settings.duration;
     const host = new URL(server.endpoint).host;
     // One real answer, recorded for the ceiling and checked for correctness.
     const req = capture ?? source.pool[0];
@@ -223,12 +238,13 @@ export class BenchRun {
       }
       const runs = [];
       for (let i = 0; i < repeats; i++) {
+        const refFirst = ref && i % 2 === 1 ? await bare(ref, refReplay, duration) : undefined;
         const cpu0 = cpuMicros(server.pid);
         const ours = await runLoad({ url: server.endpoint, source, connections, duration });
         const cpu = cpuMicros(server.pid) - cpu0;
         okTotal += ours.ok;
         if (ours.totalErrors > 0) await explainErrors(name, server, source);
-        const rf = ref ? await bare(ref, refReplay, duration) : undefined;
+        const rf = refFirst ?? (ref ? await bare(ref, refReplay, duration) : undefined);
         const ceil = await bare(ceiling, replay, duration);
         runs.push({
           ours,
@@ -258,6 +274,7 @@ export class BenchRun {
             },
             // Per round, then the median: the rounds share the machine's load of the moment.
             cpuVsReference: median(runs.map((r) => r.cpuUsPerRequest / r.referenceCpuUsPerRequest)),
+            rpsVsReference: median(runs.map((r) => r.ours.rps / r.reference.rps)),
           }
         : {};
       return {

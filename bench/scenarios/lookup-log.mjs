@@ -2,7 +2,7 @@
 // default log level (info: one JSON line per request on standard output, read by the bench as
 // a log collector would) and, in the same rounds, against the same server at `silent` on a
 // copy of the same data, at the primary size of each engine.
-import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
+import { BATCH, fineRounds, primaryOf, rng } from '../lib/bench-run.mjs';
 import { benchClient } from '../lib/client.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
@@ -33,6 +33,7 @@ export default {
       const source = requestSource(make, { prepared: 1000 });
       return run.measure(`lookup-log ${engine} ${sizeLabel(size)}`, server, source, {
         connections: run.conns(32),
+        ...fineRounds(run),
         check: (out) => {
           if (out.successful?.length !== BATCH)
             throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
@@ -46,7 +47,8 @@ export default {
         },
       });
     });
-    const share = r.rps / r.reference.rps;
+    // The median of the rounds' ratios: each round's two runs shared the machine's load.
+    const share = r.rpsVsReference;
     run.record({
       scenario: 'lookup-log',
       operation: 'BatchLookupUserUname',

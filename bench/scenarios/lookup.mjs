@@ -2,7 +2,7 @@
 // Also the engine of `lookup-cold` and `lookup-floor` (variants of the same requests).
 import { join } from 'node:path';
 import { unameOf } from 'wickr-admin-server';
-import { BATCH, primaryOf, rng } from '../lib/bench-run.mjs';
+import { BATCH, fineRounds, primaryOf, rng } from '../lib/bench-run.mjs';
 import { requestSource } from '../lib/load.mjs';
 import { sizeLabel } from '../lib/report.mjs';
 import { query, seededUser, TMP } from '../lib/seed.mjs';
@@ -70,7 +70,7 @@ export async function lookupScenario(run, engine, size, variant = '', { referenc
           if (out.successful?.length !== BATCH)
             throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
         },
-        ...(startReference ? { reference: startReference } : {}),
+        ...(startReference ? { reference: startReference, ...fineRounds(run) } : {}),
       });
       return { ...m, peakRss: server.memory()?.hwm };
     },
