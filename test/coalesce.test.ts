@@ -49,6 +49,35 @@ describe('coalesce', () => {
     expect(started).toEqual([0, 1]);
   });
 
+  it('puts the reads asked in the turn that answers a statement into one next statement', async () => {
+    const statements: string[][] = [];
+    let release: () => void = () => {};
+    const read = coalesce<string, string>(async (keys) => {
+      statements.push(keys);
+      await new Promise<void>((r) => (release = r));
+      return new Map(keys.map((k) => [k, k]));
+    });
+    const reads = [read('a')];
+    await until(() => statements.length === 1);
+    reads.push(read('b'));
+    // Two callbacks of one turn, as two sockets read in one poll: the first sees the answer
+    // of the running statement arrive, the second comes after it in the same turn.
+    await new Promise<void>((done) => {
+      setImmediate(() => {
+        release();
+        reads.push(read('c'));
+      });
+      setImmediate(() => {
+        reads.push(read('d'));
+        done();
+      });
+    });
+    await until(() => statements.length === 2);
+    release();
+    expect(await Promise.all(reads)).toEqual(['a', 'b', 'c', 'd']);
+    expect(statements).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
   it('fails every read of a failed statement, and the next reads run a new one', async () => {
     let fail = true;
     const read = coalesce<string, string>(async (keys) => {

