@@ -185,7 +185,9 @@ export class BenchRun {
    * lookup-minimal one), each round also runs it, between ours and the ceiling, and its answer
    * to the recorded request must be the same bytes; ours and the reference take turns to go
    * first (a drift in the machine's load favours neither), and the per-round ratios of their
-   * throughput and CPU are reported (medians). `rounds` and `seconds` override the run's
+   * throughput, CPU and p50 are reported (medians). A reference that brings its own `source`
+   * (another network: the lookup at its smallest size against its largest) answers its own
+   * requests, its recorded answer checked by `check`. `rounds` and `seconds` override the run's
    * repeats and duration (more, shorter rounds for a small difference). Returns medians and runs.
    */
   async measure(name, server, source, { connections, check, capture, reference, rounds, seconds }) {
@@ -213,7 +215,7 @@ export class BenchRun {
     const ceiling = await startCeiling(name, recorded);
     const ref = reference ? await reference() : undefined;
     const replay = source.replay();
-    const refReplay = source.replay();
+    const refReplay = ref?.source ?? source.replay();
     /** A load run against a bare server, with its CPU per answered request. */
     const bare = async (srv, src, seconds) => {
       const cpu0 = cpuMicros(srv.pid);
@@ -221,7 +223,12 @@ export class BenchRun {
       return { load, cpuUsPerRequest: load.ok ? (cpuMicros(srv.pid) - cpu0) / load.ok : NaN };
     };
     try {
-      if (ref) {
+      if (ref?.source) {
+        const r = await rawRequest(ref.url, ref.source.pool[0]);
+        if (r.status !== 200)
+          throw new Error(`${name}: the reference answered ${r.status}: ${r.body.slice(0, 300)}`);
+        check?.(JSON.parse(r.body));
+      } else if (ref) {
         // node:http, not fetch: the request's Host header (the server's) is sent as signed.
         const r = await rawRequest(ref.url, req);
         const refText = r.body;
@@ -275,6 +282,7 @@ export class BenchRun {
             // Per round, then the median: the rounds share the machine's load of the moment.
             cpuVsReference: median(runs.map((r) => r.cpuUsPerRequest / r.referenceCpuUsPerRequest)),
             rpsVsReference: median(runs.map((r) => r.ours.rps / r.reference.rps)),
+            p50VsReference: median(runs.map((r) => r.ours.latency.p50 / r.reference.latency.p50)),
           }
         : {};
       return {
