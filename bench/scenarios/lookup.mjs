@@ -116,7 +116,13 @@ export async function lookupScenario(
       engine,
       size,
       ...own,
-      against: { size: against, ...other, p50Ratio: p50VsReference },
+      against: {
+        size: against,
+        ...other,
+        p50Ratio: p50VsReference,
+        cpuRatio: cpuVsReference,
+        rpsRatio: rpsVsReference,
+      },
       other:
         OTHER[variant] +
         `; in the same rounds as ${sizeLabel(against)} users: p50 ${p50VsReference.toFixed(2)} ×` +
