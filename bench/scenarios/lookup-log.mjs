@@ -2,13 +2,10 @@
 // default log level (info: one JSON line per request on standard output, read by the bench as
 // a log collector would) and, in the same rounds, against the same server at `silent` on a
 // copy of the same data, at the primary size of each engine.
-import { BATCH, fineRounds, primaryOf, rng } from '../lib/bench-run.mjs';
-import { benchClient } from '../lib/client.mjs';
-import { requestSource } from '../lib/load.mjs';
+import { fineRounds, primaryOf } from '../lib/bench-run.mjs';
 import { sizeLabel } from '../lib/report.mjs';
-import { seededUser } from '../lib/seed.mjs';
 import { startServer } from '../lib/server.mjs';
-import { unameOf } from 'wickr-admin-server';
+import { checkLookup, lookupSource } from './lookup.mjs';
 
 /** The most the log line may cost: throughput at info at least this share of silent's. */
 const LOG_BUDGET = 0.95;
@@ -22,22 +19,11 @@ export default {
     const copy = await run.scratchNetwork(engine, size, 'lookup-silent');
     const level = run.settings.logLevel ?? 'info';
     const r = await run.withServer(net, async (server) => {
-      const client = benchClient(server.endpoint);
-      const rand = rng(size);
-      const make = () => {
-        const picked = new Set();
-        while (picked.size < BATCH) picked.add(Math.floor(rand() * size));
-        const unames = [...picked].map((i) => unameOf(net.unameKey, seededUser(i).username));
-        return client.sign('BatchLookupUserUname', { networkId: net.networkId, unames });
-      };
-      const source = requestSource(make, { prepared: 1000 });
+      const source = lookupSource(net, size, server.endpoint);
       return run.measure(`lookup-log ${engine} ${sizeLabel(size)}`, server, source, {
         connections: run.conns(32),
         ...fineRounds(run),
-        check: (out) => {
-          if (out.successful?.length !== BATCH)
-            throw new Error(`lookup resolved ${out.successful?.length} of ${BATCH}`);
-        },
+        check: checkLookup,
         reference: async () => {
           const silent = await startServer(copy.url, {
             env: { WICKR_LOG_LEVEL: 'silent' },
