@@ -103,7 +103,8 @@ async function checkRestored(
     nextToken = page.nextToken;
   } while (nextToken);
   const invited = new Set(
-    (await server.mail({ networkId })).messages
+    // Every message: the listing's default is the newest 1,000, fewer than a fast load makes.
+    (await server.mail({ networkId, limit: 1_000_000 })).messages
       .filter((m) => m.status === 'pending')
       .map((m) => m.recipient),
   );
