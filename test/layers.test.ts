@@ -100,7 +100,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // The configuration checks WICKR_TRUSTED_PROXIES with the parser the pipeline's
   // source-address step uses, so a bad value is a start-up error, not a surprise per request.
   'src/config.ts': ['src/pipeline/source-address.ts'],
-  'src/log.ts': [],
+  'src/log.ts': ['src/log-output.ts'],
+  'src/log-output.ts': [],
   'src/clock.ts': [],
   'src/random.ts': [],
   // startEmbedded: a server with its test controls, for test suites.

@@ -1,7 +1,9 @@
 /**
- * The server's log lines are written asynchronously (a request does not wait on a write to
- * standard output) and none is lost when the process exits or crashes: the buffer is flushed
- * synchronously on the way out. Run in a child process of the built package.
+ * The server's log lines are written in batches (a request does not wait on a write to standard
+ * output, nor on its reader) and none is lost when the process exits or crashes: what waits is
+ * written on the way out. A reader that stays away costs bounded memory (lines dropped and
+ * counted) and does not keep the process from ending. Run in a child process of the built
+ * package.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,14 +12,36 @@ import { repoRoot } from './support/cli-run.js';
 
 const LOG = join(repoRoot, 'dist', 'log.js');
 
-/** Logs `n` lines, writes a mark straight to fd 1, then ends as `ending` says. */
-function run(ending: 'return' | 'exit' | 'crash', n = 2000) {
+/**
+ * Logs `n` lines, writes a mark straight to fd 1 (unless `mark` is false), then ends as `ending`
+ * says. With `turns`, the lines are logged over that many turns of the event loop (batches
+ * handed over between them); with `stall`, the reader does not read for that many milliseconds
+ * (the pipe fills), with `stall: Infinity` never (the result comes when the child exits).
+ */
+function run(
+  ending: 'return' | 'exit' | 'crash',
+  n = 2000,
+  { turns = 1, pause = 2, stall = 0, mark = true } = {},
+) {
   const script = `
     import { writeSync } from 'node:fs';
     import { createLogger } from ${JSON.stringify(LOG)};
     const log = createLogger('info');
-    for (let i = 0; i < ${n}; i++) log.info({ i }, 'line');
-    writeSync(1, 'MARK\\n');
+    const per = Math.ceil(${n} / ${turns});
+    for (let t = 0; t < ${turns}; t++) {
+      for (let i = t * per; i < Math.min(${n}, (t + 1) * per); i++) log.info({ i }, 'line');
+      await new Promise((r) => setTimeout(r, ${pause}));
+    }
+    // Node's child_process makes the child's end of the pipe non-blocking: wait for room.
+    for (;${mark ? '' : 'false'};) {
+      try {
+        writeSync(1, 'MARK\\n');
+        break;
+      } catch (error) {
+        if (error.code !== 'EAGAIN') throw error;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
     ${ending === 'exit' ? 'process.exit(3);' : ending === 'crash' ? "throw new Error('boom');" : ''}
   `;
   return new Promise<{ code: number | null; lines: string[] }>((resolve, reject) => {
@@ -26,7 +50,16 @@ function run(ending: 'return' | 'exit' | 'crash', n = 2000) {
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    if (stall > 0) child.stdout.pause();
+    if (stall > 0 && stall !== Infinity) setTimeout(() => child.stdout.resume(), stall);
     child.on('error', reject);
+    if (stall === Infinity) {
+      child.on('exit', (code) => {
+        child.stdout.destroy();
+        resolve({ code, lines: [] });
+      });
+      return;
+    }
     child.on('close', (code) => resolve({ code, lines: out.split('\n').filter(Boolean) }));
   });
 }
@@ -61,4 +94,44 @@ describe('the log', () => {
     },
     30_000,
   );
+
+  it.each(['return', 'crash'] as const)(
+    'keeps every line, in order, when the reader of a pipe stalls and comes back (%s)',
+    async (ending) => {
+      // 60,000 lines (~4 MB) over 300 turns 5 ms apart, into a pipe nobody reads for the first
+      // 0.5 s: what it cannot take waits in the queue (retried while the pipe is full), and
+      // the lines logged after the reader comes back still go behind it; at a crash too.
+      const { code, lines } = await run(ending, 60_000, { turns: 300, pause: 5, stall: 500 });
+      expect(code).toBe(ending === 'return' ? 0 : 1);
+      const logged = lines
+        .filter((l) => l !== 'MARK')
+        .map((l) => (JSON.parse(l) as { i: number }).i);
+      expect(logged).toHaveLength(60_000);
+      expect(logged.every((v, i) => v === i)).toBe(true);
+    },
+    30_000,
+  );
+
+  it('drops and counts what a stalled reader cannot take, in order, and reports the count', async () => {
+    // 200,000 lines (~17 MB) at once, into a pipe nobody reads for 1.5 s: the ring and the
+    // queue in front of it take what they can hold; the rest is dropped and counted, so a
+    // reader that stays away costs bounded memory. The count is logged when there is room.
+    const { code, lines } = await run('return', 200_000, { stall: 1500 });
+    expect(code).toBe(0);
+    const parsed = lines
+      .filter((l) => l !== 'MARK')
+      .map((l) => JSON.parse(l) as { i?: number; droppedLines?: number; level: number });
+    const notice = parsed.filter((l) => l.droppedLines !== undefined);
+    expect(notice).toHaveLength(1);
+    expect(notice[0]!.level).toBe(40);
+    const logged = parsed.flatMap((l) => (l.i === undefined ? [] : [l.i]));
+    expect(notice[0]!.droppedLines).toBeGreaterThan(0);
+    expect(logged.length + notice[0]!.droppedLines!).toBe(200_000);
+    expect(logged.every((v, i) => v === i)).toBe(true);
+  }, 30_000);
+
+  it('ends the process though the reader never reads (the exit waits, bounded)', async () => {
+    const { code } = await run('exit', 100_000, { stall: Infinity, mark: false });
+    expect(code).toBe(3);
+  }, 30_000);
 });
