@@ -188,9 +188,18 @@ export class BenchRun {
    * throughput, CPU and p50 are reported (medians). A reference that brings its own `source`
    * (another network: the lookup at its smallest size against its largest) answers its own
    * requests, its recorded answer checked by `check`. `rounds` and `seconds` override the run's
-   * repeats and duration (more, shorter rounds for a small difference). Returns medians and runs.
+   * repeats and duration (more, shorter rounds for a small difference). With `together`, ours
+   * and the reference run at the same time in each round (each with its own connections), so
+   * both meet the same load of the machine at the same moment: for a difference of a few per
+   * cent, which the machine's load swings between runs seconds apart would hide. Returns
+   * medians and runs.
    */
-  async measure(name, server, source, { connections, check, capture, reference, rounds, seconds }) {
+  async measure(
+    name,
+    server,
+    source,
+    { connections, check, capture, reference, rounds, seconds, together = false },
+  ) {
     const { warmup } = this.settings;
     const repeats = rounds ?? this.settings.repeats;
     const duration = seconds ?? this.settings.duration;
@@ -245,13 +254,17 @@ export class BenchRun {
       }
       const runs = [];
       for (let i = 0; i < repeats; i++) {
-        const refFirst = ref && i % 2 === 1 ? await bare(ref, refReplay, duration) : undefined;
+        const alongside = ref && together ? bare(ref, refReplay, duration) : undefined;
+        const refFirst =
+          ref && !together && i % 2 === 1 ? await bare(ref, refReplay, duration) : undefined;
         const cpu0 = cpuMicros(server.pid);
         const ours = await runLoad({ url: server.endpoint, source, connections, duration });
         const cpu = cpuMicros(server.pid) - cpu0;
+        const refTogether = await alongside;
         okTotal += ours.ok;
         if (ours.totalErrors > 0) await explainErrors(name, server, source);
-        const rf = refFirst ?? (ref ? await bare(ref, refReplay, duration) : undefined);
+        const rf =
+          refTogether ?? refFirst ?? (ref ? await bare(ref, refReplay, duration) : undefined);
         const ceil = await bare(ceiling, replay, duration);
         runs.push({
           ours,
