@@ -112,14 +112,15 @@ export class LogOutput {
 
   /** One write: the bytes the pipe took, -1 if it was full. A gone output takes everything. */
   private writeOnce(text: string | Buffer): number {
-    const size = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
-    if (this.gone) return size;
+    const size = () => (typeof text === 'string' ? Buffer.byteLength(text) : text.length);
+    if (this.gone) return size();
     try {
+      // Two calls, one per overload of writeSync.
       return typeof text === 'string' ? writeSync(STDOUT, text) : writeSync(STDOUT, text);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return -1;
       this.gone = true;
-      return size;
+      return size();
     }
   }
 
