@@ -76,25 +76,29 @@ export class LogOutput {
       const rest = Buffer.from(lines, 'utf8').subarray(Math.max(0, written));
       // The rest of a line already begun is never dropped (the output would carry half a line).
       this.enqueue(rest, countLines(lines), written > 0);
-    } else this.enqueue(lines === '' ? undefined : Buffer.from(lines, 'utf8'), countLines(lines));
+    } else this.enqueue(Buffer.from(lines, 'utf8'), countLines(lines));
     if (!this.writeQueue()) this.timer = setTimeout(() => this.writeBatch(), BATCH_MS).unref();
   }
 
   /** Queues a batch (`lines` lines) or drops it when the queue is full and it may be dropped. */
-  private enqueue(batch: Buffer | undefined, lines: number, keep = false): void {
-    if (!batch || batch.length === 0) return;
+  private enqueue(batch: Buffer, lines: number, keep = false): void {
+    if (batch.length === 0) return;
     if (!keep && this.queued + batch.length > QUEUE_BYTES) {
       this.dropped += lines;
       return;
     }
-    if (this.dropped > 0) {
-      const notice = Buffer.from(droppedLine(this.dropped), 'utf8');
-      this.queue.push(notice);
-      this.queued += notice.length;
-      this.dropped = 0;
-    }
+    this.queueNotice();
     this.queue.push(batch);
     this.queued += batch.length;
+  }
+
+  /** The line that says how many lines were dropped, if any were (it is never dropped). */
+  private queueNotice(): void {
+    if (this.dropped === 0) return;
+    const notice = Buffer.from(droppedLine(this.dropped), 'utf8');
+    this.queue.push(notice);
+    this.queued += notice.length;
+    this.dropped = 0;
   }
 
   /** Writes the queue while the pipe takes it; true when nothing waits. */
@@ -131,7 +135,7 @@ export class LogOutput {
     const lines = this.pending;
     this.pending = '';
     this.enqueue(Buffer.from(lines, 'utf8'), countLines(lines));
-    if (this.dropped > 0) this.queue.push(Buffer.from(droppedLine(this.dropped), 'utf8'));
+    this.queueNotice();
     const deadline = Date.now() + EXIT_WAIT_MS;
     const pause = new Int32Array(new SharedArrayBuffer(4));
     while (!this.writeQueue() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);

@@ -1,7 +1,7 @@
 /**
- * The server's logger: JSON lines on standard output (pino), written in batches by a thread of
- * their own (log-output.ts) and complete when the process exits, a crash included. A
- * synchronous write per request line cost about a third of a cached lookup's throughput.
+ * The server's logger: JSON lines on standard output (pino), written in batches that never wait
+ * on the reader and complete when the process exits, a crash included (log-output.ts). A
+ * blocking write per request line cost about a third of a cached lookup's throughput.
  *
  * Lines carry no operation input or output, so no redaction runs on them; the one line that
  * does, a request's at `debug`, redacts every member the contract marks sensitive

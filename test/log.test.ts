@@ -64,6 +64,13 @@ function run(
   });
 }
 
+/** The child's log lines (the mark left out), parsed. */
+function parsed(lines: string[]) {
+  return lines
+    .filter((l) => l !== 'MARK')
+    .map((l) => JSON.parse(l) as { i: number; msg: string; level: number; droppedLines?: number });
+}
+
 describe('the log', () => {
   it.each(['return', 'exit', 'crash'] as const)(
     'is written after the code that logs runs on, and is complete when the process ends (%s)',
@@ -74,9 +81,7 @@ describe('the log', () => {
       const mark = lines.indexOf('MARK');
       expect(mark).toBeGreaterThanOrEqual(0);
       expect(mark).toBeLessThan(lines.length - 1);
-      const logged = lines
-        .filter((l) => l !== 'MARK')
-        .map((l) => JSON.parse(l) as { i: number; msg: string });
+      const logged = parsed(lines);
       expect(logged.map((l) => l.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     },
     30_000,
@@ -86,9 +91,7 @@ describe('the log', () => {
     'loses no line of a long burst, many batches with one still being written (%s)',
     async (ending) => {
       const { lines } = await run(ending, 60_000);
-      const logged = lines
-        .filter((l) => l !== 'MARK')
-        .map((l) => (JSON.parse(l) as { i: number }).i);
+      const logged = parsed(lines).map((l) => l.i);
       expect(logged).toHaveLength(60_000);
       expect(logged.every((v, i) => v === i)).toBe(true);
     },
@@ -103,9 +106,7 @@ describe('the log', () => {
       // the lines logged after the reader comes back still go behind it; at a crash too.
       const { code, lines } = await run(ending, 60_000, { turns: 300, pause: 5, stall: 500 });
       expect(code).toBe(ending === 'return' ? 0 : 1);
-      const logged = lines
-        .filter((l) => l !== 'MARK')
-        .map((l) => (JSON.parse(l) as { i: number }).i);
+      const logged = parsed(lines).map((l) => l.i);
       expect(logged).toHaveLength(60_000);
       expect(logged.every((v, i) => v === i)).toBe(true);
     },
@@ -113,18 +114,16 @@ describe('the log', () => {
   );
 
   it('drops and counts what a stalled reader cannot take, in order, and reports the count', async () => {
-    // 200,000 lines (~17 MB) at once, into a pipe nobody reads for 1.5 s: the ring and the
+    // 200,000 lines (~17 MB) at once, into a pipe nobody reads for 1.5 s: the pipe and the
     // queue in front of it take what they can hold; the rest is dropped and counted, so a
     // reader that stays away costs bounded memory. The count is logged when there is room.
     const { code, lines } = await run('return', 200_000, { stall: 1500 });
     expect(code).toBe(0);
-    const parsed = lines
-      .filter((l) => l !== 'MARK')
-      .map((l) => JSON.parse(l) as { i?: number; droppedLines?: number; level: number });
-    const notice = parsed.filter((l) => l.droppedLines !== undefined);
+    const all = parsed(lines);
+    const notice = all.filter((l) => l.droppedLines !== undefined);
     expect(notice).toHaveLength(1);
     expect(notice[0]!.level).toBe(40);
-    const logged = parsed.flatMap((l) => (l.i === undefined ? [] : [l.i]));
+    const logged = all.flatMap((l) => (l.i === undefined ? [] : [l.i]));
     expect(notice[0]!.droppedLines).toBeGreaterThan(0);
     expect(logged.length + notice[0]!.droppedLines!).toBe(200_000);
     expect(logged.every((v, i) => v === i)).toBe(true);
