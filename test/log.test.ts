@@ -17,11 +17,12 @@ const LOG = join(repoRoot, 'dist', 'log.js');
  * says. With `turns`, the lines are logged over that many turns of the event loop (batches
  * handed over between them); with `stall`, the reader does not read for that many milliseconds
  * (the pipe fills), with `stall: Infinity` never (the result comes when the child exits).
+ * With `text`, each line also carries `text`, that expression of `i`.
  */
 function run(
   ending: 'return' | 'exit' | 'crash',
   n = 2000,
-  { turns = 1, pause = 2, stall = 0, mark = true } = {},
+  { turns = 1, pause = 2, stall = 0, mark = true, text = '' } = {},
 ) {
   const script = `
     import { writeSync } from 'node:fs';
@@ -29,7 +30,7 @@ function run(
     const log = createLogger('info');
     const per = Math.ceil(${n} / ${turns});
     for (let t = 0; t < ${turns}; t++) {
-      for (let i = t * per; i < Math.min(${n}, (t + 1) * per); i++) log.info({ i }, 'line');
+      for (let i = t * per; i < Math.min(${n}, (t + 1) * per); i++) log.info({ i${text ? `, text: ${text}` : ''} }, 'line');
       await new Promise((r) => setTimeout(r, ${pause}));
     }
     // Node's child_process makes the child's end of the pipe non-blocking: wait for room.
@@ -48,8 +49,9 @@ function run(
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    // Decoded at the end: a chunk may end inside a character.
+    const out: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
     if (stall > 0) child.stdout.pause();
     if (stall > 0 && stall !== Infinity) setTimeout(() => child.stdout.resume(), stall);
     child.on('error', reject);
@@ -60,7 +62,9 @@ function run(
       });
       return;
     }
-    child.on('close', (code) => resolve({ code, lines: out.split('\n').filter(Boolean) }));
+    child.on('close', (code) =>
+      resolve({ code, lines: Buffer.concat(out).toString('utf8').split('\n').filter(Boolean) }),
+    );
   });
 }
 
@@ -68,7 +72,16 @@ function run(
 function parsed(lines: string[]) {
   return lines
     .filter((l) => l !== 'MARK')
-    .map((l) => JSON.parse(l) as { i: number; msg: string; level: number; droppedLines?: number });
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          i: number;
+          msg: string;
+          level: number;
+          droppedLines?: number;
+          text?: string;
+        },
+    );
 }
 
 describe('the log', () => {
@@ -97,6 +110,18 @@ describe('the log', () => {
     },
     30_000,
   );
+
+  it('writes lines of any length and characters whole, in order', async () => {
+    // Multi-byte characters (a surrogate pair among them) in lines short and long: every 50th
+    // is longer than the batch's room and goes as a batch of its own, between the others.
+    const text = `'é€😀'.repeat(i % 50 === 0 ? 12_000 : i % 40)`;
+    const textOf = (i: number) => 'é€😀'.repeat(i % 50 === 0 ? 12_000 : i % 40);
+    const { code, lines } = await run('return', 3000, { turns: 10, text });
+    expect(code).toBe(0);
+    const logged = parsed(lines);
+    expect(logged.map((l) => l.i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(logged.every((l) => l.text === textOf(l.i))).toBe(true);
+  }, 30_000);
 
   it.each(['return', 'crash'] as const)(
     'keeps every line, in order, when the reader of a pipe stalls and comes back (%s)',
