@@ -3,10 +3,10 @@
  * non-blocking write.
  *
  * A batch is written once 16 KiB wait or 10 ms after its first line, so a line costs one copy
- * into the batch and a batch of a hundred lines one system call. Standard output is made non-blocking
- * (Node does so for a pipe when it opens it as a stream), so a write never waits on the reader:
- * what a full pipe does not take waits in a queue and is retried every 10 ms. Because each write
- * is synchronous, what is written and what waits is always known, so:
+ * into the batch and a batch of a hundred lines one system call. Standard output is made
+ * non-blocking (Node does so for a pipe when it opens it as a stream), so a write never waits on
+ * the reader: what a full pipe does not take waits in a queue and is retried every 10 ms. Because
+ * each write is synchronous, what is written and what waits is always known, so:
  *
  * - on exit (a crash included) the queue is written out, waiting (bounded) for a stalled
  *   reader: no line is lost or written twice (pino's asynchronous destination lost the batch it
