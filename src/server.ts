@@ -29,7 +29,7 @@ import { createHttpApp } from './protocol/http.js';
 import { restJson1 } from './protocol/rest-json.js';
 import { readTls, reloadTls, type TlsFiles } from './protocol/tls.js';
 import { openStore, type Store } from './store/database.js';
-import { CONNECTION_LOST } from './store/pg-pool.js';
+import { CONNECTION_LOST } from './store/connection-lost.js';
 import { probeWrite } from './store/write-probe.js';
 import { onAuditRecorded } from './audit/record.js';
 import { ensureFilesSink, purgeDeliveries } from './audit/deliveries.js';

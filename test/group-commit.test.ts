@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { withStatementCache } from '../src/store/database.js';
+import { withStatementCache } from '../src/store/statement-cache.js';
 import {
   commitAtOnce,
   GroupCommitDialect,

@@ -13,18 +13,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import { ApiError } from '../contract/errors.js';
-
-/** Where a connection was when it was lost, or that none could be made. */
-export type ConnectionState = 'idle' | 'in use' | 'connecting';
-
-/** The log line for each (server.ts). */
-export const CONNECTION_LOST: Record<ConnectionState, string> = {
-  idle: 'the database ended an idle connection; the next query opens another',
-  'in use':
-    'the database ended a connection in use; its request fails with a retryable InternalServerError and the connection is replaced',
-  connecting:
-    'cannot connect to the database; requests fail with a retryable InternalServerError until it answers',
-};
+import type { ConnectionState } from './connection-lost.js';
 
 /** A request's database connection was lost, or none could be made: retry the request. */
 export class DatabaseUnavailable extends ApiError {
